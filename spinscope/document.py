@@ -1,0 +1,206 @@
+"""The data model every part of spinscope shares: `Article`, `Span`, annotations, `Analysis`.
+
+The article text is stored once; every annotation points into it with character offsets
+(end exclusive, Python slicing). A `Span` also carries its `text`, which must equal the slice
+of the article text: `Analysis` checks every span when it is built or loaded, so a span that
+does not match its article can never leave the library.
+
+Every annotation carries a `score` (0-1 where a model or rule gives one) and a provenance
+string (`layer/rule-or-model@version`) so a user can always ask why something was flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from spinscope import __version__
+
+#: Bumped when the JSON shape of `Analysis` changes incompatibly.
+SCHEMA_VERSION = "1.0"
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "analysis.schema.json"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(_Model):
+    """A stretch of the article text: `text == article.text[start:end]`."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> Span:
+        if self.end < self.start:
+            raise ValueError(f"span end {self.end} is before its start {self.start}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(
+                f"span text has {len(self.text)} characters but offsets "
+                f"{self.start}:{self.end} cover {self.end - self.start}"
+            )
+        return self
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Span:
+        """The span of `text[start:end]`, with bounds checked."""
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(f"span {start}:{end} is outside a text of {len(text)} characters")
+        return cls(start=start, end=end, text=text[start:end])
+
+
+class Article(_Model):
+    """One input document. `text` is exactly the input text, so offsets match source files."""
+
+    id: str
+    title: str = ""
+    text: str
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    author: str | None = None
+    language: str | None = None
+
+    @staticmethod
+    def make_id(text: str) -> str:
+        """A stable id for an article that came without one: a hash of its text."""
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+QuoteKind = Literal["direct", "partial", "indirect", "mixed"]
+CueClass = Literal["neutral", "doubt", "assertive", "emotive", "other", "none"]
+
+
+class Quote(_Model):
+    """One attribution: who said what, with which reporting cue.
+
+    kind -- `direct` (the statement in quote marks), `indirect` (reported speech),
+            `mixed` (reported speech with quoted fragments), `partial` (a quoted fragment
+            with no reporting clause of its own, e.g. scare quotes).
+    content -- the reported content, one span or several when split by its attribution.
+    quoted -- the parts of the content that stand in quote marks (the speaker's own words).
+    speaker -- the mention of the speaker in this sentence ("he", "the NATO secretary general").
+    speaker_entity -- the entity it resolves to ("Jens Stoltenberg").
+    """
+
+    kind: QuoteKind
+    content: list[Span]
+    quoted: list[Span] = []
+    speaker: Span | None = None
+    speaker_entity: str | None = None
+    cue: Span | None = None
+    cue_class: CueClass = "none"
+    score: float | None = Field(default=None, ge=0, le=1)
+    source: str
+
+    @model_validator(mode="after")
+    def _check_content(self) -> Quote:
+        if not self.content:
+            raise ValueError("a quote needs at least one content span")
+        return self
+
+
+SourceKind = Literal["named", "vague", "none"]
+
+
+class ClaimSource(_Model):
+    """Who a claim is attributed to: a named source, a vague one, or none."""
+
+    kind: SourceKind
+    span: Span | None = None
+    entity: str | None = None
+
+
+class Claim(_Model):
+    """A claim sentence with its numbers, hedges and attributed source.
+
+    `source` is the claim's attributed source, in the journalist's sense; where the
+    detection came from is `origin` (the provenance other annotations call `source`).
+    """
+
+    span: Span
+    numbers: list[Span] = []
+    hedges: list[Span] = []
+    source: ClaimSource
+    quote: int | None = Field(default=None, ge=0, description="index into Analysis.quotes")
+    score: float | None = Field(default=None, ge=0, le=1)
+    origin: str
+
+
+class Analysis(_Model):
+    """Everything spinscope found in one article, as one JSON document."""
+
+    schema_version: str = SCHEMA_VERSION
+    spinscope_version: str = __version__
+    article: Article
+    sentences: list[Span] = []
+    paragraphs: list[Span] = []
+    quotes: list[Quote] = []
+    claims: list[Claim] = []
+    warnings: list[str] = []
+
+    @model_validator(mode="after")
+    def _check_spans(self) -> Analysis:
+        text = self.article.text
+        for where, span in self.spans():
+            if span.end > len(text) or text[span.start : span.end] != span.text:
+                raise ValueError(
+                    f"{where} span {span.start}:{span.end} {span.text!r} does not match "
+                    f"the article text there"
+                )
+        for i, claim in enumerate(self.claims):
+            if claim.quote is not None and claim.quote >= len(self.quotes):
+                raise ValueError(f"claims[{i}] refers to quote {claim.quote}, which does not exist")
+        return self
+
+    def spans(self) -> Iterator[tuple[str, Span]]:
+        """Every span in the analysis, with a path naming where it is."""
+        for name in ("sentences", "paragraphs"):
+            for i, span in enumerate(getattr(self, name)):
+                yield f"{name}[{i}]", span
+        for i, quote in enumerate(self.quotes):
+            for j, span in enumerate(quote.content):
+                yield f"quotes[{i}].content[{j}]", span
+            for j, span in enumerate(quote.quoted):
+                yield f"quotes[{i}].quoted[{j}]", span
+            if quote.speaker:
+                yield f"quotes[{i}].speaker", quote.speaker
+            if quote.cue:
+                yield f"quotes[{i}].cue", quote.cue
+        for i, claim in enumerate(self.claims):
+            yield f"claims[{i}].span", claim.span
+            for j, span in enumerate(claim.numbers):
+                yield f"claims[{i}].numbers[{j}]", span
+            for j, span in enumerate(claim.hedges):
+                yield f"claims[{i}].hedges[{j}]", span
+            if claim.source.span:
+                yield f"claims[{i}].source.span", claim.source.span
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Analysis:
+        return cls.model_validate_json(data)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `Analysis`, as published in `spinscope/schema/`."""
+    schema = Analysis.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def write_json_schema(path: Path = SCHEMA_PATH) -> None:
+    path.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -1,0 +1,40 @@
+"""All of spinscope's exceptions, in one tree.
+
+    SpinscopeError            anything spinscope raises on purpose
+    ├── InputError            an input could not be read (names the input and why)
+    │   └── BlockedURLError   a URL points at a private, loopback or link-local address
+    ├── ModelError            a model or language resource is missing or broken
+    └── DataError             an evaluation or training directory is not laid out as expected
+
+Errors from libraries are translated at the boundary with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class SpinscopeError(Exception):
+    """Base class of every error spinscope raises on purpose."""
+
+
+class InputError(SpinscopeError):
+    """An input could not be turned into an article.
+
+    `source` names the input (a path, URL, `-`, or `path:line` for a record in a file).
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class BlockedURLError(InputError):
+    """A URL resolves to an address that is refused unless explicitly allowed."""
+
+
+class ModelError(SpinscopeError):
+    """A model or language resource cannot be loaded."""
+
+
+class DataError(SpinscopeError):
+    """A data directory for evaluation or training is missing files or is malformed."""

