@@ -76,7 +76,7 @@ class Article(_Model):
 
 
 QuoteKind = Literal["direct", "partial", "indirect", "mixed"]
-CueClass = Literal["neutral", "doubt", "assertive", "emotive", "other", "none"]
+CueClass = Literal["neutral", "doubt", "assertive", "emotive", "tentative", "other", "none"]
 
 
 class Quote(_Model):

@@ -1,0 +1,60 @@
+"""What every ingest module shares: the options (`IngestOptions`) and the result (`Loaded`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from spinscope.document import Article
+
+#: The article fields a JSONL/CSV record can fill; `IngestOptions.columns` maps them to keys.
+RECORD_FIELDS = ("id", "title", "text", "url", "outlet", "published", "author", "language")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How inputs are read. The defaults here are the only place defaults are declared.
+
+    max_bytes -- the largest input read: a whole file, stdin, a fetched URL body, or one
+                 line of a JSONL/CSV file (record files themselves are streamed).
+    timeout -- seconds for each network operation of a URL fetch, and for the whole download.
+    allow_private -- fetch URLs that resolve to private, loopback, link-local, reserved,
+                     multicast or unspecified addresses (refused by default).
+    max_redirects -- redirects followed per URL; each hop's address is checked.
+    columns -- record field -> key in the JSONL object or CSV header, for fields whose key
+               differs from the field name, e.g. ``{"text": "body", "published": "date"}``.
+    """
+
+    max_bytes: int = 2_000_000
+    timeout: float = 10.0
+    allow_private: bool = False
+    max_redirects: int = 5
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.max_bytes <= 0:
+            raise ValueError(f"max_bytes must be positive, not {self.max_bytes}")
+        if self.timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {self.timeout}")
+        if self.max_redirects < 0:
+            raise ValueError(f"max_redirects must be 0 or more, not {self.max_redirects}")
+        unknown = sorted(set(self.columns) - set(RECORD_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown record field(s) in columns: {', '.join(unknown)}; "
+                f"the fields are {', '.join(RECORD_FIELDS)}"
+            )
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    def key(self, record_field: str) -> str:
+        """The record key that holds `record_field`."""
+        return self.columns.get(record_field, record_field)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One article read from an input, with notes on how it was read (e.g. a guessed encoding)."""
+
+    article: Article
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,308 @@
+"""HTML report of an `Analysis`: one self-contained page rendered from the same data as the JSON.
+
+The article text is cut at every annotation boundary into segments (the idea of spaCy's
+displacy): each segment is one `<span>` whose classes name every annotation that covers it, so
+overlapping spans (a quote inside a claim sentence, a cue inside a quote) need no nesting
+rules. Every piece of text goes through Jinja2 autoescaping; the page carries its JSON twin
+in `<script type="application/json" id="spinscope-analysis">`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from spinscope.document import Analysis, Claim, Quote, Span
+from spinscope.output.terminal import quote_text, shorten, speaker_mention, speaker_name
+
+#: Id of the `<script>` element that holds the analysis as JSON.
+JSON_SCRIPT_ID = "spinscope-analysis"
+
+#: What each cue class means, for the legend.
+CUE_LEGEND: tuple[tuple[str, str], ...] = (
+    ("neutral", "said, told, stated: reports without judging"),
+    ("doubt", "claimed, alleged, insisted: casts doubt on the speaker"),
+    ("assertive", "pointed out, noted, confirmed: presents the words as fact"),
+    ("emotive", "slammed, decried, admitted: charged wording"),
+    ("other", "another reporting verb"),
+)
+
+#: The layer toggles: (css layer name, label, legend class).
+LAYERS: tuple[tuple[str, str, str], ...] = (
+    ("content", "Quote content", "q-content"),
+    ("quoted", "Own words (in quote marks)", "q-quoted"),
+    ("speakers", "Speakers", "q-speaker"),
+    ("cues", "Reporting cues", "q-cue cue-neutral"),
+    ("claims", "Claims", "c-claim"),
+    ("numbers", "Numbers", "c-number"),
+    ("hedges", "Hedges", "c-hedge"),
+    ("sources", "Claim sources", "c-source"),
+)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One stretch to highlight: `ann` names its annotation (`q0` is `quotes[0]`, `c0` is
+    `claims[0]`), `classes` the part of it, `label` the line shown on hover."""
+
+    start: int
+    end: int
+    ann: str
+    classes: tuple[str, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of text between two annotation boundaries, and what covers it."""
+
+    text: str
+    classes: tuple[str, ...] = ()
+    anns: tuple[str, ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    id: str
+    number: int
+    kind: str
+    cue: str | None
+    cue_class: str
+    mention: str | None
+    text: str
+    score: str | None
+    source: str
+
+
+@dataclass
+class SpeakerGroup:
+    name: str
+    items: list[QuoteItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClaimItem:
+    id: str
+    number: int
+    text: str
+    numbers: tuple[str, ...]
+    hedges: tuple[str, ...]
+    source_kind: str
+    source_text: str | None
+    quote_id: str | None
+    quote_number: int | None
+    score: str | None
+    origin: str
+
+
+def render_html(analysis: Analysis) -> str:
+    """The analysis as one self-contained HTML page (inline CSS and JS, no external resources)."""
+    return _environment().get_template("report.html.j2").render(**_context(analysis))
+
+
+def highlights(analysis: Analysis) -> list[Annotation]:
+    """Every highlighted span of `analysis`, quotes first, then claims, in index order."""
+    found: list[Annotation] = []
+    for i, quote in enumerate(analysis.quotes):
+        ann, label = f"q{i}", _quote_label(i, quote)
+        found += [Annotation(s.start, s.end, ann, ("q", "q-content"), label) for s in quote.content]
+        found += [Annotation(s.start, s.end, ann, ("q", "q-quoted"), label) for s in quote.quoted]
+        if quote.speaker:
+            found.append(
+                Annotation(
+                    quote.speaker.start,
+                    quote.speaker.end,
+                    ann,
+                    ("q", "q-speaker"),
+                    f"Speaker of quote {i + 1}: {speaker_name(quote)}",
+                )
+            )
+        if quote.cue:
+            found.append(
+                Annotation(
+                    quote.cue.start,
+                    quote.cue.end,
+                    ann,
+                    ("q", "q-cue", f"cue-{quote.cue_class}"),
+                    f"Cue of quote {i + 1}: {_cue_label(quote)}",
+                )
+            )
+    for i, claim in enumerate(analysis.claims):
+        ann, label = f"c{i}", _claim_label(i, claim)
+        found.append(Annotation(claim.span.start, claim.span.end, ann, ("c", "c-claim"), label))
+        found += [
+            Annotation(s.start, s.end, ann, ("c", "c-number"), f"Number in claim {i + 1}")
+            for s in claim.numbers
+        ]
+        found += [
+            Annotation(s.start, s.end, ann, ("c", "c-hedge"), f"Hedge in claim {i + 1}")
+            for s in claim.hedges
+        ]
+        if claim.source.span:
+            span = claim.source.span
+            found.append(
+                Annotation(
+                    span.start,
+                    span.end,
+                    ann,
+                    ("c", "c-source", f"source-{claim.source.kind}"),
+                    f"Source of claim {i + 1} ({claim.source.kind})",
+                )
+            )
+    return found
+
+
+def segment(text: str, found: list[Annotation]) -> list[Segment]:
+    """Cut `text` at every boundary of `found`; each piece lists the annotations covering it.
+
+    Joining the texts of the segments gives `text` back exactly. Empty annotations cover
+    nothing and are dropped.
+    """
+    cuts = sorted({0, len(text)} | {a.start for a in found} | {a.end for a in found})
+    covering: list[list[Annotation]] = [[] for _ in cuts[:-1]]
+    for annotation in found:
+        first = bisect.bisect_left(cuts, annotation.start)
+        last = bisect.bisect_left(cuts, annotation.end)
+        for k in range(first, last):
+            covering[k].append(annotation)
+    segments = []
+    for (start, end), here in zip(pairwise(cuts), covering, strict=True):
+        segments.append(
+            Segment(
+                text=text[start:end],
+                classes=_unique(c for a in here for c in a.classes),
+                anns=_unique(a.ann for a in here),
+                title="\n".join(_unique(a.label for a in here)),
+            )
+        )
+    return segments
+
+
+def analysis_json(analysis: Analysis) -> Markup:
+    """The analysis as JSON that is safe inside a `<script>` element.
+
+    `<`, `>` and `&` only occur inside JSON strings, where `\\u003c`-style escapes mean the
+    same character; with them escaped no `</script>` or `<!--` can end the element early.
+    """
+    text = json.dumps(analysis.to_dict(), ensure_ascii=False, indent=None)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)  # escaped above for a script element, not for HTML text
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("spinscope.output", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _context(analysis: Analysis) -> dict[str, Any]:
+    article = analysis.article
+    url = article.url
+    safe_url = url if url and url.lower().startswith(("http://", "https://")) else None
+    return {
+        "analysis": analysis,
+        "article": article,
+        "title": article.title.strip() or "Untitled article",
+        "url_href": safe_url,
+        "meta": [part for part in (article.outlet, article.published, article.author) if part],
+        "segments": segment(article.text, highlights(analysis)),
+        "groups": _speaker_groups(analysis),
+        "claims": [_claim_item(i, claim) for i, claim in enumerate(analysis.claims)],
+        "layers": LAYERS,
+        "cue_legend": CUE_LEGEND,
+        "analysis_json": analysis_json(analysis),
+        "json_script_id": JSON_SCRIPT_ID,
+    }
+
+
+def _speaker_groups(analysis: Analysis) -> list[SpeakerGroup]:
+    """Quotes grouped by speaker: the most quoted first, ties in order of first quote."""
+    groups: dict[str, SpeakerGroup] = {}
+    for i, quote in enumerate(analysis.quotes):
+        name = speaker_name(quote)
+        groups.setdefault(name, SpeakerGroup(name)).items.append(
+            QuoteItem(
+                id=f"q{i}",
+                number=i + 1,
+                kind=quote.kind,
+                cue=" ".join(quote.cue.text.split()) if quote.cue else None,
+                cue_class=quote.cue_class,
+                mention=speaker_mention(quote),
+                text=shorten(quote_text(quote), 280),
+                score=_score(quote.score),
+                source=quote.source,
+            )
+        )
+    return sorted(groups.values(), key=lambda group: -len(group.items))
+
+
+def _claim_item(i: int, claim: Claim) -> ClaimItem:
+    source = claim.source
+    said = source.entity or (_flat(source.span) if source.span else None)
+    return ClaimItem(
+        id=f"c{i}",
+        number=i + 1,
+        text=shorten(claim.span.text, 280),
+        numbers=tuple(_flat(span) for span in claim.numbers),
+        hedges=tuple(_flat(span) for span in claim.hedges),
+        source_kind=source.kind,
+        source_text=said,
+        quote_id=f"q{claim.quote}" if claim.quote is not None else None,
+        quote_number=claim.quote + 1 if claim.quote is not None else None,
+        score=_score(claim.score),
+        origin=claim.origin,
+    )
+
+
+def _quote_label(i: int, quote: Quote) -> str:
+    label = f"Quote {i + 1} — {speaker_name(quote)}"
+    if quote.cue:
+        label += f", {_cue_label(quote)}"
+    return f"{label} · {quote.kind}"
+
+
+def _cue_label(quote: Quote) -> str:
+    cue = f"“{_flat(quote.cue)}”" if quote.cue else "no cue"
+    return cue if quote.cue_class == "none" else f"{cue} ({quote.cue_class})"
+
+
+def _claim_label(i: int, claim: Claim) -> str:
+    source = claim.source
+    said = source.entity or (_flat(source.span) if source.span else "")
+    label = f"Claim {i + 1} — source: {source.kind}" + (f" ({said})" if said else "")
+    if claim.numbers:
+        label += " · numbers: " + ", ".join(_flat(s) for s in claim.numbers)
+    if claim.hedges:
+        label += " · hedges: " + ", ".join(_flat(s) for s in claim.hedges)
+    if claim.quote is not None:
+        label += f" · quote {claim.quote + 1}"
+    return label
+
+
+def _flat(span: Span) -> str:
+    return " ".join(span.text.split())
+
+
+def _score(score: float | None) -> str | None:
+    return None if score is None else f"{score:.2f}"
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
