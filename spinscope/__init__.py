@@ -4,9 +4,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from spinscope.document import Analysis, Article, Claim, ClaimSource, Quote, Span  # noqa: E402
-from spinscope.errors import InputError, SpinscopeError  # noqa: E402
-from spinscope.pipeline import Pipeline, analyze  # noqa: E402
+from spinscope.document import Analysis, Article, Claim, ClaimSource, Quote, Span
+from spinscope.errors import InputError, SpinscopeError
+from spinscope.pipeline import Pipeline, analyze
 
 __all__ = [
     "Analysis",

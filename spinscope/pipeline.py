@@ -21,7 +21,9 @@ class Pipeline:
 
     def analyze(self, item: str | Article) -> Analysis:
         """Analyse one article (a string is taken as the article's whole text)."""
-        article = item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
+        article = (
+            item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
+        )
         parsed = parse(article, load_nlp())
         found: Findings = {}
         for layer in self.layers:

@@ -58,3 +58,7 @@ class Loaded:
 
     article: Article
     notes: tuple[str, ...] = ()
+
+
+#: The default options, for function defaults.
+DEFAULTS = IngestOptions()

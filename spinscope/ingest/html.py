@@ -25,9 +25,7 @@ def article_from_html(html: str, *, id: str | None, source: str, url: str | None
 
     `id` None means a hash of the text.
     """
-    result = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False
-    )
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
     fields = {} if result is None else result if isinstance(result, dict) else result.as_dict()
     body = _field(fields, "text")
     if body is None:

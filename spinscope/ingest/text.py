@@ -7,9 +7,11 @@ meta tag or HTTP header), then charset-normalizer's guess. Anything but UTF-8 ge
 from __future__ import annotations
 
 import codecs
+import os
 import re
 import sys
 from pathlib import Path
+from typing import IO
 
 import charset_normalizer
 
@@ -25,28 +27,38 @@ _HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 
 
-def _too_big(size: int | None, max_bytes: int) -> str:
-    what = f"is {size:,} bytes" if size is not None else "is larger than that"
-    return f"{what}, over the {max_bytes:,}-byte cap; raise it with --max-bytes (IngestOptions.max_bytes)"
+def over_cap(size: int | None, max_bytes: int) -> str:
+    """The reason an input over the size cap is refused, and what to do about it."""
+    what = f"is {size:,} bytes, over" if size is not None else "is over"
+    return f"{what} the {max_bytes:,}-byte cap; raise it with --max-bytes (IngestOptions.max_bytes)"
+
+
+def open_file(path: Path) -> IO[bytes]:
+    """`path` opened for reading bytes; InputError if it is missing, a directory or unreadable."""
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(source, "is a directory, not a file")
+        return path.open("rb")
+    except FileNotFoundError as exc:
+        raise InputError(source, "no such file") from exc
+    except OSError as exc:
+        raise InputError(source, f"cannot be read: {exc.strerror or exc}") from exc
 
 
 def read_file(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes; an InputError if it is missing, not a file, empty or over the cap."""
+    """The file's bytes; InputError if it cannot be read, is empty or is over the cap."""
     source = str(path)
-    try:
-        if not path.exists():
-            raise InputError(source, "no such file")
-        if not path.is_file():
-            raise InputError(source, "is not a regular file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(source, _too_big(size, max_bytes))
-        with path.open("rb") as f:
-            data = f.read(max_bytes + 1)  # the file may have grown since stat
-    except OSError as exc:
-        raise InputError(source, f"cannot be read: {exc.strerror or exc}") from exc
+    with open_file(path) as f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+            if size > max_bytes:
+                raise InputError(source, over_cap(size, max_bytes))
+            data = f.read(max_bytes + 1)  # the size of a pipe or a growing file may be wrong
+        except OSError as exc:
+            raise InputError(source, f"cannot be read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:
-        raise InputError(source, _too_big(None, max_bytes))
+        raise InputError(source, over_cap(None, max_bytes))
     if not data:
         raise InputError(source, "is empty")
     return data
@@ -56,7 +68,7 @@ def read_stdin(max_bytes: int) -> bytes:
     """Standard input's bytes, within the cap."""
     data = sys.stdin.buffer.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError("-", f"standard input {_too_big(None, max_bytes)}")
+        raise InputError("-", f"standard input {over_cap(None, max_bytes)}")
     if not data:
         raise InputError("-", "standard input is empty")
     return data
@@ -94,14 +106,22 @@ def choose_encoding(
             return declared, (f"decoded as {declared} (declared), not UTF-8",)
         except (LookupError, UnicodeDecodeError):
             pass
-    results = list(charset_normalizer.from_bytes(data))
-    if not results:
+    # No BOM and no NUL bytes: a UTF-16/32 guess is a misreading of a short single-byte text.
+    results = [
+        r
+        for r in charset_normalizer.from_bytes(data)
+        if not r.encoding.startswith(("utf_16", "utf_32"))
+    ]
+    # Short texts leave many code pages equally plausible, and the detector's pick among them is
+    # arbitrary: prefer cp1252 (the usual legacy encoding of Western text, a superset of
+    # Latin-1's printable text) unless another encoding reads the bytes with less chaos.
+    cp1252 = charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best()
+    if cp1252 is not None and all(cp1252.chaos <= r.chaos for r in results):
+        encoding = "cp1252"
+    elif results:
+        encoding = min(results, key=lambda r: r.chaos).encoding
+    else:
         raise InputError(source, "looks binary: it is not UTF-8 and no text encoding fits it")
-    # Short texts leave several single-byte code pages equally plausible; among the least
-    # chaotic, prefer cp1252 (the usual legacy encoding of Western pages, a superset of Latin-1).
-    least = min(r.chaos for r in results)
-    tied = [r.encoding for r in results if r.chaos == least]
-    encoding = "cp1252" if "cp1252" in tied else tied[0]
     return encoding, (f"decoded as {encoding} (detected), not UTF-8",)
 
 

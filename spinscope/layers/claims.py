@@ -1,12 +1,169 @@
-"""Claims layer (placeholder until written)."""
+"""Claims layer (first version, rules): claim sentences with their numbers, hedges and source.
+
+A sentence is a claim when it asserts something checkable: it is declarative, has a verb, and
+carries a number or quantity, a hedge, or an attribution. Its source is the speaker of the
+quote that covers it: `named` when the speaker resolves to a named entity, `vague` when it does
+not ("a growing number of Western officials", "sources"), `none` when nobody is cited.
+A learned check-worthiness score comes with a later layer; until then `score` is None.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+import re
 
+from spacy.tokens import Span as SpacySpan
+
+from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import Findings, register
 from spinscope.parse import Parsed
 
+VERSION = "1"
+ORIGIN = f"claims/rules@{VERSION}"
+
+_NUMBER_ENTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_SCALE_WORDS = frozenset(
+    [
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "billions",
+        "trillion",
+        "dozens",
+    ]
+)
+
+#: Words before a number that make it approximate ("as many as 103,000").
+_APPROXIMATORS = (
+    r"as many as|as much as|as few as|up to|about|around|approximately|roughly|nearly|almost|"
+    r"some|an estimated|estimated|close to|upwards of|perhaps|possibly"
+)
+_NUMBER_AHEAD = r"(?=\s+(?:[$£€]\s?)?(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|"
+_NUMBER_AHEAD += r"dozens|hundreds|thousands|millions|a dozen|a hundred|a thousand|a million))"
+
+#: Named hedge rules: each is one pattern, tested on its own.
+HEDGE_RULES: dict[str, re.Pattern[str]] = {
+    "approximate-number": re.compile(rf"\b(?:{_APPROXIMATORS}){_NUMBER_AHEAD}", re.IGNORECASE),
+    "passive-belief": re.compile(
+        r"\b(?:is|are|was|were|been|be|being)\s+(?:widely\s+|still\s+|now\s+)?"
+        r"(?:believed|thought|said|reported|estimated|alleged|rumou?red|understood|suspected|"
+        r"presumed|claimed|feared)\b",
+        re.IGNORECASE,
+    ),
+    "hedging-adverb": re.compile(
+        r"\b(?:reportedly|allegedly|seemingly|apparently|purportedly|supposedly|possibly|"
+        r"probably|presumably|arguably|perhaps|maybe|likely|unconfirmed)\b",
+        re.IGNORECASE,
+    ),
+    "appearance": re.compile(r"\b(?:appears?|appeared|seems?|seemed)\s+to\b", re.IGNORECASE),
+    "modal": re.compile(
+        r"\b(?:may|might|could)\b(?!\s+(?:not\s+)?(?:be\s+)?(?:able)\b)", re.IGNORECASE
+    ),
+}
+
+
+def hedges(text: str, start: int, end: int) -> list[Span]:
+    """Every hedge between `start` and `end`, in order, without overlaps."""
+    found: list[tuple[int, int]] = []
+    for pattern in HEDGE_RULES.values():
+        for match in pattern.finditer(text[start:end]):
+            found.append((start + match.start(), start + match.end()))
+    found.sort()
+    kept: list[tuple[int, int]] = []
+    for s, e in found:
+        if kept and s < kept[-1][1]:
+            continue
+        kept.append((s, e))
+    return [Span.of(text, s, e) for s, e in kept]
+
+
+def numbers(sent: SpacySpan) -> list[Span]:
+    """Numbers and quantities, without their approximators ("103,000", not "as many as 103,000").
+    Dates, times and bare small counts ("two main goals") are not check-worthy numbers."""
+    text = sent.doc.text
+    found = []
+    for ent in sent.ents:
+        if ent.label_ not in _NUMBER_ENTS:
+            continue
+        tokens = list(ent)
+        first = next(
+            (i for i, t in enumerate(tokens) if t.like_num or t.text in "$£€" or t.is_currency),
+            None,
+        )
+        if first is None:
+            continue
+        tokens = tokens[first:]
+        has_digit = any(any(c.isdigit() for c in t.text) for t in tokens)
+        if not has_digit and not any(t.lower_ in _SCALE_WORDS for t in tokens):
+            continue
+        found.append(Span.of(text, tokens[0].idx, tokens[-1].idx + len(tokens[-1])))
+    return found
+
+
+def _is_declarative(sent: SpacySpan) -> bool:
+    stripped = sent.text.rstrip("”\"’' \n")
+    return (
+        not stripped.endswith("?")
+        and len(sent) >= 5
+        and any(t.pos_ in ("VERB", "AUX") for t in sent)
+    )
+
+
+def source_of(quote: Quote | None) -> ClaimSource:
+    if quote is None or quote.speaker is None:
+        return ClaimSource(kind="none")
+    if quote.speaker_entity:
+        return ClaimSource(kind="named", span=quote.speaker, entity=quote.speaker_entity)
+    return ClaimSource(kind="vague", span=quote.speaker)
+
+
+def _covering_quote(sent: Span, quotes: list[Quote]) -> int | None:
+    """The quote that attributes most of the sentence (its speaker or cue in the sentence)."""
+    best, best_overlap = None, 0
+    for i, quote in enumerate(quotes):
+        if quote.speaker is None:
+            continue
+        overlap = sum(
+            max(0, min(c.end, sent.end) - max(c.start, sent.start)) for c in quote.content
+        )
+        anchored = any(
+            s is not None and sent.start <= s.start < sent.end for s in (quote.speaker, quote.cue)
+        )
+        if overlap > best_overlap and (anchored or overlap >= 0.8 * (sent.end - sent.start)):
+            best, best_overlap = i, overlap
+    return best
+
 
 @register("claims", requires=("quotes",))
-def claims(parsed: Parsed, found: Findings) -> list[Any]:
-    return []
+def claims(parsed: Parsed, found: Findings) -> list[Claim]:
+    quotes: list[Quote] = found["quotes"]
+    text = parsed.text
+    results = []
+    for sent in parsed.doc.sents:
+        if not sent.text.strip() or not _is_declarative(sent):
+            continue
+        span = next(
+            (s for s in parsed.sentences if s.start >= sent.start_char and s.end <= sent.end_char),
+            None,
+        )
+        if span is None:
+            continue
+        nums = numbers(sent)
+        hedged = hedges(text, span.start, span.end)
+        index = _covering_quote(span, quotes)
+        if not nums and not hedged and index is None:
+            continue
+        results.append(
+            Claim(
+                span=span,
+                numbers=nums,
+                hedges=hedged,
+                source=source_of(quotes[index] if index is not None else None),
+                quote=index,
+                origin=ORIGIN,
+            )
+        )
+    return results

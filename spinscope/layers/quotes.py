@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
@@ -52,18 +52,63 @@ for _class, _lemmas in {
 
 #: Verbs whose direct object is what they report ("decried NATO's expansion").
 OBJECT_CUES = frozenset(
-    "decry denounce condemn criticize criticise deny dispute reject cite praise slam blast "
-    "blame bemoan lament".split()
+    [
+        "decry",
+        "denounce",
+        "condemn",
+        "criticize",
+        "criticise",
+        "deny",
+        "dispute",
+        "reject",
+        "cite",
+        "praise",
+        "slam",
+        "blast",
+        "blame",
+        "bemoan",
+        "lament",
+    ]
 )
+#: Verbs whose to-infinitive is what they report ("vowed to take our fight").
+XCOMP_CUES = frozenset(["claim", "promise", "vow", "pledge", "threaten", "urge", "ask", "warn"])
 #: Nouns that introduce a reported proposition ("the claim that ...").
 NOUN_CUES = frozenset(
-    "claim statement assertion allegation belief warning argument suggestion insistence "
-    "contention view promise pledge prediction".split()
+    [
+        "claim",
+        "statement",
+        "assertion",
+        "allegation",
+        "belief",
+        "warning",
+        "argument",
+        "suggestion",
+        "insistence",
+        "contention",
+        "view",
+        "promise",
+        "pledge",
+        "prediction",
+    ]
 )
 
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-_OPENERS = {"“": "double", "„": "double", "«": "double", '"': "double", "‘": "single", "‚": "single"}
-_CLOSERS = {"”": "double", "“": "double", "»": "double", '"': "double", "’": "single", "‘": "single"}
+_OPENERS = {
+    "“": "double",
+    "„": "double",
+    "«": "double",
+    '"': "double",
+    "‘": "single",
+    "‚": "single",
+}
+_CLOSERS = {
+    "”": "double",
+    "“": "double",
+    "»": "double",
+    '"': "double",
+    "’": "single",
+    "‘": "single",
+}
 _EDGE_PUNCT = " \t\n,;:—–-"
 
 
@@ -183,7 +228,11 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
                 tokens = tokens[1:]
             return tokens
     # "..., noting that", "…, calling it", "suggested … but claimed that": the subject is shared
-    if depth < 2 and verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "aux") and verb.head.i != verb.i:
+    if (
+        depth < 2
+        and verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "aux")
+        and verb.head.i != verb.i
+    ):
         if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in CUE_CLASSES:
             return []
         return _subject(verb.head, depth + 1)
@@ -215,49 +264,84 @@ def _misparsed_perfect(token: Token) -> bool:
     )
 
 
+def _pieces(doc: Doc, indices: set[int]) -> list[tuple[int, int]]:
+    """Character ranges of the runs of consecutive tokens in `indices`, trimmed."""
+    pieces: list[tuple[int, int]] = []
+    run: list[int] = []
+    for i in sorted(indices) + [-2]:
+        if run and i != run[-1] + 1:
+            start, end = _trim(doc.text, doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]]))
+            if end > start and any(not t.is_punct for t in doc[run[0] : run[-1] + 1]):
+                pieces.append((start, end))
+            run = []
+        if i >= 0:
+            run.append(i)
+    return pieces
+
+
+def _clause(token: Token) -> set[int]:
+    """The token's subtree, less reporting clauses hung on it after a comma
+    ("… on Friday, calling it …", "…, adding that …"), which are attributions of their own."""
+    indices = {t.i for t in token.subtree}
+    for inner in token.subtree:
+        if (
+            inner.i != token.i
+            and inner.dep_ in ("advcl", "conj")
+            and inner.lemma_.lower() in CUE_CLASSES
+            and inner.left_edge.i > 0
+            and inner.doc[inner.left_edge.i - 1].text in (",", "—", "–")
+        ):
+            indices -= {t.i for t in inner.subtree}
+    return indices
+
+
+def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]:
+    """The tokens a reporting verb reports, by the first rule that applies."""
+    children = list(verb.children)
+    for child in children:
+        if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and lemma in XCOMP_CUES):
+            return _clause(child)
+    objects = [c for c in children if c.dep_ == "dobj"]
+    if lemma == "call":
+        complements = [c for c in children if c.dep_ in ("oprd", "ccomp", "xcomp")]
+        if objects and complements:
+            return {t.i for t in objects[0].subtree} | {t.i for t in complements[-1].subtree}
+        purposes = [c for c in children if c.dep_ == "prep" and c.lower_ == "for"]
+        if purposes:
+            return {t.i for p in purposes for t in p.subtree if t.i != p.i}
+        return set()
+    if lemma in OBJECT_CUES and objects:
+        return {t.i for t in objects[0].subtree}
+    if token.dep_ == "parataxis" and token.head.i < token.i:
+        # "The economy, the minister said, is growing." / "…, the minister said on Monday."
+        return {t.i for t in sent} - {t.i for t in token.subtree}
+    return set()
+
+
 def verb_cues(sent: SpacySpan) -> list[Attribution]:
     """Reporting verbs with a subject and a content clause or object."""
     found = []
+    doc = sent.doc
     for token in sent:
         lemma = token.lemma_.lower()
         if lemma not in CUE_CLASSES:
             continue
-        verb = token
-        content: tuple[int, int] | None = None
         if _misparsed_perfect(token):
             # "Russia has for decades decried NATO’s expansion" comes out with "decried" as
             # an adjective of "expansion" and "has" as the verb: report the noun phrase.
             verb = token.head.head
-            content = (token.idx + len(token) + 1, _subtree_range(token.head)[1])
-        elif token.pos_ not in ("VERB", "AUX"):
+            content = _pieces(doc, {t.i for t in token.head.subtree} - {token.i})
+            cue = (token.idx, token.idx + len(token))
+        elif token.pos_ in ("VERB", "AUX"):
+            verb = token
+            content = _pieces(doc, _content(token, verb, lemma, sent))
+            cue = _cue_range(token)
+        else:
             continue
-        for child in verb.children if content is None else ():
-            if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and lemma in ("claim", "promise")):
-                content = _subtree_range(child)
-                break
-        if content is None and lemma == "call":
-            objects = [c for c in token.children if c.dep_ == "dobj"]
-            complements = [c for c in token.children if c.dep_ in ("oprd", "ccomp", "xcomp")]
-            if objects and complements:
-                content = (_subtree_range(objects[0])[0], _subtree_range(complements[-1])[1])
-        elif content is None and lemma in OBJECT_CUES:
-            objects = [c for c in token.children if c.dep_ == "dobj"]
-            if objects:
-                content = _subtree_range(objects[0])
-        if content is None and token.dep_ == "parataxis" and token.head.i < token.i:
-            # "The economy is growing, the minister said on Monday."
-            content = (sent.start_char, _subtree_range(token)[0])
         speaker = _subject(verb)
-        if content is None and not speaker:
+        if not content and not speaker:
             continue
-        found.append(
-            Attribution(
-                cue=(token.idx, token.idx + len(token)) if verb is not token else _cue_range(token),
-                cue_lemma=lemma,
-                speaker=speaker,
-                content=[content] if content else [],
-            )
-        )
+        found.append(Attribution(cue=cue, cue_lemma=lemma, speaker=speaker, content=content))
     return found
 
 
@@ -277,7 +361,9 @@ def according_to_cues(sent: SpacySpan) -> list[Attribution]:
         phrase_start, phrase_end = token.idx, source[-1].idx + len(source[-1])
         pieces = [(sent.start_char, phrase_start), (phrase_end, sent.end_char)]
         content = [
-            _trim(sent.doc.text, s, e) for s, e in pieces if _trim(sent.doc.text, s, e)[1] > _trim(sent.doc.text, s, e)[0]
+            _trim(sent.doc.text, s, e)
+            for s, e in pieces
+            if _trim(sent.doc.text, s, e)[1] > _trim(sent.doc.text, s, e)[0]
         ]
         found.append(
             Attribution(
@@ -299,7 +385,8 @@ def noun_cues(sent: SpacySpan) -> list[Attribution]:
         clauses = [
             c
             for c in token.children
-            if c.dep_ in ("acl", "ccomp") and any(m.lower_ == "that" and m.dep_ == "mark" for m in c.children)
+            if c.dep_ in ("acl", "ccomp")
+            and any(m.lower_ == "that" and m.dep_ == "mark" for m in c.children)
         ]
         owners = [c for c in token.children if c.dep_ == "poss"]
         if not clauses or not owners:
@@ -364,8 +451,12 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
     if not attribution.quoted:
         return "indirect"
     quoted = sum(e - s for s, e in attribution.quoted)
-    content = sum(len(text[s:e].strip(_EDGE_PUNCT + "“”\"‘’«»„.")) for s, e in attribution.content)
-    if content and quoted >= 0.8 * content and not text[attribution.content[0][0] :].lower().startswith("that "):
+    content = sum(len(text[s:e].strip(_EDGE_PUNCT + '“”"‘’«»„.')) for s, e in attribution.content)
+    if (
+        content
+        and quoted >= 0.8 * content
+        and not text[attribution.content[0][0] :].lower().startswith("that ")
+    ):
         return "direct"
     return "mixed"
 
@@ -375,28 +466,114 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
     text = parsed.text
     regions, warnings = find_quote_marks(text, parsed.paragraphs)
     parsed.warnings.extend(warnings)
-    resolver = SpeakerResolver(parsed.doc)
-    results: list[Quote] = []
-    covered: set[QuoteMarks] = set()
-    for sent in parsed.doc.sents:
-        attributions = [
+    sentences = list(parsed.doc.sents)
+    attributions: list[Attribution] = []
+    by_sentence: list[list[Attribution]] = []
+    for sent in sentences:
+        found_here = [
             a
             for a in verb_cues(sent) + according_to_cues(sent) + noun_cues(sent)
             if a.cue is None or not _inside_any(a.cue, regions)
         ]
-        attributions.sort(key=lambda a: a.cue[0] if a.cue else 0)
-        attributions = attach_quote_marks(text, sent, attributions, regions)
-        for attribution in attributions:
-            results.append(_to_quote(text, attribution, resolver))
-            covered.update(
-                r for r in regions if any(r.start >= s and r.end <= e for s, e in attribution.content)
-            )
-        for region in regions:
-            if region in covered or not (sent.start_char <= region.start < sent.end_char):
-                continue
-            covered.add(region)
-            results.append(_unattributed(text, region, sent, results))
+        found_here = attach_quote_marks(text, sent, found_here, regions)
+        by_sentence.append(found_here)
+        attributions.extend(found_here)
+    _attach_across_sentences(text, sentences, by_sentence, regions)
+    attributions.extend(_continuations(text, sentences, attributions, regions, parsed.paragraphs))
+    attributions.sort(key=lambda a: a.cue[0] if a.cue else a.content[0][0])
+    resolver = SpeakerResolver(parsed.doc)
+    results = [_to_quote(text, a, resolver) for a in attributions]
+    for region in regions:
+        if not _covered(region, attributions):
+            results.append(_partial(text, region))
     return sorted(results, key=lambda q: q.content[0].start)
+
+
+def _covered(region: QuoteMarks, attributions: list[Attribution]) -> bool:
+    return any(region.start >= s and region.end <= e for a in attributions for s, e in a.content)
+
+
+def _continuations(
+    text: str,
+    sentences: list[SpacySpan],
+    attributions: list[Attribution],
+    regions: list[QuoteMarks],
+    paragraphs: list[Span],
+) -> list[Attribution]:
+    """Quotes that open a sentence with no attribution of their own continue the previous
+    direct quote: in the same paragraph they join its content (“…,” he said. “…”), at the
+    start of the next paragraph they are a new quote of the same speaker."""
+    starts = {s.start_char for s in sentences}
+    added: list[Attribution] = []
+    for region in regions:
+        if _covered(region, attributions) or region.start not in starts:
+            continue
+        before = [
+            a
+            for a in attributions + added
+            if a.speaker and a.kind == "direct" and a.content[-1][1] <= region.start
+        ]
+        if not before:
+            continue
+        previous = max(before, key=lambda a: a.content[-1][1])
+        paragraph = next(p for p in paragraphs if p.start <= region.start < p.end)
+        gap = text[previous.content[-1][1] : region.start]
+        if previous.content[-1][1] >= paragraph.start and gap.count(".") <= 1 and len(gap) < 120:
+            previous.content.append((region.start, region.end))
+            previous.quoted.append((region.inner_start, region.inner_end))
+        elif (
+            region.start == paragraph.start
+            and "\n" in gap
+            and gap.count("\n") <= 2
+            and (text[previous.content[-1][1] : previous.content[-1][1] + 1] != "")
+        ):
+            added.append(
+                Attribution(
+                    cue=None,
+                    cue_lemma="",
+                    speaker=previous.speaker,
+                    content=[(region.start, region.end)],
+                    quoted=[(region.inner_start, region.inner_end)],
+                    kind="direct",
+                )
+            )
+    return added
+
+
+def _attach_across_sentences(
+    text: str,
+    sentences: list[SpacySpan],
+    by_sentence: list[list[Attribution]],
+    regions: list[QuoteMarks],
+) -> None:
+    """A quote of several sentences belongs to the attribution in the sentence where it ends
+    (“… . …,” he said) or, after a colon, to the one in the sentence before it (X said: “…”)."""
+    for i, sent in enumerate(sentences):
+        for region in regions:
+            if not sent.start_char <= region.start < sent.end_char:
+                continue
+            if any(
+                region.start >= s and region.end <= e
+                for group in by_sentence
+                for a in group
+                for s, e in a.content
+            ):
+                continue
+            target = None
+            for j in range(i + 1, len(sentences)):
+                if sentences[j].start_char >= region.end + 2:
+                    break
+                speakers = [a for a in by_sentence[j] if a.speaker and a.cue]
+                if speakers and sentences[j].start_char <= region.end + 2:
+                    target = speakers[0]
+            if target is None and i > 0 and sentences[i - 1].text.rstrip().endswith(":"):
+                speakers = [a for a in by_sentence[i - 1] if a.speaker and a.cue]
+                target = speakers[-1] if speakers else None
+            if target is not None:
+                target.content.append((region.start, region.end))
+                target.content.sort()
+                target.quoted = sorted({*target.quoted, (region.inner_start, region.inner_end)})
+                target.kind = _kind(text, target)
 
 
 def _inside_any(span: tuple[int, int], regions: list[QuoteMarks]) -> bool:
@@ -423,22 +600,11 @@ def _to_quote(text: str, attribution: Attribution, resolver: SpeakerResolver) ->
     )
 
 
-def _unattributed(text: str, region: QuoteMarks, sent: SpacySpan, earlier: list[Quote]) -> Quote:
-    """Quote marks with no reporting clause: a whole-sentence quote continues the previous
-    direct quote's speaker ("“…,” he said. “…”"); anything shorter is a partial (scare) quote."""
-    content = [Span.of(text, region.start, region.end)]
-    quoted = [Span.of(text, region.inner_start, region.inner_end)]
-    whole_sentence = region.start - sent.start_char <= 1 and region.end >= sent.end_char - 1
-    previous = earlier[-1] if earlier else None
-    if whole_sentence and previous and previous.kind == "direct" and previous.speaker_entity:
-        return Quote(
-            kind="direct",
-            content=content,
-            quoted=quoted,
-            speaker=previous.speaker,
-            speaker_entity=previous.speaker_entity,
-            cue=None,
-            cue_class="none",
-            source=SOURCE,
-        )
-    return Quote(kind="partial", content=content, quoted=quoted, source=SOURCE)
+def _partial(text: str, region: QuoteMarks) -> Quote:
+    """Quote marks nobody is reported as saying: a title, a term, scare quotes."""
+    return Quote(
+        kind="partial",
+        content=[Span.of(text, region.start, region.end)],
+        quoted=[Span.of(text, region.inner_start, region.inner_end)],
+        source=SOURCE,
+    )

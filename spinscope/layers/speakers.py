@@ -14,8 +14,28 @@ from spacy.tokens import Span as SpacySpan
 
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS = frozenset({"they", "them", "it"})
-_PREFIX_TITLES = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "sen", "sen.", "rep",
-                            "rep.", "gov", "gov.", "gen", "gen.", "prof", "prof."})
+_PREFIX_TITLES = frozenset(
+    {
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "dr",
+        "dr.",
+        "sen",
+        "sen.",
+        "rep",
+        "rep.",
+        "gov",
+        "gov.",
+        "gen",
+        "gen.",
+        "prof",
+        "prof.",
+    }
+)
 # Words that look like proper nouns at a sentence start but never name a speaker.
 _NOT_NAMES = frozenset({"mr", "mrs", "ms", "dr", "the"})
 
@@ -25,8 +45,11 @@ def proper_run(tokens: list[Token]) -> list[Token]:
     best: list[Token] = []
     run: list[Token] = []
     for token in tokens:
-        joins = token.tag_ == "POS" and bool(run) and token.i + 1 < len(token.doc) and (
-            token.doc[token.i + 1].pos_ == "PROPN"
+        joins = (
+            token.tag_ == "POS"
+            and bool(run)
+            and token.i + 1 < len(token.doc)
+            and (token.doc[token.i + 1].pos_ == "PROPN")
         )
         if token.pos_ == "PROPN" or joins:
             run.append(token)
@@ -128,7 +151,9 @@ def _role_words(ent: SpacySpan) -> set[str]:
                 words.add(t.lower_)
     for token in root.rights:
         if token.dep_ == "appos":
-            words |= {t.lower_ for t in token.subtree if t.is_alpha and t.pos_ in ("NOUN", "PROPN", "ADJ")}
+            words |= {
+                t.lower_ for t in token.subtree if t.is_alpha and t.pos_ in ("NOUN", "PROPN", "ADJ")
+            }
     return words
 
 

@@ -20,32 +20,21 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from spinscope.document import Analysis, Claim, Quote, Span
+from spinscope.document import Analysis, Claim, CueClass, Quote, Span
 from spinscope.output.terminal import quote_text, shorten, speaker_mention, speaker_name
 
 #: Id of the `<script>` element that holds the analysis as JSON.
 JSON_SCRIPT_ID = "spinscope-analysis"
 
-#: What each cue class means, for the legend.
-CUE_LEGEND: tuple[tuple[str, str], ...] = (
-    ("neutral", "said, told, stated: reports without judging"),
-    ("doubt", "claimed, alleged, insisted: casts doubt on the speaker"),
-    ("assertive", "pointed out, noted, confirmed: presents the words as fact"),
-    ("emotive", "slammed, decried, admitted: charged wording"),
-    ("other", "another reporting verb"),
-)
-
-#: The layer toggles: (css layer name, label, legend class).
-LAYERS: tuple[tuple[str, str, str], ...] = (
-    ("content", "Quote content", "q-content"),
-    ("quoted", "Own words (in quote marks)", "q-quoted"),
-    ("speakers", "Speakers", "q-speaker"),
-    ("cues", "Reporting cues", "q-cue cue-neutral"),
-    ("claims", "Claims", "c-claim"),
-    ("numbers", "Numbers", "c-number"),
-    ("hedges", "Hedges", "c-hedge"),
-    ("sources", "Claim sources", "c-source"),
-)
+#: What each cue class means, for the legend (every `CueClass` but `none`).
+CUE_LEGEND: dict[CueClass, str] = {
+    "neutral": "said, told, noted, confirmed: reports without judging",
+    "doubt": "claimed, alleged, contended: casts doubt on what is reported",
+    "assertive": "insisted, stressed, argued, warned: presents it forcefully",
+    "emotive": "slammed, decried, accused, boasted: charged wording",
+    "tentative": "suggested, believed, hoped: marks it as uncertain",
+    "other": "denied, admitted, conceded, cited: another kind of reporting",
+}
 
 
 @dataclass(frozen=True)
@@ -225,8 +214,7 @@ def _context(analysis: Analysis) -> dict[str, Any]:
         "segments": segment(article.text, highlights(analysis)),
         "groups": _speaker_groups(analysis),
         "claims": [_claim_item(i, claim) for i, claim in enumerate(analysis.claims)],
-        "layers": LAYERS,
-        "cue_legend": CUE_LEGEND,
+        "cue_legend": CUE_LEGEND.items(),
         "analysis_json": analysis_json(analysis),
         "json_script_id": JSON_SCRIPT_ID,
     }

@@ -22,6 +22,7 @@ CUE_STYLES: dict[CueClass, str] = {
     "doubt": "bold red",
     "assertive": "bold green",
     "emotive": "bold magenta",
+    "tentative": "yellow",
     "other": "cyan",
     "none": "dim",
 }
@@ -39,7 +40,7 @@ def shorten(text: str, width: int = 120) -> str:
     space = cut.rfind(" ")
     if space > width // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def speaker_name(quote: Quote) -> str:
@@ -52,11 +53,16 @@ def speaker_name(quote: Quote) -> str:
 
 
 def speaker_mention(quote: Quote) -> str | None:
-    """The speaker's mention in the text where it says more than the entity name."""
+    """The speaker's mention in the text ("he", "the NATO chief") where it tells more than the
+    name it is shown under: not where one holds all the words of the other ("Peskov")."""
     if quote.speaker is None:
         return None
     mention = " ".join(quote.speaker.text.split())
-    return mention if mention != speaker_name(quote) else None
+    mention_words = set(mention.casefold().split())
+    name_words = set(speaker_name(quote).casefold().split())
+    if mention_words <= name_words or name_words <= mention_words:
+        return None
+    return mention
 
 
 def quote_text(quote: Quote) -> str:
@@ -107,11 +113,13 @@ def _header(analysis: Analysis) -> Panel:
         lines.append(Text(" · ".join(meta)))
     if article.url:
         lines.append(Text(article.url, style="blue"))
-    counts = (
-        f"{len(analysis.paragraphs)} paragraphs · {len(analysis.sentences)} sentences · "
-        f"{len(analysis.quotes)} quotes · {len(analysis.claims)} claims"
-    )
-    lines.append(Text(counts, style="dim"))
+    counts = [
+        f"{len(analysis.paragraphs)} paragraphs" if analysis.paragraphs else "",
+        f"{len(analysis.sentences)} sentences" if analysis.sentences else "",
+        f"{len(analysis.quotes)} quotes",
+        f"{len(analysis.claims)} claims",
+    ]
+    lines.append(Text(" · ".join(count for count in counts if count), style="dim"))
     title = Text(shorten(article.title, 90) or "(untitled)", style="bold")
     return Panel(Group(*lines), title=title, title_align="left", box=box.ROUNDED)
 
@@ -119,7 +127,7 @@ def _header(analysis: Analysis) -> Panel:
 def _cue(quote: Quote) -> Text:
     if quote.cue is None:
         return Text("—", style="dim")
-    cue = Text(" ".join(quote.cue.text.split()), style=CUE_STYLES[quote.cue_class])
+    cue = Text(" ".join(quote.cue.text.split()), style=CUE_STYLES.get(quote.cue_class, ""))
     if quote.cue_class != "none":
         cue.append(f" ({quote.cue_class})", style="dim")
     return cue
@@ -128,10 +136,10 @@ def _cue(quote: Quote) -> Text:
 def _quotes_table(analysis: Analysis) -> Table:
     table = Table(title="Who says what", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("Speaker", ratio=2)
+    table.add_column("Speaker", ratio=2, min_width=16)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Cue", ratio=2)
-    table.add_column("Content", ratio=6)
+    table.add_column("Content", ratio=5)
     for number, quote in enumerate(analysis.quotes, start=1):
         speaker = Text(speaker_name(quote), style="bold")
         mention = speaker_mention(quote)
@@ -153,7 +161,7 @@ def _claims_table(analysis: Analysis) -> Table:
     table.add_column("Claim", ratio=6)
     table.add_column("Numbers", ratio=2, style="green")
     table.add_column("Hedges", ratio=2, style="yellow")
-    table.add_column("Source", ratio=2)
+    table.add_column("Source", ratio=3)
     table.add_column("Quote", no_wrap=True)
     for number, claim in enumerate(analysis.claims, start=1):
         source = claim.source

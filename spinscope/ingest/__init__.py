@@ -1,0 +1,90 @@
+"""Turning inputs into articles: `read(source, options)` yields `Loaded | InputError`.
+
+A source is a path, an http(s) URL, or `-` for standard input. The format follows the
+extension: `.txt`; `.html`/`.htm`/`.xhtml`; `.jsonl`/`.ndjson` and `.csv` (one article per
+record); anything else is read as text if it decodes. Standard input is text unless it starts
+like an HTML document.
+
+`read` never raises for bad input: each problem is yielded as an `InputError` that names the
+input (`path:LINE` for a record) and says what is wrong, and the caller decides what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from spinscope.document import Article
+from spinscope.errors import InputError
+from spinscope.ingest.base import DEFAULTS, RECORD_FIELDS, IngestOptions, Loaded
+from spinscope.ingest.html import article_from_html
+from spinscope.ingest.records import read_csv, read_jsonl
+from spinscope.ingest.text import (
+    article_from_text,
+    declared_charset,
+    decode,
+    looks_like_html,
+    read_file,
+    read_stdin,
+)
+from spinscope.ingest.url import fetch
+
+__all__ = ["RECORD_FIELDS", "IngestOptions", "Loaded", "read"]
+
+_HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_RECORD_READERS: dict[str, Callable[[Path, IngestOptions], Iterator[Loaded | InputError]]] = {
+    ".jsonl": read_jsonl,
+    ".ndjson": read_jsonl,
+    ".csv": read_csv,
+}
+
+
+def _loaded(
+    data: bytes,
+    source: str,
+    *,
+    html: bool,
+    id: str | None,
+    url: str | None = None,
+    charset: str | None = None,
+) -> Loaded:
+    """One article from the bytes of a page or text; `id` None means a hash of the text."""
+    if html:
+        text, notes = decode(data, source, charset or declared_charset(data))
+        return Loaded(article_from_html(text, id=id, source=source, url=url), notes)
+    text, notes = decode(data, source, charset)
+    article_id = id or Article.make_id(text)
+    return Loaded(article_from_text(text, id=article_id, source=source, url=url), notes)
+
+
+def _read(source: str, options: IngestOptions) -> Iterator[Loaded | InputError]:
+    if source == "-":
+        data = read_stdin(options.max_bytes)
+        yield _loaded(data, source, html=looks_like_html(data), id=None)
+    elif source.lower().startswith(("http://", "https://")):
+        page = fetch(source, options)
+        loaded = _loaded(
+            page.data,
+            source,
+            html=page.kind == "html",
+            id=None,
+            url=page.url,
+            charset=page.charset,
+        )
+        yield Loaded(loaded.article, (*page.notes, *loaded.notes))
+    else:
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix in _RECORD_READERS:
+            yield from _RECORD_READERS[suffix](path, options)
+        else:
+            data = read_file(path, options.max_bytes)
+            yield _loaded(data, source, html=suffix in _HTML_SUFFIXES, id=path.stem)
+
+
+def read(source: str, options: IngestOptions = DEFAULTS) -> Iterator[Loaded | InputError]:
+    """The articles in `source` (a path, an http(s) URL, or `-`), or the errors reading them."""
+    try:
+        yield from _read(source, options)
+    except InputError as err:
+        yield err
