@@ -76,7 +76,9 @@ class Article(_Model):
 
 
 QuoteKind = Literal["direct", "partial", "indirect", "mixed"]
-CueClass = Literal["neutral", "doubt", "assertive", "emotive", "tentative", "other", "none"]
+CueClass = Literal[
+    "neutral", "doubt", "assertive", "emotive", "tentative", "stance", "other", "none"
+]
 
 
 class Quote(_Model):

@@ -25,72 +25,12 @@ from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
 from spinscope.layers import Findings, register
+from spinscope.layers.cues import NOUNS, VERBS
 from spinscope.layers.speakers import SpeakerResolver
 from spinscope.parse import Parsed
 
 VERSION = "1"
 SOURCE = f"quotes/rules@{VERSION}"
-
-#: Reporting verbs (lemmas) and how each colours what it reports.
-CUE_CLASSES: dict[str, CueClass] = {}
-for _class, _lemmas in {
-    "neutral": "say tell state report add explain describe announce write comment mention remark "
-    "reply respond answer testify tweet post recall continue note observe inform disclose reveal "
-    "confirm acknowledge conclude find show indicate recount estimate ask quote",
-    "doubt": "claim allege purport contend",
-    "assertive": "insist stress emphasize emphasise assert declare maintain argue point warn "
-    "affirm vow pledge promise reiterate repeat assure underline underscore proclaim swear "
-    "predict",
-    "emotive": "decry slam blast denounce condemn criticize criticise attack accuse complain "
-    "lament boast brag praise hail mock deride blame charge threaten scoff rail bemoan",
-    "tentative": "suggest believe think hope fear expect speculate guess hint imply feel worry "
-    "wonder suspect",
-    "other": "deny admit concede agree disagree dispute reject cite call",
-}.items():
-    for _lemma in _lemmas.split():
-        CUE_CLASSES[_lemma] = _class  # type: ignore[assignment]
-
-#: Verbs whose direct object is what they report ("decried NATO's expansion").
-OBJECT_CUES = frozenset(
-    [
-        "decry",
-        "denounce",
-        "condemn",
-        "criticize",
-        "criticise",
-        "deny",
-        "dispute",
-        "reject",
-        "cite",
-        "praise",
-        "slam",
-        "blast",
-        "blame",
-        "bemoan",
-        "lament",
-    ]
-)
-#: Verbs whose to-infinitive is what they report ("vowed to take our fight").
-XCOMP_CUES = frozenset(["claim", "promise", "vow", "pledge", "threaten", "urge", "ask", "warn"])
-#: Nouns that introduce a reported proposition ("the claim that ...").
-NOUN_CUES = frozenset(
-    [
-        "claim",
-        "statement",
-        "assertion",
-        "allegation",
-        "belief",
-        "warning",
-        "argument",
-        "suggestion",
-        "insistence",
-        "contention",
-        "view",
-        "promise",
-        "pledge",
-        "prediction",
-    ]
-)
 
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 _OPENERS = {
@@ -189,7 +129,7 @@ class Attribution:
     content: list[tuple[int, int]]
     quoted: list[tuple[int, int]] = field(default_factory=list)
     kind: QuoteKind = "indirect"
-    inherited: Quote | None = None  # a continuation: speaker taken from this earlier quote
+    verb: Token | None = None  # the reporting verb, where there is one
 
 
 def _char_range(tokens: list[Token]) -> tuple[int, int]:
@@ -217,26 +157,48 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
     """The verb's subject, cut before any comma (drops relative clauses and appositions)."""
     for child in verb.children:
         if child.dep_ in _SUBJECTS:
-            tokens = list(child.subtree)
-            for i, token in enumerate(tokens):
-                if token.i > child.i and token.text in ",(—–":
-                    tokens = tokens[:i]
-                    break
-            while tokens and tokens[-1].is_punct:
-                tokens.pop()
-            while tokens and tokens[0].is_punct:
-                tokens = tokens[1:]
-            return tokens
+            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                # "Bernie Sanders, who said …": the noun the relative clause hangs on
+                return _noun_phrase(verb.head)
+            return _noun_phrase(child)
+    if verb.dep_ == "acl" and verb.tag_ == "VBG":
+        # "the Super PAC backing Jeb Bush", "emails showing that …"
+        return _noun_phrase(verb.head)
     # "..., noting that", "…, calling it", "suggested … but claimed that": the subject is shared
     if (
         depth < 2
         and verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "aux")
         and verb.head.i != verb.i
     ):
-        if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in CUE_CLASSES:
+        if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in VERBS:
             return []
         return _subject(verb.head, depth + 1)
     return []
+
+
+def _noun_phrase(head: Token) -> list[Token]:
+    """The head's phrase up to the first comma, bracket or dash after the head (this drops
+    relative clauses, appositions and participial clauses), without edge punctuation."""
+    tokens = [t for t in head.subtree if t.i <= head.i or t.dep_ not in ("relcl", "acl")]
+    tokens = [t for t in tokens if not _inside(t, head, ("relcl", "acl"))]
+    for i, token in enumerate(tokens):
+        if token.i > head.i and token.text in ",(—–":
+            tokens = tokens[:i]
+            break
+    while tokens and tokens[-1].is_punct:
+        tokens.pop()
+    while tokens and tokens[0].is_punct:
+        tokens = tokens[1:]
+    return tokens
+
+
+def _inside(token: Token, head: Token, deps: tuple[str, ...]) -> bool:
+    """Whether `token` lies in a clause of kind `deps` below `head`."""
+    while token.i != head.i and token.head.i != token.i:
+        if token.dep_ in deps:
+            return True
+        token = token.head
+    return False
 
 
 def _cue_range(verb: Token) -> tuple[int, int]:
@@ -287,7 +249,7 @@ def _clause(token: Token) -> set[int]:
         if (
             inner.i != token.i
             and inner.dep_ in ("advcl", "conj")
-            and inner.lemma_.lower() in CUE_CLASSES
+            and inner.lemma_.lower() in VERBS
             and inner.left_edge.i > 0
             and inner.doc[inner.left_edge.i - 1].text in (",", "—", "–")
         ):
@@ -297,21 +259,21 @@ def _clause(token: Token) -> set[int]:
 
 def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]:
     """The tokens a reporting verb reports, by the first rule that applies."""
+    cue = VERBS[lemma]
     children = list(verb.children)
     for child in children:
-        if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and lemma in XCOMP_CUES):
+        if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and cue.takes_infinitive):
             return _clause(child)
-    objects = [c for c in children if c.dep_ == "dobj"]
-    if lemma == "call":
+    objects = [c for c in children if c.dep_ in ("dobj", "attr")]
+    if lemma == "call":  # "calling it a direct threat"
         complements = [c for c in children if c.dep_ in ("oprd", "ccomp", "xcomp")]
         if objects and complements:
             return {t.i for t in objects[0].subtree} | {t.i for t in complements[-1].subtree}
-        purposes = [c for c in children if c.dep_ == "prep" and c.lower_ == "for"]
-        if purposes:
-            return {t.i for p in purposes for t in p.subtree if t.i != p.i}
-        return set()
-    if lemma in OBJECT_CUES and objects:
+    if cue.takes_object and objects:
         return {t.i for t in objects[0].subtree}
+    for child in children:
+        if child.dep_ == "prep" and child.lower_ in cue.prepositions:
+            return {t.i for t in child.subtree if t.i != child.i}
     if token.dep_ == "parataxis" and token.head.i < token.i:
         # "The economy, the minister said, is growing." / "…, the minister said on Monday."
         return {t.i for t in sent} - {t.i for t in token.subtree}
@@ -324,7 +286,7 @@ def verb_cues(sent: SpacySpan) -> list[Attribution]:
     doc = sent.doc
     for token in sent:
         lemma = token.lemma_.lower()
-        if lemma not in CUE_CLASSES:
+        if lemma not in VERBS:
             continue
         if _misparsed_perfect(token):
             # "Russia has for decades decried NATO’s expansion" comes out with "decried" as
@@ -341,8 +303,57 @@ def verb_cues(sent: SpacySpan) -> list[Attribution]:
         speaker = _subject(verb)
         if not content and not speaker:
             continue
-        found.append(Attribution(cue=cue, cue_lemma=lemma, speaker=speaker, content=content))
+        found.append(
+            Attribution(cue=cue, cue_lemma=lemma, speaker=speaker, content=content, verb=verb)
+        )
     return found
+
+
+def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
+    """Any verb that introduces a quotation is a reporting verb there: "“…,” Trump shot
+    back", "Trump boomed: “…”", "“…?” she asked."""
+    found = []
+    text = sent.doc.text
+    for token in sent:
+        if token.pos_ != "VERB" or token.lemma_.lower() in VERBS or _inside_any(
+            (token.idx, token.idx + len(token)), regions
+        ):
+            continue
+        quoted_clause = any(
+            child.dep_ in ("ccomp", "parataxis") and _inside_any((child.idx, child.idx + 1), regions)
+            for child in token.children
+        )
+        after = text[token.idx + len(token) :].lstrip(" ")
+        colon_quote = after.startswith(":") and any(
+            r.start > token.idx and text[token.idx + len(token) : r.start].strip(" :") == ""
+            for r in regions
+        )
+        speaker = _subject(token)
+        if speaker and (quoted_clause or colon_quote):
+            found.append(
+                Attribution(
+                    cue=_cue_range(token),
+                    cue_lemma=token.lemma_.lower(),
+                    speaker=speaker,
+                    content=[],
+                    verb=token,
+                )
+            )
+    return found
+
+
+def colon_cues(sent: SpacySpan) -> list[Attribution]:
+    """Headline style: "Bill Clinton: Hillary ‘Better Qualified to Be President’"."""
+    colon = next((t for t in sent if t.text == ":"), None)
+    if colon is None or colon.i - sent.start > 6 or colon.i == sent.start:
+        return []
+    before = sent.doc[sent.start : colon.i]
+    if any(t.pos_ in ("VERB", "AUX") for t in before) or not any(t.pos_ == "PROPN" for t in before):
+        return []
+    content = (colon.idx + 1, sent.end_char)
+    return [
+        Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content])
+    ]
 
 
 def according_to_cues(sent: SpacySpan) -> list[Attribution]:
@@ -380,7 +391,7 @@ def noun_cues(sent: SpacySpan) -> list[Attribution]:
     """ "Trump's claim that Mexico will pay" — a reporting noun with a that-clause."""
     found = []
     for token in sent:
-        if token.pos_ != "NOUN" or token.lemma_.lower() not in NOUN_CUES:
+        if token.pos_ != "NOUN" or token.lemma_.lower() not in NOUNS:
             continue
         clauses = [
             c
@@ -426,9 +437,20 @@ def attach_quote_marks(
     for region in in_sentence:
         if region in used or region.start < sent.start_char:
             continue
-        if speakers:
-            # “…,” Peskov said, “…” — or a cue without a clause: Peskov said: “…”
-            target = min(speakers, key=lambda a: _distance(a, region))
+        # "He described the field as “all very good”": marks inside the reporting clause
+        governing = [a for a in speakers if a.verb is not None and _governs(a.verb, region)]
+        if governing:
+            target = governing[-1]
+            if target.content and target.content[-1][1] <= region.start:
+                target.content[-1] = (target.content[-1][0], region.end)
+            else:
+                target.content.append((region.start, region.end))
+            used.add(region)
+            continue
+        # “…,” Peskov said, “…” — or a cue without a clause: Peskov said: “…”
+        near = [a for a in speakers if _adjacent(text, a, region)]
+        if near:
+            target = min(near, key=lambda a: _distance(a, region))
             target.content.append((region.start, region.end))
             used.add(region)
     for attribution in attributions:
@@ -439,7 +461,42 @@ def attach_quote_marks(
             if any(r.start >= s and r.end <= e for s, e in attribution.content)
         ]
         attribution.kind = _kind(text, attribution)
-    return [a for a in attributions if a.content]
+    return attributions
+
+
+def _governs(verb: Token, region: QuoteMarks) -> bool:
+    """Whether the words in the quote marks hang on the verb (within its clause)."""
+    inside = [t for t in verb.sent if region.inner_start <= t.idx < region.inner_end]
+    return bool(inside) and all(
+        any(a.i == verb.i for a in t.ancestors) and not _crosses_clause(t, verb) for t in inside[:1]
+    )
+
+
+def _crosses_clause(token: Token, verb: Token) -> bool:
+    """Whether the path from token up to verb passes through another reporting verb."""
+    for ancestor in token.ancestors:
+        if ancestor.i == verb.i:
+            return False
+        if ancestor.lemma_.lower() in VERBS and ancestor.pos_ == "VERB":
+            return True
+    return False
+
+
+def _adjacent(text: str, attribution: Attribution, region: QuoteMarks) -> bool:
+    """Whether the quote marks sit right beside the attribution's speaker and cue, with at most
+    a few words between ("“…,” Graham told CBS News", "Trump said on Tuesday: “…”")."""
+    ends = [t.idx for t in attribution.speaker] + [t.idx + len(t) for t in attribution.speaker]
+    if attribution.cue:
+        ends += list(attribution.cue)
+    start, end = min(ends), max(ends)
+    if region.end <= start:
+        gap = text[region.end : start]
+    elif region.start >= end:
+        gap = text[end : region.start]
+    else:
+        return False
+    words = gap.replace(",", " ").replace(":", " ").split()
+    return len(words) <= 4 and not any(ch in gap for ch in "“”\"«».")
 
 
 def _distance(attribution: Attribution, region: QuoteMarks) -> int:
@@ -472,13 +529,18 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
     for sent in sentences:
         found_here = [
             a
-            for a in verb_cues(sent) + according_to_cues(sent) + noun_cues(sent)
+            for a in verb_cues(sent)
+            + quoting_verb_cues(sent, regions)
+            + according_to_cues(sent)
+            + colon_cues(sent)
+            + noun_cues(sent)
             if a.cue is None or not _inside_any(a.cue, regions)
         ]
         found_here = attach_quote_marks(text, sent, found_here, regions)
         by_sentence.append(found_here)
         attributions.extend(found_here)
     _attach_across_sentences(text, sentences, by_sentence, regions)
+    attributions = [a for a in attributions if a.content]
     attributions.extend(_continuations(text, sentences, attributions, regions, parsed.paragraphs))
     attributions.sort(key=lambda a: a.cue[0] if a.cue else a.content[0][0])
     resolver = SpeakerResolver(parsed.doc)
@@ -517,16 +579,13 @@ def _continuations(
             continue
         previous = max(before, key=lambda a: a.content[-1][1])
         paragraph = next(p for p in paragraphs if p.start <= region.start < p.end)
-        gap = text[previous.content[-1][1] : region.start]
-        if previous.content[-1][1] >= paragraph.start and gap.count(".") <= 1 and len(gap) < 120:
+        end = previous.content[-1][1]
+        gap = text[end : region.start]
+        between = [r for r in regions if end <= r.start < region.start]
+        if end >= paragraph.start and not between and _sentences_between(sentences, end, region.start) <= 1:
             previous.content.append((region.start, region.end))
             previous.quoted.append((region.inner_start, region.inner_end))
-        elif (
-            region.start == paragraph.start
-            and "\n" in gap
-            and gap.count("\n") <= 2
-            and (text[previous.content[-1][1] : previous.content[-1][1] + 1] != "")
-        ):
+        elif region.start == paragraph.start and 0 < gap.count("\n") <= 2 and not between:
             added.append(
                 Attribution(
                     cue=None,
@@ -538,6 +597,11 @@ def _continuations(
                 )
             )
     return added
+
+
+def _sentences_between(sentences: list[SpacySpan], start: int, end: int) -> int:
+    """How many sentences begin in (start, end]."""
+    return sum(1 for s in sentences if start < s.start_char <= end)
 
 
 def _attach_across_sentences(
@@ -561,10 +625,10 @@ def _attach_across_sentences(
                 continue
             target = None
             for j in range(i + 1, len(sentences)):
-                if sentences[j].start_char >= region.end + 2:
+                if sentences[j].start_char >= region.end:
                     break
                 speakers = [a for a in by_sentence[j] if a.speaker and a.cue]
-                if speakers and sentences[j].start_char <= region.end + 2:
+                if speakers:
                     target = speakers[0]
             if target is None and i > 0 and sentences[i - 1].text.rstrip().endswith(":"):
                 speakers = [a for a in by_sentence[i - 1] if a.speaker and a.cue]
@@ -587,7 +651,10 @@ def _to_quote(text: str, attribution: Attribution, resolver: SpeakerResolver) ->
         start, end = _char_range(attribution.speaker)
         speaker = Span.of(text, start, end)
         entity = resolver.resolve(attribution.speaker).entity
-    cue_class: CueClass = CUE_CLASSES.get(attribution.cue_lemma, "neutral")
+    cue = VERBS.get(attribution.cue_lemma)
+    cue_class: CueClass = cue.cue_class if cue else "other"
+    if attribution.cue_lemma == "according to":
+        cue_class = "neutral"
     return Quote(
         kind=attribution.kind,
         content=[Span.of(text, s, e) for s, e in attribution.content],
