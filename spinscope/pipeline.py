@@ -3,9 +3,13 @@ thin adapters around it."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
 from spinscope.document import Analysis, Article
+from spinscope.errors import InputError, ModelError
 from spinscope.layers import Findings, resolve
 from spinscope.parse import load_nlp, parse
 
@@ -45,3 +49,75 @@ class Pipeline:
 def analyze(item: str | Article, layers: Sequence[str] = DEFAULT_LAYERS) -> Analysis:
     """Analyse one article with the default pipeline."""
     return Pipeline(layers).analyze(item)
+
+
+#: What `analyze_many` carries along with each article, untouched (e.g. where it came from).
+C = TypeVar("C")
+
+#: The pipeline of a worker process, built once by `_start_worker`.
+_worker_pipeline: Pipeline | None = None
+
+
+def analyze_many(
+    items: Iterable[tuple[Article, C]],
+    *,
+    layers: Sequence[str] = DEFAULT_LAYERS,
+    workers: int = 1,
+) -> Iterator[tuple[Analysis | InputError, C]]:
+    """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes.
+
+    Each result comes with its article's context, unchanged. Error policy: record and
+    continue. An article whose analysis fails yields an `InputError` named by the article's
+    id, in place of its analysis, and the others go on. A missing model (`ModelError`) fails
+    every article alike, so it is raised. Layers are checked before anything runs.
+
+    With `workers` > 1, each worker process builds one `Pipeline` and loads the models once;
+    at most `2 * workers` articles are read ahead of the results, so a long stream is never
+    held in memory.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, not {workers}")
+    pipeline = Pipeline(layers)  # checks the layers; loads nothing yet
+    if workers == 1:
+        for article, context in items:
+            yield _result(_analyze_one(pipeline, article), article), context
+        return
+    pending: deque[tuple[Future[Analysis | str], Article, C]] = deque()
+    executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tuple(layers),))
+    try:
+        for article, context in items:
+            pending.append((executor.submit(_analyze_in_worker, article), article, context))
+            if len(pending) >= 2 * workers:
+                future, done, done_context = pending.popleft()
+                yield _result(future.result(), done), done_context
+        while pending:
+            future, done, done_context = pending.popleft()
+            yield _result(future.result(), done), done_context
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:
+    """The analysis, or why it failed (a string: it crosses process boundaries as it is)."""
+    try:
+        return pipeline.analyze(article)
+    except ModelError:
+        raise
+    except InputError as exc:
+        return exc.reason
+    except Exception as exc:  # record and continue: one bad article must not end a batch
+        return f"analysis failed: {type(exc).__name__}: {exc}"
+
+
+def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
+    return outcome if isinstance(outcome, Analysis) else InputError(article.id, outcome)
+
+
+def _start_worker(layers: tuple[str, ...]) -> None:
+    global _worker_pipeline
+    _worker_pipeline = Pipeline(layers)
+
+
+def _analyze_in_worker(article: Article) -> Analysis | str:
+    assert _worker_pipeline is not None, "worker started without _start_worker"
+    return _analyze_one(_worker_pipeline, article)

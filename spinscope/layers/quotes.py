@@ -131,6 +131,17 @@ class Attribution:
     kind: QuoteKind = "indirect"
     verb: Token | None = None  # the reporting verb, where there is one
 
+    def referent(self) -> list[Token]:
+        """The tokens naming the speaker: for a relative pronoun ("Sanders, who said …"),
+        the noun its clause hangs on; otherwise the speaker mention itself."""
+        if len(self.speaker) == 1 and self.speaker[0].tag_ in ("WP", "WDT"):
+            clause = self.speaker[0].head
+            while clause.dep_ != "relcl" and clause.head.i != clause.i:
+                clause = clause.head
+            if clause.dep_ == "relcl":
+                return _noun_phrase(clause.head)
+        return self.speaker
+
 
 def _char_range(tokens: list[Token]) -> tuple[int, int]:
     return min(t.idx for t in tokens), max(t.idx + len(t) for t in tokens)
@@ -157,23 +168,37 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
     """The verb's subject, cut before any comma (drops relative clauses and appositions)."""
     for child in verb.children:
         if child.dep_ in _SUBJECTS:
-            if child.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
-                # "Bernie Sanders, who said …": the noun the relative clause hangs on
-                return _noun_phrase(verb.head)
             return _noun_phrase(child)
     if verb.dep_ == "acl" and verb.tag_ == "VBG":
         # "the Super PAC backing Jeb Bush", "emails showing that …"
         return _noun_phrase(verb.head)
-    # "..., noting that", "…, calling it", "suggested … but claimed that": the subject is shared
-    if (
-        depth < 2
-        and verb.dep_ in ("advcl", "xcomp", "conj", "ccomp", "aux")
-        and verb.head.i != verb.i
-    ):
+    # "..., noting that", "…, calling it", "suggested … but claimed that", "dismissed the
+    # charges by pointing out that", "were more likely to say that": the subject is shared
+    if depth < 3 and verb.dep_ in _SHARES_SUBJECT and verb.head.i != verb.i:
         if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in VERBS:
             return []
         return _subject(verb.head, depth + 1)
     return []
+
+
+_SHARES_SUBJECT = frozenset({"advcl", "xcomp", "conj", "ccomp", "aux", "pcomp", "prep", "acomp", "dep"})
+
+
+def _inverted_subject(verb: Token) -> list[Token]:
+    """ "“…,” said Skelly": a name right after a reporting verb that follows a quotation,
+    which the parser often takes for an adverb or object."""
+    doc = verb.doc
+    before = doc.text[: verb.idx].rstrip()
+    if verb.i + 1 >= len(doc) or not before.endswith(("”", '"', "’", "'")):
+        return []
+    following = doc[verb.i + 1]
+    capitalised = following.is_alpha and following.text[:1].isupper()  # tagged ADV at times
+    if following.pos_ not in ("PROPN", "DET", "NOUN", "PRON") and not capitalised:
+        return []
+    head = following
+    while head.head.i != head.i and head.head.i > verb.i and head.head.i <= verb.i + 8:
+        head = head.head
+    return _noun_phrase(head)
 
 
 def _noun_phrase(head: Token) -> list[Token]:
@@ -274,7 +299,7 @@ def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]
     for child in children:
         if child.dep_ == "prep" and child.lower_ in cue.prepositions:
             return {t.i for t in child.subtree if t.i != child.i}
-    if token.dep_ == "parataxis" and token.head.i < token.i:
+    if token.dep_ == "parataxis":
         # "The economy, the minister said, is growing." / "…, the minister said on Monday."
         return {t.i for t in sent} - {t.i for t in token.subtree}
     return set()
@@ -300,7 +325,7 @@ def verb_cues(sent: SpacySpan) -> list[Attribution]:
             cue = _cue_range(token)
         else:
             continue
-        speaker = _subject(verb)
+        speaker = _subject(verb) or _inverted_subject(verb)
         if not content and not speaker:
             continue
         found.append(
@@ -339,6 +364,50 @@ def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attrib
                     verb=token,
                 )
             )
+    return found
+
+
+#: Reporting verbs as headlines capitalise them ("…, Howard Dean Tells Convention").
+_HEADLINE_VERBS = frozenset(
+    "Says Said Tells Told Claims Claimed Warns Warned Insists Admits Slams Blasts Calls Urges "
+    "Denies Accuses Vows Predicts Suggests Argues Finds Reveals Announces".split()
+)
+
+
+def headline_cues(sent: SpacySpan) -> list[Attribution]:
+    """Headline style with a capitalised verb: "‘Quote,’ Howard Dean Tells Convention" and
+    "Hillary Clinton Says EgyptAir Crash Seems Like Terrorism"."""
+    found = []
+    for token in sent:
+        if token.text not in _HEADLINE_VERBS or token.i == sent.start:
+            continue
+        run = []
+        i = token.i - 1
+        while i >= sent.start and sent.doc[i].pos_ == "PROPN" and sent.doc[i].text[:1].isupper():
+            run.insert(0, sent.doc[i])
+            i -= 1
+        if not run:
+            continue
+        text = sent.doc.text
+        before = text[sent.start_char : run[0].idx].rstrip()
+        if before.endswith((",", ":", "”", "’", '"')) and len(before) > 3:
+            content = (sent.start_char, len(before) + sent.start_char - (len(before) - len(before.rstrip(",:"))))
+        elif i < sent.start:
+            content = (token.idx + len(token), sent.end_char)
+        else:
+            continue
+        lemma = token.text.lower().rstrip("s")
+        lemma = {"said": "say", "told": "tell", "tell": "tell", "claimed": "claim", "warned": "warn"}.get(
+            token.lower_, lemma
+        )
+        found.append(
+            Attribution(
+                cue=(token.idx, token.idx + len(token)),
+                cue_lemma=lemma if lemma in VERBS else token.lower_,
+                speaker=run,
+                content=[content],
+            )
+        )
     return found
 
 
@@ -533,9 +602,11 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
             + quoting_verb_cues(sent, regions)
             + according_to_cues(sent)
             + colon_cues(sent)
+            + headline_cues(sent)
             + noun_cues(sent)
             if a.cue is None or not _inside_any(a.cue, regions)
         ]
+        found_here = list({a.cue: a for a in reversed(found_here)}.values())[::-1]
         found_here = attach_quote_marks(text, sent, found_here, regions)
         by_sentence.append(found_here)
         attributions.extend(found_here)
@@ -581,7 +652,10 @@ def _continuations(
         paragraph = next(p for p in paragraphs if p.start <= region.start < p.end)
         end = previous.content[-1][1]
         gap = text[end : region.start]
-        between = [r for r in regions if end <= r.start < region.start]
+        # a short title in quote marks between ("… said on ABC’s “This Week.” “…") is no break
+        between = [
+            r for r in regions if end <= r.start < region.start and len(text[r.start : r.end].split()) > 4
+        ]
         if end >= paragraph.start and not between and _sentences_between(sentences, end, region.start) <= 1:
             previous.content.append((region.start, region.end))
             previous.quoted.append((region.inner_start, region.inner_end))
@@ -650,7 +724,7 @@ def _to_quote(text: str, attribution: Attribution, resolver: SpeakerResolver) ->
     if attribution.speaker:
         start, end = _char_range(attribution.speaker)
         speaker = Span.of(text, start, end)
-        entity = resolver.resolve(attribution.speaker).entity
+        entity = resolver.resolve(attribution.referent()).entity
     cue = VERBS.get(attribution.cue_lemma)
     cue_class: CueClass = cue.cue_class if cue else "other"
     if attribution.cue_lemma == "according to":

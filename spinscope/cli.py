@@ -1,0 +1,436 @@
+"""The `spinscope` command line: a thin adapter over ingest, the pipeline, output and evaluation.
+
+    spinscope analyze PATH|URL|- … [--format text|json|html] [--out FILE | --out-dir DIR]
+    spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
+    spinscope schema
+    spinscope --version
+
+Error policy of `analyze`: record and continue. Each input that cannot be read or analysed gets
+one `error: SOURCE: REASON` line on stderr and the others go on; notes on how an input was read
+and analysis warnings get `warning: SOURCE: …` lines; the run ends with a count. Exit status:
+0 when every input was analysed, 1 when any failed (or a `SpinscopeError` stopped the run),
+2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn, TextIO
+
+import typer
+from rich.console import Console
+
+from spinscope import __version__
+from spinscope.document import Analysis, Article, json_schema
+from spinscope.errors import DataError, InputError, SpinscopeError
+from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
+from spinscope.ingest import IngestOptions, Loaded, read
+from spinscope.ingest.base import DEFAULTS
+from spinscope.ingest.text import article_from_text
+from spinscope.output import render, render_terminal
+from spinscope.pipeline import analyze_many
+
+Format = Literal["text", "json", "html"]
+
+#: Output format by `--out` suffix, when `--format` is not given.
+SUFFIX_FORMATS: dict[str, Format] = {".json": "json", ".html": "html", ".txt": "text"}
+#: File suffix by output format, for `--out-dir`.
+FORMAT_SUFFIXES: dict[Format, str] = {"json": ".json", "html": ".html", "text": ".txt"}
+#: Input suffixes that hold one article per record (see `spinscope.ingest`).
+RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv")
+#: How the bundled sample article is named in messages.
+SAMPLE_SOURCE = "sample"
+
+app = typer.Typer(
+    help="spinscope: who says what in news articles, and the claims with their sources.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+eval_app = typer.Typer(
+    help="Score spinscope's layers against annotated data.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+
+class UsageError(Exception):
+    """Options that do not fit together: reported with exit status 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spinscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """spinscope: who says what in news articles, and the claims with their sources."""
+
+
+# --- messages on stderr -------------------------------------------------------------------
+
+
+def _say(label: str, color: str, source: str, message: str) -> None:
+    typer.echo(f"{typer.style(label, fg=color, bold=True)}: {source}: {message}", err=True)
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    typer.echo(f"{typer.style('error', fg='red', bold=True)}: {message}", err=True)
+    raise typer.Exit(status)
+
+
+@dataclass
+class Report:
+    """Counts the outcome of each input and prints errors and warnings on stderr."""
+
+    quiet: bool = False
+    analysed: int = 0
+    failed: int = 0
+
+    def error(self, source: str, reason: str) -> None:
+        self.failed += 1
+        _say("error", "red", source, reason)
+
+    def warning(self, source: str, message: str) -> None:
+        if not self.quiet:
+            _say("warning", "yellow", source, message)
+
+    def summary(self) -> None:
+        if not self.quiet:
+            typer.echo(f"{self.analysed} analysed, {self.failed} failed", err=True)
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an article came from: `source` names it in messages, `notes` say how it was read."""
+
+    source: str
+    notes: tuple[str, ...] = ()
+
+
+def sample_article() -> Article:
+    """The short fictional news article bundled with spinscope (`spinscope/data/sample.txt`)."""
+    resource = importlib.resources.files("spinscope").joinpath("data", "sample.txt")
+    text = resource.read_text("utf-8")
+    return article_from_text(text, id=SAMPLE_SOURCE, source=SAMPLE_SOURCE)
+
+
+def _label(source: str, article: Article) -> str:
+    """A record of a JSONL/CSV file is named by its file and its article id."""
+    if source.lower().endswith(RECORD_SUFFIXES) and "://" not in source:
+        return f"{source} [{article.id}]"
+    return source
+
+
+def _articles(
+    sources: list[str], sample: bool, options: IngestOptions, report: Report
+) -> Iterator[tuple[Article, Origin]]:
+    """The articles of every input in order; read errors go to `report` as they come."""
+    if sample:
+        yield sample_article(), Origin(SAMPLE_SOURCE)
+    for source in sources:
+        for item in read(source, options):
+            if isinstance(item, Loaded):
+                yield item.article, Origin(_label(source, item.article), item.notes)
+            else:
+                report.error(item.source, item.reason)
+
+
+# --- outputs ------------------------------------------------------------------------------
+
+
+class StreamSink:
+    """All analyses into one file or stdout. JSON: one article is pretty JSON, several are JSON
+    Lines; text: summaries one after another; HTML: one article only."""
+
+    def __init__(self, fmt: Format, path: Path | None) -> None:
+        self.fmt, self.path = fmt, path
+        self._held: Analysis | None = None  # the first article, until we know if a second comes
+        self._count = 0
+        self._file: TextIO | None = None
+
+    def write(self, analysis: Analysis) -> None:
+        self._count += 1
+        if self._count == 1:
+            self._held = analysis
+            return
+        if self.fmt == "html":
+            raise UsageError(
+                "several articles cannot go into one HTML report; "
+                "use --out-dir DIR for one report per article"
+            )
+        if self._held is not None:
+            self._emit(self._held, first=True)
+            self._held = None
+        self._emit(analysis, first=False)
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._put(render(self._held, self.fmt))
+        if self._file is not None and self._file is not sys.stdout:
+            self._file.close()
+
+    def _emit(self, analysis: Analysis, first: bool) -> None:
+        if self.fmt == "json":
+            self._put(analysis.to_json(indent=None) + "\n")
+        else:
+            self._put(("" if first else "\n") + render(analysis, self.fmt))
+
+    def _put(self, text: str) -> None:
+        if self._file is None:
+            self._file = sys.stdout if self.path is None else self.path.open("w", encoding="utf-8")
+        self._file.write(text)
+
+
+class DirSink:
+    """One file per analysis in a directory, named after its article id: the input file's stem,
+    a record's id, or a hash of the text for a URL or stdin. Names are made safe and unique in
+    the run (`x.json`, `x-2.json`, …), and never those of the files in `keep` (the inputs)."""
+
+    def __init__(self, fmt: Format, directory: Path, keep: set[Path] | None = None) -> None:
+        self.fmt, self.directory = fmt, directory
+        self._keep = keep or set()
+        self._used: set[str] = set()
+
+    def write(self, analysis: Analysis) -> None:
+        self._path(analysis.article.id).write_text(render(analysis, self.fmt), "utf-8")
+
+    def close(self) -> None:
+        pass
+
+    def _path(self, article_id: str) -> Path:
+        stem = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", article_id).strip(" ._")[:120]
+        stem = stem or "article"
+        suffix = FORMAT_SUFFIXES[self.fmt]
+        name, n = stem, 1
+        while (name + suffix).casefold() in self._used or (
+            (self.directory / (name + suffix)).resolve() in self._keep
+        ):
+            n += 1
+            name = f"{stem}-{n}"
+        self._used.add((name + suffix).casefold())
+        return self.directory / (name + suffix)
+
+
+Sink = StreamSink | DirSink
+
+
+def _choose_format(fmt: Format | None, out: Path | None) -> Format:
+    if fmt is not None:
+        return fmt
+    if out is None:
+        return "text"
+    try:
+        return SUFFIX_FORMATS[out.suffix.lower()]
+    except KeyError:
+        raise UsageError(
+            f"cannot tell the output format from the name {out}: "
+            f"end it in .json, .html or .txt, or give --format"
+        ) from None
+
+
+def _ingest_options(max_bytes: int, allow_private: bool, columns: list[str]) -> IngestOptions:
+    mapping = {}
+    for column in columns:
+        name, sep, key = column.partition("=")
+        if not sep or not name.strip() or not key.strip():
+            raise UsageError(f"--column {column!r} is not FIELD=NAME, e.g. --column text=body")
+        mapping[name.strip()] = key.strip()
+    try:
+        return IngestOptions(max_bytes=max_bytes, allow_private=allow_private, columns=mapping)
+    except ValueError as exc:
+        raise UsageError(f"--column/--max-bytes: {exc}") from None
+
+
+def _input_files(sources: list[str]) -> set[Path]:
+    """The inputs that are files, resolved: outputs must never overwrite them."""
+    return {Path(s).resolve() for s in sources if s != "-" and "://" not in s}
+
+
+def _check_outputs(
+    sources: list[str], count: int, fmt: Format, out: Path | None, out_dir: Path | None
+) -> None:
+    if fmt == "html" and out_dir is None and count > 1:
+        raise UsageError(
+            "several inputs cannot go into one HTML report; "
+            "use --out-dir DIR for one report per article"
+        )
+    if out is not None and out.resolve() in _input_files(sources):
+        raise UsageError(f"--out {out} is one of the inputs; it would be overwritten")
+    if out is not None and not out.parent.is_dir():
+        raise UsageError(f"--out {out}: there is no folder {out.parent}")
+
+
+def _sink(fmt: Format, out: Path | None, out_dir: Path | None, sources: list[str]) -> Sink | None:
+    """Where analyses go; None for text on stdout, where the terminal summary is the output."""
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)  # fail before analysing, not after
+        return DirSink(fmt, out_dir, keep=_input_files(sources))
+    if out is not None or fmt != "text":
+        return StreamSink(fmt, out)
+    return None
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def analyze(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Files (.txt, .html, .jsonl, .csv, …), http(s) URLs, or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: from the --out suffix, else text).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the output to FILE (and print the summary).", metavar="FILE"
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-dir",
+            help="Write one file per article to DIR, named after its input file.",
+            metavar="DIR",
+        ),
+    ] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Also analyse the bundled sample article.")
+    ] = False,
+    max_bytes: Annotated[
+        int, typer.Option(help="Largest input read, in bytes (a record, for JSONL/CSV).", min=1)
+    ] = DEFAULTS.max_bytes,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private", help="Fetch URLs on private, loopback or link-local addresses."
+        ),
+    ] = DEFAULTS.allow_private,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="FIELD=NAME",
+            help="JSONL/CSV: read article FIELD (text, title, id, …) from key NAME.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only errors: no summary beside files, no warnings, no count.",
+        ),
+    ] = False,
+) -> None:
+    """Analyse articles: who says what, and the claims with their sources."""
+    sources = list(paths or [])
+    report = Report(quiet=quiet)
+    try:
+        if not sources and not sample:
+            raise UsageError("give at least one PATH, URL or -, or --sample")
+        if out is not None and out_dir is not None:
+            raise UsageError("give --out FILE or --out-dir DIR, not both")
+        fmt_ = _choose_format(fmt, out)
+        _check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
+        options = _ingest_options(max_bytes, allow_private, columns or [])
+        sink = _sink(fmt_, out, out_dir, sources)
+        to_files = out is not None or out_dir is not None
+        summary = Console(highlight=False) if sink is None or (to_files and not quiet) else None
+        items = _articles(sources, sample, options, report)
+        for result, origin in analyze_many(items, workers=workers):
+            if isinstance(result, InputError):
+                report.error(origin.source, result.reason)
+                continue
+            report.analysed += 1
+            for message in (*origin.notes, *result.warnings):
+                report.warning(origin.source, message)
+            if sink is not None:
+                sink.write(result)
+            if summary is not None:
+                if report.analysed > 1:
+                    summary.print()
+                render_terminal(result, summary)
+        if sink is not None:
+            sink.close()
+    except UsageError as exc:
+        _fail(str(exc), status=2)
+    except SpinscopeError as exc:
+        _fail(str(exc))
+    except OSError as exc:  # writing an output file
+        _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+    report.summary()
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@eval_app.command("quotes")
+def eval_quotes(
+    data: Annotated[
+        Path,
+        typer.Option(help="PolNeAR-style directory: text/*.txt and attributions/*.ann."),
+    ],
+    predictions: Annotated[
+        Path | None,
+        typer.Option(help="Also write the predictions there, one .ann per article.", metavar="DIR"),
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score the .ann predictions in DIR; the pipeline does not run.", metavar="DIR"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score quote attribution (who said what) against annotated articles."""
+    if predictions is not None and score is not None:
+        _fail("give --predictions DIR (run and write) or --score DIR (re-score), not both", 2)
+    try:
+        if not data.is_dir():
+            raise DataError(f"{data}: no such directory")
+        if score is not None:
+            if not score.is_dir():
+                raise DataError(f"{score}: no such directory")
+            scores = score_prediction_files(data, score)
+        else:
+            scores = evaluate_quotes(data, write_dir=predictions)
+    except SpinscopeError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(scores.to_dict(), indent=2))
+    else:
+        Console(highlight=False).print(scores_table(scores))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the analysis JSON (`--format json`)."""
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
