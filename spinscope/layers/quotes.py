@@ -112,8 +112,8 @@ def _can_close(ch: str, before: str, after: str, stack: list[tuple[str, str, int
         return stack[-1][1] == "„"
     if ch == "‘":
         return stack[-1][1] == "‚"
-    if ch == '"':
-        return stack[-1][1] == '"'
+    if ch == '"':  # also closes a curly opener when it ends a word: “I disagree," he said
+        return stack[-1][1] == '"' or (stack[-1][1] == "“" and not before.isspace())
     if ch == "’":  # an apostrophe inside a word ("don’t", "Ukraine’s") does not close
         return not (before.isalpha() and after.isalpha()) and stack[-1][1] in "‘‚"
     return True
@@ -170,8 +170,15 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
         if child.dep_ in _SUBJECTS:
             return _noun_phrase(child)
     if verb.dep_ == "acl" and verb.tag_ == "VBG":
-        # "the Super PAC backing Jeb Bush", "emails showing that …"
-        return _noun_phrase(verb.head)
+        # "issued a statement saying …": whoever issued it; "the Super PAC backing Jeb Bush",
+        # "emails showing that …": the noun itself
+        noun = verb.head
+        if noun.dep_ in ("dobj", "pobj") and depth < 3:
+            governor = noun.head if noun.dep_ == "dobj" else noun.head.head
+            agent = _subject(governor, depth + 1) if governor.pos_ in ("VERB", "AUX") else []
+            if agent:
+                return agent
+        return _noun_phrase(noun)
     # "..., noting that", "…, calling it", "suggested … but claimed that", "dismissed the
     # charges by pointing out that", "were more likely to say that": the subject is shared
     if depth < 3 and verb.dep_ in _SHARES_SUBJECT and verb.head.i != verb.i:
@@ -507,7 +514,11 @@ def attach_quote_marks(
         if region in used or region.start < sent.start_char:
             continue
         # "He described the field as “all very good”": marks inside the reporting clause
-        governing = [a for a in speakers if a.verb is not None and _governs(a.verb, region)]
+        governing = [
+            a
+            for a in speakers
+            if a.verb is not None and _governs(a.verb, region, {t.i for t in a.speaker})
+        ]
         if governing:
             target = governing[-1]
             if target.content and target.content[-1][1] <= region.start:
@@ -533,11 +544,17 @@ def attach_quote_marks(
     return attributions
 
 
-def _governs(verb: Token, region: QuoteMarks) -> bool:
-    """Whether the words in the quote marks hang on the verb (within its clause)."""
+def _governs(verb: Token, region: QuoteMarks, speaker: set[int]) -> bool:
+    """Whether the words in the quote marks hang on the verb (within its clause, not inside
+    its subject: "said Cuban, host of “Shark Tank”" does not report “Shark Tank”)."""
     inside = [t for t in verb.sent if region.inner_start <= t.idx < region.inner_end]
-    return bool(inside) and all(
-        any(a.i == verb.i for a in t.ancestors) and not _crosses_clause(t, verb) for t in inside[:1]
+    if not inside:
+        return False
+    ancestors = list(inside[0].ancestors)
+    return (
+        any(a.i == verb.i for a in ancestors)
+        and not any(a.i in speaker for a in ancestors)
+        and not _crosses_clause(inside[0], verb)
     )
 
 
@@ -644,7 +661,7 @@ def _continuations(
         before = [
             a
             for a in attributions + added
-            if a.speaker and a.kind == "direct" and a.content[-1][1] <= region.start
+            if a.speaker and a.content[-1][1] <= region.start
         ]
         if not before:
             continue
@@ -659,7 +676,13 @@ def _continuations(
         if end >= paragraph.start and not between and _sentences_between(sentences, end, region.start) <= 1:
             previous.content.append((region.start, region.end))
             previous.quoted.append((region.inner_start, region.inner_end))
-        elif region.start == paragraph.start and 0 < gap.count("\n") <= 2 and not between:
+            previous.kind = _kind(text, previous)
+        elif (
+            region.start == paragraph.start
+            and previous.kind != "indirect"
+            and 0 < gap.count("\n") <= 2
+            and not between
+        ):
             added.append(
                 Attribution(
                     cue=None,
