@@ -26,7 +26,7 @@ from spacy.tokens import Span as SpacySpan
 from spinscope.document import CueClass, Quote, QuoteKind, Span
 from spinscope.layers import Findings, register
 from spinscope.layers.cues import NOUNS, VERBS
-from spinscope.layers.speakers import SpeakerResolver
+from spinscope.layers.speakers import SpeakerResolver, proper_run
 from spinscope.parse import Parsed
 
 VERSION = "1"
@@ -191,6 +191,23 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
 _SHARES_SUBJECT = frozenset({"advcl", "xcomp", "conj", "ccomp", "aux", "pcomp", "prep", "acomp", "dep"})
 
 
+def _left_subject(verb: Token) -> list[Token]:
+    """ "In a statement, her adviser, Jake Sullivan, said: …" — when the parser hangs the
+    subject elsewhere, the noun phrase right before a speech verb is its speaker."""
+    if VERBS[verb.lemma_.lower()].cue_class not in ("neutral", "doubt", "assertive"):
+        return []
+    i = verb.i - 1
+    doc = verb.doc
+    while i >= verb.sent.start and (doc[i].text == "," or doc[i].dep_ in ("aux", "neg", "advmod")):
+        i -= 1
+    if i < verb.sent.start or doc[i].pos_ not in ("PROPN", "NOUN", "PRON"):
+        return []
+    head = doc[i]
+    while head.dep_ in ("appos", "compound", "flat") and head.head.i < head.i:
+        head = head.head
+    return _noun_phrase(head)
+
+
 def _inverted_subject(verb: Token) -> list[Token]:
     """ "“…,” said Skelly": a name right after a reporting verb that follows a quotation,
     which the parser often takes for an adverb or object."""
@@ -332,7 +349,7 @@ def verb_cues(sent: SpacySpan) -> list[Attribution]:
             cue = _cue_range(token)
         else:
             continue
-        speaker = _subject(verb) or _inverted_subject(verb)
+        speaker = _subject(verb) or _inverted_subject(verb) or _left_subject(verb)
         if not content and not speaker:
             continue
         found.append(
@@ -355,10 +372,11 @@ def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attrib
             child.dep_ in ("ccomp", "parataxis") and _inside_any((child.idx, child.idx + 1), regions)
             for child in token.children
         )
-        after = text[token.idx + len(token) :].lstrip(" ")
-        colon_quote = after.startswith(":") and any(
-            r.start > token.idx and text[token.idx + len(token) : r.start].strip(" :") == ""
-            for r in regions
+        colon = next(
+            (t for t in sent.doc[token.i + 1 : min(token.i + 5, sent.end)] if t.text == ":"), None
+        )
+        colon_quote = colon is not None and any(
+            text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx
         )
         speaker = _subject(token)
         if speaker and (quoted_clause or colon_quote):
@@ -418,11 +436,23 @@ def headline_cues(sent: SpacySpan) -> list[Attribution]:
     return found
 
 
-def colon_cues(sent: SpacySpan) -> list[Attribution]:
-    """Headline style: "Bill Clinton: Hillary ‘Better Qualified to Be President’"."""
+def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
+    """Headline style: "Bill Clinton: Hillary ‘Better Qualified to Be President’", and a
+    name before a colon and a quotation: "… surprise pollster Daron Shaw: “…”"."""
     colon = next((t for t in sent if t.text == ":"), None)
-    if colon is None or colon.i - sent.start > 6 or colon.i == sent.start:
+    if colon is None or colon.i == sent.start:
         return []
+    if colon.i - sent.start > 6:
+        text = sent.doc.text
+        quoted = any(text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx)
+        name = proper_run(list(sent.doc[max(sent.start, colon.i - 4) : colon.i]))
+        if not quoted or not name or name[-1].i != colon.i - 1:
+            return []
+        start = name[0]
+        while start.i > sent.start and sent.doc[start.i - 1].dep_ == "compound":
+            start = sent.doc[start.i - 1]  # "Republican pollster Daron Shaw"
+        speaker = list(sent.doc[start.i : colon.i])
+        return [Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])]
     before = sent.doc[sent.start : colon.i]
     if any(t.pos_ in ("VERB", "AUX") for t in before) or not any(t.pos_ == "PROPN" for t in before):
         return []
@@ -618,7 +648,7 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
             for a in verb_cues(sent)
             + quoting_verb_cues(sent, regions)
             + according_to_cues(sent)
-            + colon_cues(sent)
+            + colon_cues(sent, regions)
             + headline_cues(sent)
             + noun_cues(sent)
             if a.cue is None or not _inside_any(a.cue, regions)
@@ -628,15 +658,40 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
         by_sentence.append(found_here)
         attributions.extend(found_here)
     _attach_across_sentences(text, sentences, by_sentence, regions)
-    attributions = [a for a in attributions if a.content]
+    attributions = _without_nested_stances([a for a in attributions if a.content])
     attributions.extend(_continuations(text, sentences, attributions, regions, parsed.paragraphs))
     attributions.sort(key=lambda a: a.cue[0] if a.cue else a.content[0][0])
     resolver = SpeakerResolver(parsed.doc)
+    attributions.extend(
+        owned
+        for region in regions
+        if not _covered(region, attributions)
+        and (owned := _fragment_owner(parsed.doc, region, regions)) is not None
+    )
+    attributions.sort(key=lambda a: a.cue[0] if a.cue else a.content[0][0])
     results = [_to_quote(text, a, resolver) for a in attributions]
     for region in regions:
         if not _covered(region, attributions):
             results.append(_partial(text, region))
     return sorted(results, key=lambda q: q.content[0].start)
+
+
+def _without_nested_stances(attributions: list[Attribution]) -> list[Attribution]:
+    """Drop positions taken inside someone else's report ("Zelensky suggested that the war
+    could stop if Kiev conceded Donbass"): Kiev conceded nothing, Zelensky spoke."""
+    speech = ("neutral", "doubt", "assertive", "emotive", "tentative")
+
+    def nested(a: Attribution) -> bool:
+        cue = VERBS.get(a.cue_lemma)
+        if a.cue is None or cue is None or cue.cue_class in speech:
+            return False
+        return any(
+            other is not a and s <= a.cue[0] and a.cue[1] <= e
+            for other in attributions
+            for s, e in other.content
+        )
+
+    return [a for a in attributions if not nested(a)]
 
 
 def _covered(region: QuoteMarks, attributions: list[Attribution]) -> bool:
@@ -761,6 +816,36 @@ def _to_quote(text: str, attribution: Attribution, resolver: SpeakerResolver) ->
         cue=Span.of(text, *attribution.cue) if attribution.cue else None,
         cue_class=cue_class if attribution.cue else "none",
         source=SOURCE,
+    )
+
+
+def _fragment_owner(doc: Doc, region: QuoteMarks, regions: list[QuoteMarks]) -> Attribution | None:
+    """A quoted fragment inside a clause whose subject is a named person or a pronoun is most
+    likely that subject's words ("Clinton touted his record — “the longest expansion” —"):
+    a partial quote, attributed with the clause's verb as its cue."""
+    inside = [t for t in doc if region.inner_start <= t.idx < region.inner_end]
+    if not inside:
+        return None
+    verb = next(
+        (a for a in inside[0].ancestors if a.pos_ == "VERB" and not region.start <= a.idx < region.end),
+        None,
+    )
+    if verb is None:
+        return None
+    speaker = _subject(verb)
+    if not speaker or any(region.start <= t.idx < region.end for t in speaker):
+        return None
+    head = speaker[-1] if speaker[-1].pos_ in ("PROPN", "PRON") else None
+    if head is None or head.lower_ in ("it", "this", "that", "which", "what"):
+        return None
+    return Attribution(
+        cue=_cue_range(verb),
+        cue_lemma=verb.lemma_.lower(),
+        speaker=speaker,
+        content=[(region.start, region.end)],
+        quoted=[(region.inner_start, region.inner_end)],
+        kind="partial",
+        verb=verb,
     )
 
 
