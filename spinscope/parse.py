@@ -29,13 +29,26 @@ MAX_CHARS = 5_000_000
 _LANGUAGE_SAMPLE = 5_000
 
 
+#: A wire-story dateline at the start of a line: "LONDON (Reuters) - ", "CLEVELAND, July 19 (UPI) — ".
+_DATELINE = re.compile(
+    r"^[ \t]*[A-Z][A-Z.'\- ]{2,40}(?:,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2})?\s*"
+    r"(?:\([A-Za-z .]{2,30}\)\s*)?[—–-]{1,2}\s",
+    re.MULTILINE,
+)
+
+
 @Language.component("spinscope_line_breaks")
 def _line_breaks(doc: Doc) -> Doc:
-    """Start a sentence after every line break, so no sentence spans two lines."""
+    """Start a sentence after every line break, so no sentence spans two lines, and after a
+    dateline, so the parser cannot take "LONDON" for the subject of what follows."""
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if "\n" in previous.text or "\n" in previous.whitespace_:
             token.is_sent_start = True
+    for match in _DATELINE.finditer(doc.text):
+        span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
+        if span is not None and span.start > 0:
+            doc[span.start].is_sent_start = True
     return doc
 
 

@@ -108,8 +108,10 @@ def _can_close(ch: str, before: str, after: str, stack: list[tuple[str, str, int
     style = _CLOSERS[ch]
     if not any(s == style for s, _, _ in stack):
         return False
-    if ch == "“":  # closes only „ (German style); otherwise it opens
-        return stack[-1][1] == "„"
+    if ch == "“":  # closes „ (German style), or a mistyped “…,“ said X; otherwise it opens
+        return stack[-1][1] == "„" or (
+            stack[-1][1] == "“" and not before.isspace() and (after.isspace() or after in ",.;:")
+        )
     if ch == "‘":
         return stack[-1][1] == "‚"
     if ch == '"':  # also closes a curly opener when it ends a word: “I disagree," he said
@@ -166,7 +168,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _subject(verb: Token, depth: int = 0) -> list[Token]:
     """The verb's subject, cut before any comma (drops relative clauses and appositions)."""
+    agents = [
+        t for c in verb.children if c.dep_ == "agent" for t in c.children if t.dep_ == "pobj"
+    ]
+    if agents:  # "was asked by Fox moderator Gerard Baker", "Asked by Stephanopoulos, …"
+        return _noun_phrase(agents[0])
     for child in verb.children:
+        if child.dep_ == "nsubjpass":
+            return []  # "Trump was asked …": the subject is addressed, not speaking
         if child.dep_ in _SUBJECTS:
             return _noun_phrase(child)
     if verb.dep_ == "acl" and verb.tag_ == "VBG":
@@ -255,7 +264,7 @@ def _cue_range(verb: Token) -> tuple[int, int]:
     start, end = verb.idx, verb.idx + len(verb)
     doc = verb.doc
     i = verb.i - 1
-    while i >= 0 and doc[i].head.i == verb.i and doc[i].dep_ in ("aux", "neg", "advmod"):
+    while i >= 0 and doc[i].head.i == verb.i and doc[i].dep_ in ("aux", "auxpass", "neg", "advmod"):
         if doc[i].dep_ != "advmod":
             start = doc[i].idx
         i -= 1
@@ -454,12 +463,42 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
         speaker = list(sent.doc[start.i : colon.i])
         return [Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])]
     before = sent.doc[sent.start : colon.i]
-    if any(t.pos_ in ("VERB", "AUX") for t in before) or not any(t.pos_ == "PROPN" for t in before):
-        return []
+    if any(t.pos_ in ("VERB", "AUX") for t in before) or not all(
+        t.pos_ == "PROPN" or t.is_title or t.lower_ in ("of", "the", "and", "&") for t in before
+    ):
+        return []  # "Issa: …" — in a title-cased headline the tagger misses names
     content = (colon.idx + 1, sent.end_char)
     return [
         Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content])
     ]
+
+
+def post_quote_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
+    """ "“Go back to Univision,” Trump barked": after a quotation that ends in a comma, a
+    question or exclamation mark, a subject and its verb attribute it, whatever the verb."""
+    found = []
+    doc = sent.doc
+    for region in regions:
+        if not sent.start_char <= region.end < sent.end_char:
+            continue
+        if doc.text[region.inner_end - 1 : region.inner_end] not in (",", "?", "!"):
+            continue
+        after = [t for t in sent if t.idx >= region.end][:7]
+        verb = next((t for t in after if t.pos_ == "VERB"), None)
+        if verb is None or verb.lemma_.lower() in VERBS:
+            continue
+        subject = [c for c in verb.children if c.dep_ == "nsubj" and c.idx >= region.end]
+        if subject and all(t.i < verb.i for t in subject[0].subtree):
+            found.append(
+                Attribution(
+                    cue=_cue_range(verb),
+                    cue_lemma=verb.lemma_.lower(),
+                    speaker=_noun_phrase(subject[0]),
+                    content=[],
+                    verb=verb,
+                )
+            )
+    return found
 
 
 def according_to_cues(sent: SpacySpan) -> list[Attribution]:
@@ -647,6 +686,7 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
             a
             for a in verb_cues(sent)
             + quoting_verb_cues(sent, regions)
+            + post_quote_cues(sent, regions)
             + according_to_cues(sent)
             + colon_cues(sent, regions)
             + headline_cues(sent)
@@ -777,7 +817,10 @@ def _attach_across_sentences(
                 continue
             target = None
             for j in range(i + 1, len(sentences)):
-                if sentences[j].start_char >= region.end:
+                split_after = (  # “…!” one person tweeted — split after the closing mark
+                    sentences[j].start_char <= region.end + 2 and sentences[j].text[:1].islower()
+                )
+                if sentences[j].start_char >= region.end and not split_after:
                     break
                 speakers = [a for a in by_sentence[j] if a.speaker and a.cue]
                 if speakers:
