@@ -235,14 +235,17 @@ def _inverted_subject(verb: Token) -> list[Token]:
 
 
 def _noun_phrase(head: Token) -> list[Token]:
-    """The head's phrase up to the first comma, bracket or dash after the head (this drops
-    relative clauses, appositions and participial clauses), without edge punctuation."""
-    tokens = [t for t in head.subtree if t.i <= head.i or t.dep_ not in ("relcl", "acl")]
-    tokens = [t for t in tokens if not _inside(t, head, ("relcl", "acl"))]
+    """The head's phrase with its appositions ("The mayor, Ana Ruiz,"), up to the first other
+    comma, bracket or dash after the head (this drops relative and participial clauses),
+    without edge punctuation."""
+    appositions = {t.i for c in head.children if c.dep_ == "appos" for t in c.subtree}
+    tokens = [t for t in head.subtree if not _inside(t, head, ("relcl", "acl"))]
     for i, token in enumerate(tokens):
-        if token.i > head.i and token.text in ",(—–":
-            tokens = tokens[:i]
-            break
+        following = tokens[i + 1].i if i + 1 < len(tokens) else -1
+        if token.i > head.i and token.text in ",(—–" and following not in appositions:
+            if token.i - 1 not in appositions or token.text != ",":
+                tokens = tokens[:i]
+                break
     while tokens and tokens[-1].is_punct:
         tokens.pop()
     while tokens and tokens[0].is_punct:
@@ -464,7 +467,7 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
         return [Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])]
     before = sent.doc[sent.start : colon.i]
     if any(t.pos_ in ("VERB", "AUX") for t in before) or not all(
-        t.pos_ == "PROPN" or t.is_title or t.lower_ in ("of", "the", "and", "&") for t in before
+        t.pos_ == "PROPN" or t.is_title or t.is_upper or t.lower_ in ("of", "the", "and", "&") for t in before
     ):
         return []  # "Issa: …" — in a title-cased headline the tagger misses names
     content = (colon.idx + 1, sent.end_char)
@@ -590,7 +593,8 @@ def attach_quote_marks(
         ]
         if governing:
             target = governing[-1]
-            if target.content and target.content[-1][1] <= region.start:
+            between = (target.content[-1][1], region.start) if target.content else (0, 0)
+            if target.content and between[0] <= region.start and not _attribution_in(target, *between):
                 target.content[-1] = (target.content[-1][0], region.end)
             else:
                 target.content.append((region.start, region.end))
@@ -611,6 +615,12 @@ def attach_quote_marks(
         ]
         attribution.kind = _kind(text, attribution)
     return attributions
+
+
+def _attribution_in(attribution: Attribution, start: int, end: int) -> bool:
+    """Whether the attribution's cue or speaker lies between start and end."""
+    points = [t.idx for t in attribution.speaker] + ([attribution.cue[0]] if attribution.cue else [])
+    return any(start <= p < end for p in points)
 
 
 def _governs(verb: Token, region: QuoteMarks, speaker: set[int]) -> bool:

@@ -200,7 +200,8 @@ class SpeakerResolver:
         run = proper_run(mention)
         if run and len(run) == 1 and run[0].lower_ in _NOT_NAMES:
             run = []
-        if run and (head in run or head.pos_ == "PROPN"):
+        if run and (head in run or head.pos_ == "PROPN" or _head(run).dep_ == "appos"):
+            # "Peskov", "Russia’s Defense Ministry", "the mayor, Ana Ruiz,"
             name, person_name = self.index.resolve_name(run)
             return Resolution(name, person_name, False)
         words = {t.lower_ for t in mention if t.is_alpha}

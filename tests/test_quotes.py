@@ -1,0 +1,184 @@
+"""The quotes layer on real text: quote marks, reporting cues, speakers and their entities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import spinscope
+from spinscope import Analysis, Quote
+from spinscope.layers.quotes import find_quote_marks
+from spinscope.parse import paragraph_spans
+
+
+def quotes_of(text: str) -> list[Quote]:
+    return spinscope.analyze(text, layers=("quotes",)).quotes
+
+
+def find(quotes: list[Quote], words: str) -> Quote:
+    """The quote whose content contains `words`."""
+    matches = [q for q in quotes if any(words in c.text for c in q.content)]
+    assert matches, f"no quote contains {words!r}: {[[c.text for c in q.content] for q in quotes]}"
+    return matches[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "inner"),
+    [
+        ("He said: “We will win.”", "We will win."),
+        ('He said: "We will win."', "We will win."),
+        ("Il a dit : « Nous gagnerons. »", " Nous gagnerons. "),
+        ("Er sagte: „Wir gewinnen.“", "Wir gewinnen."),
+        ("She called it ‘a disgrace’ on Monday.", "a disgrace"),
+        ("They say the ‘people’s’ choice won’t change.", "people’s"),
+    ],
+)
+def test_quote_mark_styles_are_paired(text: str, inner: str) -> None:
+    regions, warnings = find_quote_marks(text, paragraph_spans(text))
+    assert [text[r.inner_start : r.inner_end] for r in regions] == [inner]
+    assert warnings == []
+
+
+def test_apostrophes_do_not_close_single_quotes() -> None:
+    text = "The ‘don’t tread on me’ flag and Ukraine’s army."
+    regions, _ = find_quote_marks(text, paragraph_spans(text))
+    assert [text[r.inner_start : r.inner_end] for r in regions] == ["don’t tread on me"]
+
+
+def test_unbalanced_quote_marks_warn_instead_of_failing() -> None:
+    text = "Officials said the “plan would fail, according to the minister.\nA second line."
+    analysis = spinscope.analyze(text)
+    assert any("unpaired opening quote mark" in w for w in analysis.warnings)
+    quote = find(analysis.quotes, "plan would fail")
+    assert quote.kind == "indirect"
+
+
+def test_quote_split_by_its_attribution_is_one_quote() -> None:
+    text = (
+        "Mayor Anna Kowalski spoke on Monday.\n"
+        "“We are not closing the bridge,” Kowalski said, “but we will repair it.”\n"
+    )
+    quote = find(quotes_of(text), "We are not closing")
+    assert [c.text for c in quote.content] == [
+        "“We are not closing the bridge,”",
+        "“but we will repair it.”",
+    ]
+    assert quote.kind == "direct"
+    assert quote.speaker_entity == "Anna Kowalski"
+    assert quote.cue is not None and quote.cue.text == "said"
+
+
+def test_continuing_quote_joins_its_speaker() -> None:
+    text = "“It is over,” Smith said. “We lost.”\n"
+    quote = find(quotes_of(text), "It is over")
+    assert [c.text for c in quote.content] == ["“It is over,”", "“We lost.”"]
+
+
+def test_indirect_speech_keeps_that_and_drops_the_final_period() -> None:
+    quote = find(quotes_of("The minister claimed that the economy is growing."), "economy")
+    assert quote.content[0].text == "that the economy is growing"
+    assert quote.kind == "indirect"
+    assert quote.cue_class == "doubt"
+
+
+def test_parenthetical_attribution_reports_both_sides() -> None:
+    text = "The economy, the minister said, is growing fast."
+    quote = find(quotes_of(text), "economy")
+    assert [c.text for c in quote.content] == ["The economy", "is growing fast"]
+
+
+def test_according_to_names_the_source() -> None:
+    text = "The plant will close in May, according to the company’s chief executive, Ruth Diaz."
+    quote = find(quotes_of(text), "plant will close")
+    assert quote.cue is not None and quote.cue.text == "according to"
+    assert quote.speaker_entity == "Ruth Diaz"
+
+
+def test_inverted_attribution_after_a_quote() -> None:
+    quote = find(quotes_of("“It is too early to tell,” said Cuban.\n"), "too early")
+    assert quote.speaker is not None and quote.speaker.text == "Cuban"
+
+
+def test_headline_colon_attributes_the_quote() -> None:
+    quote = find(quotes_of("Issa: Clinton’s ‘Honesty Is In Question’\nBody text.\n"), "Honesty")
+    assert quote.speaker is not None and quote.speaker.text == "Issa"
+    assert quote.cue is not None and quote.cue.text == ":"
+
+
+def test_scare_quotes_have_no_speaker() -> None:
+    quote = find(quotes_of("The “plan” was published in March."), "plan")
+    assert quote.kind == "partial"
+    assert quote.speaker is None and quote.cue is None
+
+
+def test_speakers_resolve_surnames_roles_and_pronouns() -> None:
+    text = (
+        "Health commissioner Maria Lopez warned that the outbreak is spreading.\n"
+        "“We need more nurses,” the health commissioner said.\n"
+        "Lopez added that schools would stay open.\n"
+        "She insisted that the vaccine is safe.\n"
+        "Moscow has also insisted that the sanctions failed.\n"
+    )
+    quotes = quotes_of(text)
+    assert find(quotes, "outbreak").speaker_entity == "Maria Lopez"
+    titled = find(quotes, "more nurses")
+    assert titled.speaker is not None and titled.speaker.text == "the health commissioner"
+    assert titled.speaker_entity == "Maria Lopez"
+    assert find(quotes, "schools").speaker_entity == "Maria Lopez"
+    pronoun = find(quotes, "vaccine")
+    assert pronoun.speaker is not None and pronoun.speaker.text == "She"
+    assert pronoun.speaker_entity == "Maria Lopez"
+    assert pronoun.cue_class == "assertive"
+    assert find(quotes, "sanctions").speaker_entity == "Moscow"
+
+
+def test_positions_inside_someone_elses_report_are_not_quotes() -> None:
+    text = "Zelensky suggested that the war could be stopped if Kiev conceded Donbass."
+    quotes = quotes_of(text)
+    assert [q.cue.text for q in quotes if q.cue] == ["suggested"]
+
+
+@pytest.fixture(scope="module")
+def nato(shared_data: Path) -> Analysis:
+    path = shared_data.parent / "examples" / "nato-peskov-rt.txt"
+    return spinscope.analyze(path.read_text(encoding="utf-8"))
+
+
+def said_by(analysis: Analysis, entity: str, words: str) -> Quote:
+    quotes = [q for q in analysis.quotes if q.speaker_entity == entity]
+    return find(quotes, words)
+
+
+def test_nato_peskov(nato: Analysis) -> None:
+    quote = said_by(nato, "Dmitry Peskov", "essentially make it an instrument of confrontation")
+    assert "essentially make it an instrument" in " ".join(q.text for q in quote.quoted)
+    assert said_by(nato, "Dmitry Peskov", "So far, the alliance has not abandoned").kind == "direct"
+    indirect = said_by(nato, "Dmitry Peskov", "Moscow was planning its course of action")
+    assert indirect.kind == "indirect"
+
+
+def test_nato_stoltenberg(nato: Analysis) -> None:
+    goals = said_by(nato, "Jens Stoltenberg", "the two main goals")
+    assert goals.kind == "mixed"
+    assert any(q.text.startswith("a full-fledged war") for q in goals.quoted)
+    signal = said_by(nato, "Jens Stoltenberg", "clear signal")
+    assert signal.cue is not None and signal.cue.text == "according to"
+    titled = said_by(nato, "Jens Stoltenberg", "We are doing this not to provoke a conflict")
+    assert titled.speaker is not None and titled.speaker.text == "the NATO secretary general"
+    assert titled.cue_class == "doubt"
+    pronoun = said_by(nato, "Jens Stoltenberg", "never underestimate Russia")
+    assert pronoun.speaker is not None and pronoun.speaker.text == "he"
+
+
+def test_nato_zelensky_putin_russia_moscow(nato: Analysis) -> None:
+    zelensky = said_by(nato, "Vladimir Zelensky", "the conflict with Russia could be stopped")
+    assert zelensky.kind == "indirect"
+    not_ready = said_by(nato, "Vladimir Zelensky", "not ready")
+    assert not_ready.cue is not None and not_ready.cue_class == "doubt"
+    said_by(nato, "Vladimir Putin", "accession")
+    decried = said_by(nato, "Russia", "NATO’s expansion")
+    assert decried.cue is not None and decried.cue.text == "decried"
+    said_by(nato, "Russia", "a direct national security threat")
+    insisted = said_by(nato, "Moscow", "Western weapons")
+    assert insisted.cue_class == "assertive"
