@@ -29,7 +29,7 @@ MAX_CHARS = 5_000_000
 _LANGUAGE_SAMPLE = 5_000
 
 
-#: A wire-story dateline at the start of a line: "LONDON (Reuters) - ", "CLEVELAND, July 19 (UPI) — ".
+#: A wire-story dateline opening a line: "LONDON (Reuters) - ", "CLEVELAND, July 19 (UPI) — ".
 _DATELINE = re.compile(
     r"^[ \t]*[A-Z][A-Z.'\- ]{2,40}(?:,\s*[A-Z][a-z]{2,9}\.?\s+\d{1,2})?\s*"
     r"(?:\([A-Za-z .]{2,30}\)\s*)?[—–-]{1,2}\s",

@@ -67,6 +67,6 @@ VERBS: dict[str, Cue] = _parse(_LEXICON)
 
 #: Nouns that introduce a reported proposition with a that-clause ("Trump’s claim that …").
 NOUNS = frozenset(
-    """claim statement assertion allegation belief warning argument suggestion insistence
-    contention view promise pledge prediction""".split()
+    """claim statement assertion allegation belief warning argument
+    suggestion insistence contention view promise pledge prediction""".split()
 )

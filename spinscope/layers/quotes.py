@@ -168,9 +168,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _subject(verb: Token, depth: int = 0) -> list[Token]:
     """The verb's subject, cut before any comma (drops relative clauses and appositions)."""
-    agents = [
-        t for c in verb.children if c.dep_ == "agent" for t in c.children if t.dep_ == "pobj"
-    ]
+    agents = [t for c in verb.children if c.dep_ == "agent" for t in c.children if t.dep_ == "pobj"]
     if agents:  # "was asked by Fox moderator Gerard Baker", "Asked by Stephanopoulos, …"
         return _noun_phrase(agents[0])
     for child in verb.children:
@@ -197,7 +195,9 @@ def _subject(verb: Token, depth: int = 0) -> list[Token]:
     return []
 
 
-_SHARES_SUBJECT = frozenset({"advcl", "xcomp", "conj", "ccomp", "aux", "pcomp", "prep", "acomp", "dep"})
+_SHARES_SUBJECT = frozenset(
+    {"advcl", "xcomp", "conj", "ccomp", "aux", "pcomp", "prep", "acomp", "dep"}
+)
 
 
 def _left_subject(verb: Token) -> list[Token]:
@@ -242,10 +242,11 @@ def _noun_phrase(head: Token) -> list[Token]:
     tokens = [t for t in head.subtree if not _inside(t, head, ("relcl", "acl"))]
     for i, token in enumerate(tokens):
         following = tokens[i + 1].i if i + 1 < len(tokens) else -1
-        if token.i > head.i and token.text in ",(—–" and following not in appositions:
-            if token.i - 1 not in appositions or token.text != ",":
-                tokens = tokens[:i]
-                break
+        ends_apposition = token.text == "," and token.i - 1 in appositions
+        breaks = token.text in ",(—–" and following not in appositions and not ends_apposition
+        if token.i > head.i and breaks:
+            tokens = tokens[:i]
+            break
     while tokens and tokens[-1].is_punct:
         tokens.pop()
     while tokens and tokens[0].is_punct:
@@ -291,7 +292,7 @@ def _pieces(doc: Doc, indices: set[int]) -> list[tuple[int, int]]:
     """Character ranges of the runs of consecutive tokens in `indices`, trimmed."""
     pieces: list[tuple[int, int]] = []
     run: list[int] = []
-    for i in sorted(indices) + [-2]:
+    for i in [*sorted(indices), -2]:
         if run and i != run[-1] + 1:
             start, end = _trim(doc.text, doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]]))
             if end > start and any(not t.is_punct for t in doc[run[0] : run[-1] + 1]):
@@ -376,12 +377,15 @@ def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attrib
     found = []
     text = sent.doc.text
     for token in sent:
-        if token.pos_ != "VERB" or token.lemma_.lower() in VERBS or _inside_any(
-            (token.idx, token.idx + len(token)), regions
+        if (
+            token.pos_ != "VERB"
+            or token.lemma_.lower() in VERBS
+            or _inside_any((token.idx, token.idx + len(token)), regions)
         ):
             continue
         quoted_clause = any(
-            child.dep_ in ("ccomp", "parataxis") and _inside_any((child.idx, child.idx + 1), regions)
+            child.dep_ in ("ccomp", "parataxis")
+            and _inside_any((child.idx, child.idx + 1), regions)
             for child in token.children
         )
         colon = next(
@@ -406,8 +410,8 @@ def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attrib
 
 #: Reporting verbs as headlines capitalise them ("…, Howard Dean Tells Convention").
 _HEADLINE_VERBS = frozenset(
-    "Says Said Tells Told Claims Claimed Warns Warned Insists Admits Slams Blasts Calls Urges "
-    "Denies Accuses Vows Predicts Suggests Argues Finds Reveals Announces".split()
+    """Says Said Tells Told Claims Claimed Warns Warned Insists Admits Slams Blasts Calls
+    Urges Denies Accuses Vows Predicts Suggests Argues Finds Reveals Announces""".split()
 )
 
 
@@ -418,7 +422,7 @@ def headline_cues(sent: SpacySpan) -> list[Attribution]:
     for token in sent:
         if token.text not in _HEADLINE_VERBS or token.i == sent.start:
             continue
-        run = []
+        run: list[Token] = []
         i = token.i - 1
         while i >= sent.start and sent.doc[i].pos_ == "PROPN" and sent.doc[i].text[:1].isupper():
             run.insert(0, sent.doc[i])
@@ -428,15 +432,22 @@ def headline_cues(sent: SpacySpan) -> list[Attribution]:
         text = sent.doc.text
         before = text[sent.start_char : run[0].idx].rstrip()
         if before.endswith((",", ":", "”", "’", '"')) and len(before) > 3:
-            content = (sent.start_char, len(before) + sent.start_char - (len(before) - len(before.rstrip(",:"))))
+            content = (
+                sent.start_char,
+                len(before) + sent.start_char - (len(before) - len(before.rstrip(",:"))),
+            )
         elif i < sent.start:
             content = (token.idx + len(token), sent.end_char)
         else:
             continue
         lemma = token.text.lower().rstrip("s")
-        lemma = {"said": "say", "told": "tell", "tell": "tell", "claimed": "claim", "warned": "warn"}.get(
-            token.lower_, lemma
-        )
+        lemma = {
+            "said": "say",
+            "told": "tell",
+            "tell": "tell",
+            "claimed": "claim",
+            "warned": "warn",
+        }.get(token.lower_, lemma)
         found.append(
             Attribution(
                 cue=(token.idx, token.idx + len(token)),
@@ -456,7 +467,9 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
         return []
     if colon.i - sent.start > 6:
         text = sent.doc.text
-        quoted = any(text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx)
+        quoted = any(
+            text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx
+        )
         name = proper_run(list(sent.doc[max(sent.start, colon.i - 4) : colon.i]))
         if not quoted or not name or name[-1].i != colon.i - 1:
             return []
@@ -464,15 +477,20 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
         while start.i > sent.start and sent.doc[start.i - 1].dep_ == "compound":
             start = sent.doc[start.i - 1]  # "Republican pollster Daron Shaw"
         speaker = list(sent.doc[start.i : colon.i])
-        return [Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])]
+        return [
+            Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])
+        ]
     before = sent.doc[sent.start : colon.i]
     if any(t.pos_ in ("VERB", "AUX") for t in before) or not all(
-        t.pos_ == "PROPN" or t.is_title or t.is_upper or t.lower_ in ("of", "the", "and", "&") for t in before
+        t.pos_ == "PROPN" or t.is_title or t.is_upper or t.lower_ in ("of", "the", "and", "&")
+        for t in before
     ):
         return []  # "Issa: …" — in a title-cased headline the tagger misses names
     content = (colon.idx + 1, sent.end_char)
     return [
-        Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content])
+        Attribution(
+            cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content]
+        )
     ]
 
 
@@ -594,7 +612,11 @@ def attach_quote_marks(
         if governing:
             target = governing[-1]
             between = (target.content[-1][1], region.start) if target.content else (0, 0)
-            if target.content and between[0] <= region.start and not _attribution_in(target, *between):
+            if (
+                target.content
+                and between[0] <= region.start
+                and not _attribution_in(target, *between)
+            ):
                 target.content[-1] = (target.content[-1][0], region.end)
             else:
                 target.content.append((region.start, region.end))
@@ -619,7 +641,9 @@ def attach_quote_marks(
 
 def _attribution_in(attribution: Attribution, start: int, end: int) -> bool:
     """Whether the attribution's cue or speaker lies between start and end."""
-    points = [t.idx for t in attribution.speaker] + ([attribution.cue[0]] if attribution.cue else [])
+    points = [t.idx for t in attribution.speaker] + (
+        [attribution.cue[0]] if attribution.cue else []
+    )
     return any(start <= p < end for p in points)
 
 
@@ -661,7 +685,7 @@ def _adjacent(text: str, attribution: Attribution, region: QuoteMarks) -> bool:
     else:
         return False
     words = gap.replace(",", " ").replace(":", " ").split()
-    return len(words) <= 4 and not any(ch in gap for ch in "“”\"«».")
+    return len(words) <= 4 and not any(ch in gap for ch in '“”"«».')
 
 
 def _distance(attribution: Attribution, region: QuoteMarks) -> int:
@@ -763,11 +787,7 @@ def _continuations(
     for region in regions:
         if _covered(region, attributions) or region.start not in starts:
             continue
-        before = [
-            a
-            for a in attributions + added
-            if a.speaker and a.content[-1][1] <= region.start
-        ]
+        before = [a for a in attributions + added if a.speaker and a.content[-1][1] <= region.start]
         if not before:
             continue
         previous = max(before, key=lambda a: a.content[-1][1])
@@ -776,9 +796,15 @@ def _continuations(
         gap = text[end : region.start]
         # a short title in quote marks between ("… said on ABC’s “This Week.” “…") is no break
         between = [
-            r for r in regions if end <= r.start < region.start and len(text[r.start : r.end].split()) > 4
+            r
+            for r in regions
+            if end <= r.start < region.start and len(text[r.start : r.end].split()) > 4
         ]
-        if end >= paragraph.start and not between and _sentences_between(sentences, end, region.start) <= 1:
+        if (
+            end >= paragraph.start
+            and not between
+            and _sentences_between(sentences, end, region.start) <= 1
+        ):
             previous.content.append((region.start, region.end))
             previous.quoted.append((region.inner_start, region.inner_end))
             previous.kind = _kind(text, previous)
@@ -880,7 +906,11 @@ def _fragment_owner(doc: Doc, region: QuoteMarks, regions: list[QuoteMarks]) -> 
     if not inside:
         return None
     verb = next(
-        (a for a in inside[0].ancestors if a.pos_ == "VERB" and not region.start <= a.idx < region.end),
+        (
+            a
+            for a in inside[0].ancestors
+            if a.pos_ == "VERB" and not region.start <= a.idx < region.end
+        ),
         None,
     )
     if verb is None:

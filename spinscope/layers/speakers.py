@@ -127,9 +127,9 @@ class EntityIndex:
             if entity.first >= before or not entity.person:
                 continue
             for role in entity.roles:
-                if head.lower_ in role or head.lemma_.lower() in role:
-                    if best is None or entity.first > best.first:
-                        best = entity
+                matches = head.lower_ in role or head.lemma_.lower() in role
+                if matches and (best is None or entity.first > best.first):
+                    best = entity
         return best.name if best else None
 
     def add_role(self, name: str, words: set[str]) -> None:

@@ -33,6 +33,7 @@ CUE_LEGEND: dict[CueClass, str] = {
     "assertive": "insisted, stressed, argued, warned: presents it forcefully",
     "emotive": "slammed, decried, accused, boasted: charged wording",
     "tentative": "suggested, believed, hoped: marks it as uncertain",
+    "stance": "supported, opposed, wanted, called for: a position taken, not a statement",
     "other": "denied, admitted, conceded, cited: another kind of reporting",
 }
 

@@ -23,6 +23,7 @@ CUE_STYLES: dict[CueClass, str] = {
     "assertive": "bold green",
     "emotive": "bold magenta",
     "tentative": "yellow",
+    "stance": "blue",
     "other": "cyan",
     "none": "dim",
 }
