@@ -8,7 +8,7 @@ import pytest
 
 import spinscope
 from spinscope import Analysis, Quote
-from spinscope.layers.quotes import find_quote_marks
+from spinscope.layers.quote_marks import find_quote_marks
 from spinscope.parse import paragraph_spans
 
 

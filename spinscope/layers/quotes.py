@@ -1,582 +1,49 @@
 """Quotes layer: who said what.
 
-Rules over spaCy's dependency parse, each a named function:
+The rules for one sentence are in `spinscope.layers.reporting`, quote marks are paired by
+`spinscope.layers.quote_marks`, and speakers resolved by `spinscope.layers.speakers`. This module
+joins them over the article:
 
-- `find_quote_marks` pairs quote marks of every style into regions;
-- `verb_cues` finds reporting verbs ("said", "claimed", "pointed out") with their subject as the
-  speaker and their clausal complement (or, for verbs such as "decried", their object) as content;
-- `according_to_cues` finds "according to X, ..." attributions;
-- `noun_cues` finds nominal attributions ("Trump's claim that ...");
-- `attach_quote_marks` widens content to the quote marks it overlaps, joins a quote split by its
-  attribution ("…,” Peskov said, “…”), and turns the remaining quotes into direct quotes of the
-  sentence's speaker, continuations of the previous quote, or speakerless partial (scare) quotes.
+- `attach_quote_marks` widens content to the quote marks it overlaps and joins a quote split by
+  its attribution ("…,” Peskov said, “…”);
+- `_attach_across_sentences` gives a quote of several sentences to the attribution where it ends,
+  or after a colon to the one before it;
+- `_continuations` lets a quote that opens a sentence continue the previous speaker;
+- `_fragment_owner` gives a quoted fragment to the subject of its clause;
+- whatever quote marks remain are partial quotes with no speaker (titles, terms, scare quotes).
 
-Speakers are resolved to entities by `spinscope.layers.speakers`. What counts as "who said
-what" is documented in docs/quotes.md: speech and stance verbs with a propositional content
-count; plans, wishes and endorsements ("wants to", "backed") do not.
+What counts as "who said what" is documented in docs/quotes.md.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
 from spinscope.layers import Findings, register
-from spinscope.layers.cues import NOUNS, VERBS
-from spinscope.layers.speakers import SpeakerResolver, proper_run
+from spinscope.layers.cues import VERBS
+from spinscope.layers.quote_marks import QuoteMarks, find_quote_marks, inside_any
+from spinscope.layers.reporting import (
+    EDGE_PUNCT,
+    Attribution,
+    according_to_cues,
+    char_range,
+    colon_cues,
+    cue_range,
+    headline_cues,
+    noun_cues,
+    post_quote_cues,
+    quoting_verb_cues,
+    subject,
+    trim,
+    verb_cues,
+)
+from spinscope.layers.speakers import SpeakerResolver
 from spinscope.parse import Parsed
 
 VERSION = "1"
 SOURCE = f"quotes/rules@{VERSION}"
-
-_SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-_OPENERS = {
-    "“": "double",
-    "„": "double",
-    "«": "double",
-    '"': "double",
-    "‘": "single",
-    "‚": "single",
-}
-_CLOSERS = {
-    "”": "double",
-    "“": "double",
-    "»": "double",
-    '"': "double",
-    "’": "single",
-    "‘": "single",
-}
-_EDGE_PUNCT = " \t\n,;:—–-"
-
-
-@dataclass(frozen=True)
-class QuoteMarks:
-    """A quoted stretch: `start`/`end` include the marks, `inner_*` exclude them."""
-
-    start: int
-    end: int
-    inner_start: int
-    inner_end: int
-
-
-def find_quote_marks(text: str, paragraphs: list[Span]) -> tuple[list[QuoteMarks], list[str]]:
-    """Pair quote marks within each paragraph. Returns the regions and warnings about marks
-    that could not be paired. A quote opened at a paragraph's start and never closed runs to
-    the paragraph's end (the news convention for quotes spanning paragraphs)."""
-    regions: list[QuoteMarks] = []
-    warnings: list[str] = []
-    for paragraph in paragraphs:
-        stack: list[tuple[str, str, int]] = []  # (style, opener, offset)
-        for i in range(paragraph.start, paragraph.end):
-            ch = text[i]
-            before = text[i - 1] if i > 0 else " "
-            after = text[i + 1] if i + 1 < len(text) else " "
-            open_style = stack[-1][0] if stack else None
-            if ch in _CLOSERS and _can_close(ch, before, after, stack):
-                style = _CLOSERS[ch]
-                while stack and stack[-1][0] != style:
-                    stack.pop()
-                _, _, start = stack.pop()
-                regions.append(QuoteMarks(start, i + 1, start + 1, i))
-            elif ch in _OPENERS and _can_open(ch, before, after, open_style):
-                stack.append((_OPENERS[ch], ch, i))
-            elif ch in "”»" and not stack:
-                warnings.append(f"unpaired closing quote mark {ch!r} at offset {i}")
-        for style, opener, start in stack:
-            if style == "double" and start == paragraph.start:
-                regions.append(QuoteMarks(start, paragraph.end, start + 1, paragraph.end))
-            elif style == "double":
-                warnings.append(
-                    f"unpaired opening quote mark {opener!r} at offset {start}; left unquoted"
-                )
-    regions.sort(key=lambda r: r.start)
-    return regions, warnings
-
-
-def _can_open(ch: str, before: str, after: str, open_style: str | None) -> bool:
-    if ch == "‘":
-        return not before.isalnum()
-    if ch in "\"'":
-        return not before.isalnum() and not after.isspace()
-    return True
-
-
-def _can_close(ch: str, before: str, after: str, stack: list[tuple[str, str, int]]) -> bool:
-    style = _CLOSERS[ch]
-    if not any(s == style for s, _, _ in stack):
-        return False
-    if ch == "“":  # closes „ (German style), or a mistyped “…,“ said X; otherwise it opens
-        return stack[-1][1] == "„" or (
-            stack[-1][1] == "“" and not before.isspace() and (after.isspace() or after in ",.;:")
-        )
-    if ch == "‘":
-        return stack[-1][1] == "‚"
-    if ch == '"':  # also closes a curly opener when it ends a word: “I disagree," he said
-        return stack[-1][1] == '"' or (stack[-1][1] == "“" and not before.isspace())
-    if ch == "’":  # an apostrophe inside a word ("don’t", "Ukraine’s") does not close
-        return not (before.isalpha() and after.isalpha()) and stack[-1][1] in "‘‚"
-    return True
-
-
-@dataclass
-class Attribution:
-    """A quote under construction, in character offsets."""
-
-    cue: tuple[int, int] | None
-    cue_lemma: str
-    speaker: list[Token]
-    content: list[tuple[int, int]]
-    quoted: list[tuple[int, int]] = field(default_factory=list)
-    kind: QuoteKind = "indirect"
-    verb: Token | None = None  # the reporting verb, where there is one
-
-    def referent(self) -> list[Token]:
-        """The tokens naming the speaker: for a relative pronoun ("Sanders, who said …"),
-        the noun its clause hangs on; otherwise the speaker mention itself."""
-        if len(self.speaker) == 1 and self.speaker[0].tag_ in ("WP", "WDT"):
-            clause = self.speaker[0].head
-            while clause.dep_ != "relcl" and clause.head.i != clause.i:
-                clause = clause.head
-            if clause.dep_ == "relcl":
-                return _noun_phrase(clause.head)
-        return self.speaker
-
-
-def _char_range(tokens: list[Token]) -> tuple[int, int]:
-    return min(t.idx for t in tokens), max(t.idx + len(t) for t in tokens)
-
-
-def _subtree_range(token: Token) -> tuple[int, int]:
-    return token.left_edge.idx, token.right_edge.idx + len(token.right_edge)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in _EDGE_PUNCT:
-        start += 1
-    while end > start and text[end - 1] in _EDGE_PUNCT:
-        end -= 1
-    if end > start and text[end - 1] == "." and text[end - 2 : end - 1] not in ("”", '"'):
-        # a sentence's final period stays outside the content, as in PolNeAR
-        end -= 1
-        while end > start and text[end - 1] in _EDGE_PUNCT:
-            end -= 1
-    return start, end
-
-
-def _subject(verb: Token, depth: int = 0) -> list[Token]:
-    """The verb's subject, cut before any comma (drops relative clauses and appositions)."""
-    agents = [t for c in verb.children if c.dep_ == "agent" for t in c.children if t.dep_ == "pobj"]
-    if agents:  # "was asked by Fox moderator Gerard Baker", "Asked by Stephanopoulos, …"
-        return _noun_phrase(agents[0])
-    for child in verb.children:
-        if child.dep_ == "nsubjpass":
-            return []  # "Trump was asked …": the subject is addressed, not speaking
-        if child.dep_ in _SUBJECTS:
-            return _noun_phrase(child)
-    if verb.dep_ == "acl" and verb.tag_ == "VBG":
-        # "issued a statement saying …": whoever issued it; "the Super PAC backing Jeb Bush",
-        # "emails showing that …": the noun itself
-        noun = verb.head
-        if noun.dep_ in ("dobj", "pobj") and depth < 3:
-            governor = noun.head if noun.dep_ == "dobj" else noun.head.head
-            agent = _subject(governor, depth + 1) if governor.pos_ in ("VERB", "AUX") else []
-            if agent:
-                return agent
-        return _noun_phrase(noun)
-    # "..., noting that", "…, calling it", "suggested … but claimed that", "dismissed the
-    # charges by pointing out that", "were more likely to say that": the subject is shared
-    if depth < 3 and verb.dep_ in _SHARES_SUBJECT and verb.head.i != verb.i:
-        if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in VERBS:
-            return []
-        return _subject(verb.head, depth + 1)
-    return []
-
-
-_SHARES_SUBJECT = frozenset(
-    {"advcl", "xcomp", "conj", "ccomp", "aux", "pcomp", "prep", "acomp", "dep"}
-)
-
-
-def _left_subject(verb: Token) -> list[Token]:
-    """ "In a statement, her adviser, Jake Sullivan, said: …" — when the parser hangs the
-    subject elsewhere, the noun phrase right before a speech verb is its speaker."""
-    if VERBS[verb.lemma_.lower()].cue_class not in ("neutral", "doubt", "assertive"):
-        return []
-    i = verb.i - 1
-    doc = verb.doc
-    while i >= verb.sent.start and (doc[i].text == "," or doc[i].dep_ in ("aux", "neg", "advmod")):
-        i -= 1
-    if i < verb.sent.start or doc[i].pos_ not in ("PROPN", "NOUN", "PRON"):
-        return []
-    head = doc[i]
-    while head.dep_ in ("appos", "compound", "flat") and head.head.i < head.i:
-        head = head.head
-    return _noun_phrase(head)
-
-
-def _inverted_subject(verb: Token) -> list[Token]:
-    """ "“…,” said Skelly": a name right after a reporting verb that follows a quotation,
-    which the parser often takes for an adverb or object."""
-    doc = verb.doc
-    before = doc.text[: verb.idx].rstrip()
-    if verb.i + 1 >= len(doc) or not before.endswith(("”", '"', "’", "'")):
-        return []
-    following = doc[verb.i + 1]
-    capitalised = following.is_alpha and following.text[:1].isupper()  # tagged ADV at times
-    if following.pos_ not in ("PROPN", "DET", "NOUN", "PRON") and not capitalised:
-        return []
-    head = following
-    while head.head.i != head.i and head.head.i > verb.i and head.head.i <= verb.i + 8:
-        head = head.head
-    return _noun_phrase(head)
-
-
-def _noun_phrase(head: Token) -> list[Token]:
-    """The head's phrase with its appositions ("The mayor, Ana Ruiz,"), up to the first other
-    comma, bracket or dash after the head (this drops relative and participial clauses),
-    without edge punctuation."""
-    appositions = {t.i for c in head.children if c.dep_ == "appos" for t in c.subtree}
-    tokens = [t for t in head.subtree if not _inside(t, head, ("relcl", "acl"))]
-    for i, token in enumerate(tokens):
-        following = tokens[i + 1].i if i + 1 < len(tokens) else -1
-        ends_apposition = token.text == "," and token.i - 1 in appositions
-        breaks = token.text in ",(—–" and following not in appositions and not ends_apposition
-        if token.i > head.i and breaks:
-            tokens = tokens[:i]
-            break
-    while tokens and tokens[-1].is_punct:
-        tokens.pop()
-    while tokens and tokens[0].is_punct:
-        tokens = tokens[1:]
-    return tokens
-
-
-def _inside(token: Token, head: Token, deps: tuple[str, ...]) -> bool:
-    """Whether `token` lies in a clause of kind `deps` below `head`."""
-    while token.i != head.i and token.head.i != token.i:
-        if token.dep_ in deps:
-            return True
-        token = token.head
-    return False
-
-
-def _cue_range(verb: Token) -> tuple[int, int]:
-    """The verb with its particle and the auxiliaries right before it ("has also said")."""
-    start, end = verb.idx, verb.idx + len(verb)
-    doc = verb.doc
-    i = verb.i - 1
-    while i >= 0 and doc[i].head.i == verb.i and doc[i].dep_ in ("aux", "auxpass", "neg", "advmod"):
-        if doc[i].dep_ != "advmod":
-            start = doc[i].idx
-        i -= 1
-    for child in verb.rights:
-        if child.dep_ == "prt":
-            end = child.idx + len(child)
-    return start, end
-
-
-def _misparsed_perfect(token: Token) -> bool:
-    head = token.head
-    return (
-        token.dep_ == "amod"
-        and token.tag_ in ("VBD", "VBN")
-        and head.dep_ == "dobj"
-        and head.head.lemma_ == "have"
-    )
-
-
-def _pieces(doc: Doc, indices: set[int]) -> list[tuple[int, int]]:
-    """Character ranges of the runs of consecutive tokens in `indices`, trimmed."""
-    pieces: list[tuple[int, int]] = []
-    run: list[int] = []
-    for i in [*sorted(indices), -2]:
-        if run and i != run[-1] + 1:
-            start, end = _trim(doc.text, doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]]))
-            if end > start and any(not t.is_punct for t in doc[run[0] : run[-1] + 1]):
-                pieces.append((start, end))
-            run = []
-        if i >= 0:
-            run.append(i)
-    return pieces
-
-
-def _clause(token: Token) -> set[int]:
-    """The token's subtree, less reporting clauses hung on it after a comma
-    ("… on Friday, calling it …", "…, adding that …"), which are attributions of their own."""
-    indices = {t.i for t in token.subtree}
-    for inner in token.subtree:
-        if (
-            inner.i != token.i
-            and inner.dep_ in ("advcl", "conj")
-            and inner.lemma_.lower() in VERBS
-            and inner.left_edge.i > 0
-            and inner.doc[inner.left_edge.i - 1].text in (",", "—", "–")
-        ):
-            indices -= {t.i for t in inner.subtree}
-    return indices
-
-
-def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]:
-    """The tokens a reporting verb reports, by the first rule that applies."""
-    cue = VERBS[lemma]
-    children = list(verb.children)
-    for child in children:
-        if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and cue.takes_infinitive):
-            return _clause(child)
-    objects = [c for c in children if c.dep_ in ("dobj", "attr")]
-    if lemma == "call":  # "calling it a direct threat"
-        complements = [c for c in children if c.dep_ in ("oprd", "ccomp", "xcomp")]
-        if objects and complements:
-            return {t.i for t in objects[0].subtree} | {t.i for t in complements[-1].subtree}
-    if cue.takes_object and objects:
-        return {t.i for t in objects[0].subtree}
-    for child in children:
-        if child.dep_ == "prep" and child.lower_ in cue.prepositions:
-            return {t.i for t in child.subtree if t.i != child.i}
-    if token.dep_ == "parataxis":
-        # "The economy, the minister said, is growing." / "…, the minister said on Monday."
-        return {t.i for t in sent} - {t.i for t in token.subtree}
-    return set()
-
-
-def verb_cues(sent: SpacySpan) -> list[Attribution]:
-    """Reporting verbs with a subject and a content clause or object."""
-    found = []
-    doc = sent.doc
-    for token in sent:
-        lemma = token.lemma_.lower()
-        if lemma not in VERBS:
-            continue
-        if _misparsed_perfect(token):
-            # "Russia has for decades decried NATO’s expansion" comes out with "decried" as
-            # an adjective of "expansion" and "has" as the verb: report the noun phrase.
-            verb = token.head.head
-            content = _pieces(doc, {t.i for t in token.head.subtree} - {token.i})
-            cue = (token.idx, token.idx + len(token))
-        elif token.pos_ in ("VERB", "AUX"):
-            verb = token
-            content = _pieces(doc, _content(token, verb, lemma, sent))
-            cue = _cue_range(token)
-        else:
-            continue
-        speaker = _subject(verb) or _inverted_subject(verb) or _left_subject(verb)
-        if not content and not speaker:
-            continue
-        found.append(
-            Attribution(cue=cue, cue_lemma=lemma, speaker=speaker, content=content, verb=verb)
-        )
-    return found
-
-
-def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
-    """Any verb that introduces a quotation is a reporting verb there: "“…,” Trump shot
-    back", "Trump boomed: “…”", "“…?” she asked."""
-    found = []
-    text = sent.doc.text
-    for token in sent:
-        if (
-            token.pos_ != "VERB"
-            or token.lemma_.lower() in VERBS
-            or _inside_any((token.idx, token.idx + len(token)), regions)
-        ):
-            continue
-        quoted_clause = any(
-            child.dep_ in ("ccomp", "parataxis")
-            and _inside_any((child.idx, child.idx + 1), regions)
-            for child in token.children
-        )
-        colon = next(
-            (t for t in sent.doc[token.i + 1 : min(token.i + 5, sent.end)] if t.text == ":"), None
-        )
-        colon_quote = colon is not None and any(
-            text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx
-        )
-        speaker = _subject(token)
-        if speaker and (quoted_clause or colon_quote):
-            found.append(
-                Attribution(
-                    cue=_cue_range(token),
-                    cue_lemma=token.lemma_.lower(),
-                    speaker=speaker,
-                    content=[],
-                    verb=token,
-                )
-            )
-    return found
-
-
-#: Reporting verbs as headlines capitalise them ("…, Howard Dean Tells Convention").
-_HEADLINE_VERBS = frozenset(
-    """Says Said Tells Told Claims Claimed Warns Warned Insists Admits Slams Blasts Calls
-    Urges Denies Accuses Vows Predicts Suggests Argues Finds Reveals Announces""".split()
-)
-
-
-def headline_cues(sent: SpacySpan) -> list[Attribution]:
-    """Headline style with a capitalised verb: "‘Quote,’ Howard Dean Tells Convention" and
-    "Hillary Clinton Says EgyptAir Crash Seems Like Terrorism"."""
-    found = []
-    for token in sent:
-        if token.text not in _HEADLINE_VERBS or token.i == sent.start:
-            continue
-        run: list[Token] = []
-        i = token.i - 1
-        while i >= sent.start and sent.doc[i].pos_ == "PROPN" and sent.doc[i].text[:1].isupper():
-            run.insert(0, sent.doc[i])
-            i -= 1
-        if not run:
-            continue
-        text = sent.doc.text
-        before = text[sent.start_char : run[0].idx].rstrip()
-        if before.endswith((",", ":", "”", "’", '"')) and len(before) > 3:
-            content = (
-                sent.start_char,
-                len(before) + sent.start_char - (len(before) - len(before.rstrip(",:"))),
-            )
-        elif i < sent.start:
-            content = (token.idx + len(token), sent.end_char)
-        else:
-            continue
-        lemma = token.text.lower().rstrip("s")
-        lemma = {
-            "said": "say",
-            "told": "tell",
-            "tell": "tell",
-            "claimed": "claim",
-            "warned": "warn",
-        }.get(token.lower_, lemma)
-        found.append(
-            Attribution(
-                cue=(token.idx, token.idx + len(token)),
-                cue_lemma=lemma if lemma in VERBS else token.lower_,
-                speaker=run,
-                content=[content],
-            )
-        )
-    return found
-
-
-def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
-    """Headline style: "Bill Clinton: Hillary ‘Better Qualified to Be President’", and a
-    name before a colon and a quotation: "… surprise pollster Daron Shaw: “…”"."""
-    colon = next((t for t in sent if t.text == ":"), None)
-    if colon is None or colon.i == sent.start:
-        return []
-    if colon.i - sent.start > 6:
-        text = sent.doc.text
-        quoted = any(
-            text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx
-        )
-        name = proper_run(list(sent.doc[max(sent.start, colon.i - 4) : colon.i]))
-        if not quoted or not name or name[-1].i != colon.i - 1:
-            return []
-        start = name[0]
-        while start.i > sent.start and sent.doc[start.i - 1].dep_ == "compound":
-            start = sent.doc[start.i - 1]  # "Republican pollster Daron Shaw"
-        speaker = list(sent.doc[start.i : colon.i])
-        return [
-            Attribution(cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=speaker, content=[])
-        ]
-    before = sent.doc[sent.start : colon.i]
-    if any(t.pos_ in ("VERB", "AUX") for t in before) or not all(
-        t.pos_ == "PROPN" or t.is_title or t.is_upper or t.lower_ in ("of", "the", "and", "&")
-        for t in before
-    ):
-        return []  # "Issa: …" — in a title-cased headline the tagger misses names
-    content = (colon.idx + 1, sent.end_char)
-    return [
-        Attribution(
-            cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content]
-        )
-    ]
-
-
-def post_quote_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
-    """ "“Go back to Univision,” Trump barked": after a quotation that ends in a comma, a
-    question or exclamation mark, a subject and its verb attribute it, whatever the verb."""
-    found = []
-    doc = sent.doc
-    for region in regions:
-        if not sent.start_char <= region.end < sent.end_char:
-            continue
-        if doc.text[region.inner_end - 1 : region.inner_end] not in (",", "?", "!"):
-            continue
-        after = [t for t in sent if t.idx >= region.end][:7]
-        verb = next((t for t in after if t.pos_ == "VERB"), None)
-        if verb is None or verb.lemma_.lower() in VERBS:
-            continue
-        subject = [c for c in verb.children if c.dep_ == "nsubj" and c.idx >= region.end]
-        if subject and all(t.i < verb.i for t in subject[0].subtree):
-            found.append(
-                Attribution(
-                    cue=_cue_range(verb),
-                    cue_lemma=verb.lemma_.lower(),
-                    speaker=_noun_phrase(subject[0]),
-                    content=[],
-                    verb=verb,
-                )
-            )
-    return found
-
-
-def according_to_cues(sent: SpacySpan) -> list[Attribution]:
-    """ "According to X, ..." and "..., according to X." """
-    found = []
-    for token in sent:
-        if token.lower_ != "according" or token.i + 1 >= len(token.doc):
-            continue
-        to = token.doc[token.i + 1]
-        if to.lower_ != "to":
-            continue
-        objects = [c for c in to.children if c.dep_ == "pobj"]
-        if not objects:
-            continue
-        source = list(objects[0].subtree)
-        phrase_start, phrase_end = token.idx, source[-1].idx + len(source[-1])
-        pieces = [(sent.start_char, phrase_start), (phrase_end, sent.end_char)]
-        content = [
-            _trim(sent.doc.text, s, e)
-            for s, e in pieces
-            if _trim(sent.doc.text, s, e)[1] > _trim(sent.doc.text, s, e)[0]
-        ]
-        found.append(
-            Attribution(
-                cue=(token.idx, to.idx + len(to)),
-                cue_lemma="according to",
-                speaker=source,
-                content=content,
-            )
-        )
-    return found
-
-
-def noun_cues(sent: SpacySpan) -> list[Attribution]:
-    """ "Trump's claim that Mexico will pay" — a reporting noun with a that-clause."""
-    found = []
-    for token in sent:
-        if token.pos_ != "NOUN" or token.lemma_.lower() not in NOUNS:
-            continue
-        clauses = [
-            c
-            for c in token.children
-            if c.dep_ in ("acl", "ccomp")
-            and any(m.lower_ == "that" and m.dep_ == "mark" for m in c.children)
-        ]
-        owners = [c for c in token.children if c.dep_ == "poss"]
-        if not clauses or not owners:
-            continue
-        found.append(
-            Attribution(
-                cue=(token.idx, token.idx + len(token)),
-                cue_lemma=token.lemma_.lower(),
-                speaker=list(owners[0].subtree),
-                content=[_subtree_range(clauses[0])],
-            )
-        )
-    return found
 
 
 def attach_quote_marks(
@@ -592,7 +59,7 @@ def attach_quote_marks(
     for attribution in attributions:
         widened = []
         for start, end in attribution.content:
-            start, end = _trim(text, start, end)
+            start, end = trim(text, start, end)
             for region in in_sentence:
                 if region.start < end and region.end > start:
                     start, end = min(start, region.start), max(end, region.end)
@@ -697,7 +164,7 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
     if not attribution.quoted:
         return "indirect"
     quoted = sum(e - s for s, e in attribution.quoted)
-    content = sum(len(text[s:e].strip(_EDGE_PUNCT + '“”"‘’«»„.')) for s, e in attribution.content)
+    content = sum(len(text[s:e].strip(EDGE_PUNCT + '“”"‘’«»„.')) for s, e in attribution.content)
     if (
         content
         and quoted >= 0.8 * content
@@ -725,7 +192,7 @@ def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
             + colon_cues(sent, regions)
             + headline_cues(sent)
             + noun_cues(sent)
-            if a.cue is None or not _inside_any(a.cue, regions)
+            if a.cue is None or not inside_any(a.cue, regions)
         ]
         found_here = list({a.cue: a for a in reversed(found_here)}.values())[::-1]
         found_here = attach_quote_marks(text, sent, found_here, regions)
@@ -871,15 +338,11 @@ def _attach_across_sentences(
                 target.kind = _kind(text, target)
 
 
-def _inside_any(span: tuple[int, int], regions: list[QuoteMarks]) -> bool:
-    return any(r.inner_start <= span[0] and span[1] <= r.inner_end for r in regions)
-
-
 def _to_quote(text: str, attribution: Attribution, resolver: SpeakerResolver) -> Quote:
     speaker = None
     entity = None
     if attribution.speaker:
-        start, end = _char_range(attribution.speaker)
+        start, end = char_range(attribution.speaker)
         speaker = Span.of(text, start, end)
         entity = resolver.resolve(attribution.referent()).entity
     cue = VERBS.get(attribution.cue_lemma)
@@ -915,14 +378,14 @@ def _fragment_owner(doc: Doc, region: QuoteMarks, regions: list[QuoteMarks]) -> 
     )
     if verb is None:
         return None
-    speaker = _subject(verb)
+    speaker = subject(verb)
     if not speaker or any(region.start <= t.idx < region.end for t in speaker):
         return None
     head = speaker[-1] if speaker[-1].pos_ in ("PROPN", "PRON") else None
     if head is None or head.lower_ in ("it", "this", "that", "which", "what"):
         return None
     return Attribution(
-        cue=_cue_range(verb),
+        cue=cue_range(verb),
         cue_lemma=verb.lemma_.lower(),
         speaker=speaker,
         content=[(region.start, region.end)],
