@@ -216,8 +216,18 @@ class SpeakerResolver:
             # named organisation behind the speaker
             name, person_name = self.index.resolve_name(run)
             return Resolution(name, person_name, False)
+        if mention[0].lower_ in ("the", "this") and head.lemma_.lower() in INSTITUTIONS:
+            # "the county health department", "the Justice Department": a named institution
+            return Resolution(_name_text(mention[1:]), False, False)
         return Resolution(None, False, True)
 
+
+#: Heads of definite descriptions that name one institution ("the county health department").
+INSTITUTIONS = frozenset(
+    """department ministry office agency police court commission council government
+    administration committee company authority service bureau board parliament senate
+    congress army military embassy university hospital prosecutor""".split()
+)
 
 _AFFILIATION_PREPOSITIONS = frozenset({"by", "for", "from", "at", "with", "in"})
 
