@@ -45,11 +45,19 @@ def _line_breaks(doc: Doc) -> Doc:
         previous = doc[token.i - 1]
         if "\n" in previous.text or "\n" in previous.whitespace_:
             token.is_sent_start = True
-    for match in _DATELINE.finditer(doc.text):
+    for match in _DATELINE.finditer(doc_text(doc)):
         span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
     return doc
+
+
+def doc_text(doc: Doc) -> str:
+    """`doc.text`, built once per document (spaCy joins every token each time it is read)."""
+    text = doc.user_data.get("spinscope_text")
+    if text is None:
+        text = doc.user_data["spinscope_text"] = doc.text
+    return str(text)
 
 
 @functools.cache
@@ -105,7 +113,7 @@ def sentence_spans(doc: Doc) -> list[Span]:
         if not stripped:
             continue
         start = sent.start_char + sent.text.index(stripped)
-        spans.append(Span.of(doc.text, start, start + len(stripped)))
+        spans.append(Span.of(doc_text(doc), start, start + len(stripped)))
     return spans
 
 

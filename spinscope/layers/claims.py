@@ -9,13 +9,14 @@ A learned check-worthiness score comes with a later layer; until then `score` is
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import Findings, register
-from spinscope.parse import Parsed
+from spinscope.parse import Parsed, doc_text
 
 VERSION = "1"
 ORIGIN = f"claims/rules@{VERSION}"
@@ -80,12 +81,13 @@ def hedges(text: str, start: int, end: int) -> list[Span]:
     return [Span.of(text, s, e) for s, e in kept]
 
 
-def numbers(sent: SpacySpan) -> list[Span]:
-    """Numbers and quantities, without their approximators ("103,000", not "as many as 103,000").
-    Dates, times and bare small counts ("two main goals") are not check-worthy numbers."""
-    text = sent.doc.text
+def numbers(sent: SpacySpan, ents: list[SpacySpan]) -> list[Span]:
+    """Numbers and quantities among the sentence's entities, without their approximators
+    ("103,000", not "as many as 103,000"). Dates, times and bare small counts ("two main
+    goals") are not check-worthy numbers."""
+    text = doc_text(sent.doc)
     found = []
-    for ent in sent.ents:
+    for ent in ents:
         if ent.label_ not in _NUMBER_ENTS:
             continue
         tokens = list(ent)
@@ -120,10 +122,11 @@ def source_of(quote: Quote | None) -> ClaimSource:
     return ClaimSource(kind="vague", span=quote.speaker)
 
 
-def _covering_quote(sent: Span, quotes: list[Quote]) -> int | None:
+def _covering_quote(sent: Span, quotes: list[Quote], candidates: list[int]) -> int | None:
     """The quote that attributes most of the sentence (its speaker or cue in the sentence)."""
     best, best_overlap = None, 0
-    for i, quote in enumerate(quotes):
+    for i in candidates:
+        quote = quotes[i]
         if quote.speaker is None:
             continue
         overlap = sum(
@@ -137,23 +140,37 @@ def _covering_quote(sent: Span, quotes: list[Quote]) -> int | None:
     return best
 
 
+def _quotes_by_sentence(sentences: list[Span], quotes: list[Quote]) -> list[list[int]]:
+    """For each sentence, the quotes with a span in it (so long articles stay linear)."""
+    starts = [s.start for s in sentences]
+    found: list[list[int]] = [[] for _ in sentences]
+    for i, quote in enumerate(quotes):
+        spans = [*quote.content, *(s for s in (quote.speaker, quote.cue) if s is not None)]
+        first = max(0, bisect.bisect_right(starts, min(s.start for s in spans)) - 1)
+        last = bisect.bisect_left(starts, max(s.end for s in spans))
+        for j in range(first, last):
+            found[j].append(i)
+    return found
+
+
 @register("claims", requires=("quotes",))
 def claims(parsed: Parsed, found: Findings) -> list[Claim]:
     quotes: list[Quote] = found["quotes"]
     text = parsed.text
+    ents = list(parsed.doc.ents)
+    by_start = {s.start: i for i, s in enumerate(parsed.sentences)}
+    candidates = _quotes_by_sentence(parsed.sentences, quotes)
     results = []
     for sent in parsed.doc.sents:
-        if not sent.text.strip() or not _is_declarative(sent):
-            continue
-        span = next(
-            (s for s in parsed.sentences if s.start >= sent.start_char and s.end <= sent.end_char),
-            None,
+        i = next(
+            (by_start[c] for c in range(sent.start_char, sent.end_char) if c in by_start), None
         )
-        if span is None:
+        if i is None or not _is_declarative(sent):
             continue
-        nums = numbers(sent)
+        span = parsed.sentences[i]
+        nums = numbers(sent, [e for e in ents if sent.start <= e.start < sent.end])
         hedged = hedges(text, span.start, span.end)
-        index = _covering_quote(span, quotes)
+        index = _covering_quote(span, quotes, candidates[i])
         if not nums and not hedged and index is None:
             continue
         results.append(

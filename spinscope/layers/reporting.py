@@ -23,6 +23,7 @@ from spinscope.document import QuoteKind
 from spinscope.layers.cues import NOUNS, VERBS
 from spinscope.layers.quote_marks import QuoteMarks, inside_any
 from spinscope.layers.speakers import proper_run
+from spinscope.parse import doc_text
 
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 EDGE_PUNCT = " \t\n,;:—–-"
@@ -128,7 +129,7 @@ def _inverted_subject(verb: Token) -> list[Token]:
     """ "“…,” said Skelly": a name right after a reporting verb that follows a quotation,
     which the parser often takes for an adverb or object."""
     doc = verb.doc
-    before = doc.text[: verb.idx].rstrip()
+    before = doc_text(doc)[: verb.idx].rstrip()
     if verb.i + 1 >= len(doc) or not before.endswith(("”", '"', "’", "'")):
         return []
     following = doc[verb.i + 1]
@@ -201,7 +202,7 @@ def _pieces(doc: Doc, indices: set[int]) -> list[tuple[int, int]]:
     run: list[int] = []
     for i in [*sorted(indices), -2]:
         if run and i != run[-1] + 1:
-            start, end = trim(doc.text, doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]]))
+            start, end = trim(doc_text(doc), doc[run[0]].idx, doc[run[-1]].idx + len(doc[run[-1]]))
             if end > start and any(not t.is_punct for t in doc[run[0] : run[-1] + 1]):
                 pieces.append((start, end))
             run = []
@@ -282,7 +283,7 @@ def quoting_verb_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attrib
     """Any verb that introduces a quotation is a reporting verb there: "“…,” Trump shot
     back", "Trump boomed: “…”", "“…?” she asked."""
     found = []
-    text = sent.doc.text
+    text = doc_text(sent.doc)
     for token in sent:
         if (
             token.pos_ != "VERB"
@@ -335,7 +336,7 @@ def headline_cues(sent: SpacySpan) -> list[Attribution]:
             i -= 1
         if not run:
             continue
-        text = sent.doc.text
+        text = doc_text(sent.doc)
         before = text[sent.start_char : run[0].idx].rstrip()
         if before.endswith((",", ":", "”", "’", '"')) and len(before) > 3:
             content = (
@@ -372,7 +373,7 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
     if colon is None or colon.i == sent.start:
         return []
     if colon.i - sent.start > 6:
-        text = sent.doc.text
+        text = doc_text(sent.doc)
         quoted = any(
             text[colon.idx + 1 : r.start].strip() == "" for r in regions if r.start > colon.idx
         )
@@ -408,7 +409,7 @@ def post_quote_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribut
     for region in regions:
         if not sent.start_char <= region.end < sent.end_char:
             continue
-        if doc.text[region.inner_end - 1 : region.inner_end] not in (",", "?", "!"):
+        if doc_text(doc)[region.inner_end - 1 : region.inner_end] not in (",", "?", "!"):
             continue
         after = [t for t in sent if t.idx >= region.end][:7]
         verb = next((t for t in after if t.pos_ == "VERB"), None)
@@ -443,11 +444,8 @@ def according_to_cues(sent: SpacySpan) -> list[Attribution]:
         source = list(objects[0].subtree)
         phrase_start, phrase_end = token.idx, source[-1].idx + len(source[-1])
         pieces = [(sent.start_char, phrase_start), (phrase_end, sent.end_char)]
-        content = [
-            trim(sent.doc.text, s, e)
-            for s, e in pieces
-            if trim(sent.doc.text, s, e)[1] > trim(sent.doc.text, s, e)[0]
-        ]
+        trimmed = [trim(doc_text(sent.doc), s, e) for s, e in pieces]
+        content = [(s, e) for s, e in trimmed if e > s]
         found.append(
             Attribution(
                 cue=(token.idx, to.idx + len(to)),
