@@ -28,4 +28,5 @@ def direct_quotes(name: str, text: str) -> Sequence[Quote]:
 
 if __name__ == "__main__":
     data = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/polnear/dev")
-    Console().print(scores_table(evaluate_quotes(data, predict=direct_quotes), "Direct quotes only"))
+    scores = evaluate_quotes(data, predict=direct_quotes)
+    Console().print(scores_table(scores, "Direct quotes only"))

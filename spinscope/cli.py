@@ -372,7 +372,9 @@ def analyze(
                 report.error(origin.source, result.reason)
                 continue
             report.analysed += 1
-            for message in (*origin.notes, *result.warnings):
+            if origin.notes:  # how the input was read ("decoded as cp1252") travels with it
+                result = result.model_copy(update={"warnings": [*origin.notes, *result.warnings]})
+            for message in result.warnings:
                 report.warning(origin.source, message)
             if sink is not None:
                 sink.write(result)

@@ -41,10 +41,6 @@ class Pipeline:
             warnings=parsed.warnings,
         )
 
-    def pipe(self, articles: Iterable[Article]) -> Iterator[Analysis]:
-        for article in articles:
-            yield self.analyze(article)
-
 
 def analyze(item: str | Article, layers: Sequence[str] = DEFAULT_LAYERS) -> Analysis:
     """Analyse one article with the default pipeline."""

@@ -226,6 +226,7 @@ def test_bad_inputs_in_one_run(tmp_path: Path) -> None:
     analyses = json_lines(result.stdout)
     assert [a.article.id for a in analyses] == ["latin1", "unbalanced", "good"]
     assert "José Núñez" in analyses[0].article.text
+    assert analyses[0].warnings[0] == "decoded as cp1252 (detected), not UTF-8"
 
 
 def test_max_bytes_and_missing_file(tmp_path: Path) -> None:
