@@ -94,12 +94,34 @@ def subject(verb: Token, depth: int = 0) -> list[Token]:
             if agent:
                 return agent
         return _noun_phrase(noun)
+    if verb.tag_ == "VBG" and verb.dep_ in ("advcl", "conj") and depth == 0:
+        main = _main_clause_subject(verb)
+        if main:
+            return main
     # "..., noting that", "…, calling it", "suggested … but claimed that", "dismissed the
     # charges by pointing out that", "were more likely to say that": the subject is shared
     if depth < 3 and verb.dep_ in _SHARES_SUBJECT and verb.head.i != verb.i:
         if verb.dep_ == "ccomp" and verb.head.lemma_.lower() not in VERBS:
             return []
         return subject(verb.head, depth + 1)
+    return []
+
+
+def _main_clause_subject(participle: Token) -> list[Token]:
+    """ "Lewandowski rejected the idea that the developer would be a drag, saying …": a
+    participle after a comma shares the subject of the nearest main clause before it (not
+    of a clause inside it), whatever the parser hung the participle on."""
+    doc = participle.doc
+    if participle.i == 0 or doc[participle.i - 1].text != ",":
+        return []
+    for token in reversed(doc[participle.sent.start : participle.i]):
+        if token.dep_ != "nsubj" or token.head.pos_ not in ("VERB", "AUX"):
+            continue
+        clause = token.head
+        while clause.dep_ == "conj":
+            clause = clause.head
+        if clause.dep_ == "ROOT":
+            return _noun_phrase(token)
     return []
 
 
