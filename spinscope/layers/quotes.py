@@ -52,8 +52,9 @@ def attach_quote_marks(
     attributions: list[Attribution],
     regions: list[QuoteMarks],
 ) -> list[Attribution]:
-    """Widen content to the quote marks it overlaps, pick up quotes split by their
-    attribution, and make quotes of marks no attribution covered yet."""
+    """Widen content to the quote marks it overlaps, and give the sentence's other quote marks
+    to the attribution whose clause they hang on or that they sit right beside (“…,” Peskov
+    said, “…”)."""
     in_sentence = [r for r in regions if r.start < sent.end_char and r.end > sent.start_char]
     used: set[QuoteMarks] = set()
     for attribution in attributions:
