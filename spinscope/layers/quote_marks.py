@@ -52,14 +52,13 @@ def find_quote_marks(text: str, paragraphs: list[Span]) -> tuple[list[QuoteMarks
             ch = text[i]
             before = text[i - 1] if i > 0 else " "
             after = text[i + 1] if i + 1 < len(text) else " "
-            open_style = stack[-1][0] if stack else None
             if ch in _CLOSERS and _can_close(ch, before, after, stack):
                 style = _CLOSERS[ch]
                 while stack and stack[-1][0] != style:
                     stack.pop()
                 _, _, start = stack.pop()
                 regions.append(QuoteMarks(start, i + 1, start + 1, i))
-            elif ch in _OPENERS and _can_open(ch, before, after, open_style):
+            elif ch in _OPENERS and _can_open(ch, before, after):
                 stack.append((_OPENERS[ch], ch, i))
             elif ch in "”»" and not stack:
                 warnings.append(f"unpaired closing quote mark {ch!r} at offset {i}")
@@ -74,7 +73,7 @@ def find_quote_marks(text: str, paragraphs: list[Span]) -> tuple[list[QuoteMarks
     return regions, warnings
 
 
-def _can_open(ch: str, before: str, after: str, open_style: str | None) -> bool:
+def _can_open(ch: str, before: str, after: str) -> bool:
     if ch == "‘":
         return not before.isalnum()
     if ch in "\"'":

@@ -366,8 +366,8 @@ def _fragment_owner(doc: Doc, region: QuoteMarks, regions: list[QuoteMarks]) -> 
     """A quoted fragment inside a clause whose subject is a named person or a pronoun is most
     likely that subject's words ("Clinton touted his record — “the longest expansion” —"):
     a partial quote, attributed with the clause's verb as its cue."""
-    inside = [t for t in doc if region.inner_start <= t.idx < region.inner_end]
-    if not inside:
+    inside = doc.char_span(region.inner_start, region.inner_end, alignment_mode="expand")
+    if inside is None or len(inside) == 0:
         return None
     verb = next(
         (

@@ -120,7 +120,7 @@ class EntityIndex:
             name = name[4:]
         return name, person
 
-    def resolve_role(self, head: Token, words: set[str], before: int) -> str | None:
+    def resolve_role(self, head: Token, before: int) -> str | None:
         """The person most recently given a role whose words cover the mention's head noun."""
         best: Entity | None = None
         for entity in self.entities.values():
@@ -131,10 +131,6 @@ class EntityIndex:
                 if matches and (best is None or entity.first > best.first):
                     best = entity
         return best.name if best else None
-
-    def add_role(self, name: str, words: set[str]) -> None:
-        if name in self.entities and words:
-            self.entities[name].roles.append(words)
 
 
 def _role_words(ent: SpacySpan) -> set[str]:
@@ -161,7 +157,6 @@ def _role_words(ent: SpacySpan) -> set[str]:
 class Resolution:
     entity: str | None
     person: bool
-    vague: bool  # an unnamed source: "officials", "a source", "a growing number of experts"
 
 
 class SpeakerResolver:
@@ -183,43 +178,42 @@ class SpeakerResolver:
 
     def _resolve(self, mention: list[Token]) -> Resolution:
         if not mention:
-            return Resolution(None, False, False)
+            return Resolution(None, False)
         head = _head(mention)
         if head.pos_ == "PRON":
             lower = head.lower_
             if lower in PERSON_PRONOUNS:
-                return Resolution(self.last_person, True, False)
+                return Resolution(self.last_person, True)
             if lower in GROUP_PRONOUNS:
-                return Resolution(self.last_group, False, False)
-            return Resolution(None, False, False)
+                return Resolution(self.last_group, False)
+            return Resolution(None, False)
         person = [t for t in mention if t.ent_type_ == "PERSON" and t.tag_ != "POS"]
         if len(person) >= 2 and person[-1].i - person[0].i == len(person) - 1:
             # "Kremlin spokesman Dmitry Peskov": the person's name, not the whole phrase
             name, _ = self.index.resolve_name(person)
-            return Resolution(name, True, False)
+            return Resolution(name, True)
         run = proper_run(mention)
         if run and len(run) == 1 and run[0].lower_ in _NOT_NAMES:
             run = []
         if run and (head in run or head.pos_ == "PROPN" or _head(run).dep_ == "appos"):
             # "Peskov", "Russia’s Defense Ministry", "the mayor, Ana Ruiz,"
             name, person_name = self.index.resolve_name(run)
-            return Resolution(name, person_name, False)
-        words = {t.lower_ for t in mention if t.is_alpha}
+            return Resolution(name, person_name)
         determiner = mention[0].lower_
         if determiner in ("the", "this", "that") or any(t.dep_ == "poss" for t in mention):
             # "the NATO secretary general": the person the article gave that role
-            entity = self.index.resolve_role(head, words, mention[0].idx)
+            entity = self.index.resolve_role(head, mention[0].idx)
             if entity:
-                return Resolution(entity, True, False)
+                return Resolution(entity, True)
         if run and _affiliation(run):
             # "a spokesman for the Kremlin", "estimates by Russia’s Defense Ministry": the
             # named organisation behind the speaker
             name, person_name = self.index.resolve_name(run)
-            return Resolution(name, person_name, False)
+            return Resolution(name, person_name)
         if mention[0].lower_ in ("the", "this") and head.lemma_.lower() in INSTITUTIONS:
             # "the county health department", "the Justice Department": a named institution
-            return Resolution(_name_text(mention[1:]), False, False)
-        return Resolution(None, False, True)
+            return Resolution(_name_text(mention[1:]), False)
+        return Resolution(None, False)
 
 
 #: Heads of definite descriptions that name one institution ("the county health department").
