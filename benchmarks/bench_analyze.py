@@ -8,7 +8,8 @@ Measures, over the articles in DIR (`*.txt`, default: the PolNeAR dev texts in
 - throughput, articles/second, of `spinscope.pipeline.analyze_many` with 1 and 2 worker
   processes: end to end (worker start and model load included) and steady state (from the
   first result to the last);
-- warm latency per article: one `Pipeline`, models loaded, each article timed alone;
+- warm latency per article: one `Pipeline`, models loaded, each article timed alone; and the
+  floor under it: spaCy's parse and the encoder's pass, timed alone;
 - cold start: wall time of the `spinscope analyze ARTICLE --format json` command, a fresh
   process each time (median of N runs), and of `spinscope --version` for comparison;
 - peak memory: the largest resident set (`getrusage` maxrss) of the analysing process(es).
@@ -79,7 +80,7 @@ def measure_throughput(data: Path, workers: int) -> dict[str, Any]:
 
 
 def measure_latency(data: Path) -> dict[str, Any]:
-    from spinscope.parse import load_nlp
+    from spinscope.parse import load_nlp, parse
     from spinscope.pipeline import Pipeline
 
     articles = corpus(data)
@@ -93,8 +94,18 @@ def measure_latency(data: Path) -> dict[str, Any]:
         start = time.perf_counter()
         pipeline.analyze(article)
         times.append(time.perf_counter() - start)
+    parse_times, encode_times = [], []
+    for article in articles:  # the floor: spaCy's parse, then the encoder's pass
+        start = time.perf_counter()
+        parsed = parse(article, load_nlp())
+        middle = time.perf_counter()
+        parsed.units  # noqa: B018 (computed on first access)
+        parse_times.append(middle - start)
+        encode_times.append(time.perf_counter() - middle)
     words = [len(a.text.split()) for a in articles]
     return {
+        "parse_median_ms": 1000 * statistics.median(parse_times),
+        "encode_median_ms": 1000 * statistics.median(encode_times),
         "articles": len(articles),
         "model_load_s": load_s,
         "median_words": statistics.median(words),
@@ -195,6 +206,10 @@ def print_report(results: dict[str, Any]) -> None:
     table.add_row("warm latency per article, median", f"{lat['median_ms']:.0f} ms")
     table.add_row(
         "warm latency per article, p90 / max", f"{lat['p90_ms']:.0f} / {lat['max_ms']:.0f} ms"
+    )
+    table.add_row(
+        "  of which spaCy parse / encoder pass, median",
+        f"{lat['parse_median_ms']:.0f} / {lat['encode_median_ms']:.0f} ms",
     )
     table.add_row("model load", f"{lat['model_load_s']:.2f} s")
     cold = results["cold_start"]

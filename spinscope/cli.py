@@ -1,6 +1,6 @@
 """The `spinscope` command line: a thin adapter over ingest, the pipeline, output and evaluation.
 
-    spinscope analyze PATH|URL|- … [--format text|json|html] [--out FILE | --out-dir DIR]
+    spinscope analyze PATH|URL|- … [--format text|json|html|semeval] [--out FILE | --out-dir DIR]
     spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
     spinscope schema
     spinscope --version
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn, TextIO
+from typing import Annotated, Any, Literal, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -33,15 +33,11 @@ from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_t
 from spinscope.ingest import IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
-from spinscope.output import render, render_terminal
+from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
 from spinscope.pipeline import analyze_many
 
-Format = Literal["text", "json", "html"]
-
 #: Output format by `--out` suffix, when `--format` is not given.
-SUFFIX_FORMATS: dict[str, Format] = {".json": "json", ".html": "html", ".txt": "text"}
-#: File suffix by output format, for `--out-dir`.
-FORMAT_SUFFIXES: dict[Format, str] = {"json": ".json", "html": ".html", "text": ".txt"}
+SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
 #: Input suffixes that hold one article per record (see `spinscope.ingest`).
 RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 #: How the bundled sample article is named in messages.
@@ -187,6 +183,8 @@ class StreamSink:
     def _emit(self, analysis: Analysis, first: bool) -> None:
         if self.fmt == "json":
             self._put(analysis.to_json(indent=None) + "\n")
+        elif self.fmt == "semeval":  # one TSV: no separator between articles
+            self._put(render(analysis, self.fmt))
         else:
             self._put(("" if first else "\n") + render(analysis, self.fmt))
 
@@ -239,7 +237,7 @@ def _choose_format(fmt: Format | None, out: Path | None) -> Format:
     except KeyError:
         raise UsageError(
             f"cannot tell the output format from the name {out}: "
-            f"end it in .json, .html or .txt, or give --format"
+            f"end it in .json, .html, .txt or .tsv, or give --format"
         ) from None
 
 
@@ -430,6 +428,181 @@ def eval_quotes(
         typer.echo(json.dumps(scores.to_dict(), indent=2))
     else:
         Console(highlight=False).print(scores_table(scores))
+
+
+Level = Literal["span", "paragraph"]
+Split = Literal["all", "validation"]
+
+
+@eval_app.command("techniques")
+def eval_techniques(
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="SemEval-2023 techniques directory: articles/, and spans/ or paragraph-labels.txt."
+        ),
+    ],
+    level: Annotated[Level, typer.Option(help="Score spans or (line, technique) pairs.")] = "span",
+    split: Annotated[
+        Split,
+        typer.Option(help="Score every article, or only spinscope's validation split."),
+    ] = "all",
+    predictions: Annotated[
+        Path | None,
+        typer.Option(help="Also write the predictions there, in the official format."),
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score this predictions file; the pipeline does not run.", metavar="FILE"
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score persuasion-technique detection with the official SemEval metrics."""
+    from spinscope.evaluate.semeval import (
+        read_paragraph_labels,
+        read_spans,
+        read_techniques_dir,
+        write_paragraph_labels,
+        write_spans,
+    )
+    from spinscope.evaluate.techniques import (
+        paragraph_scores_table,
+        paragraphs_from_spans,
+        predict_techniques,
+        score_paragraphs,
+        score_spans,
+        span_scores_table,
+    )
+    from spinscope.train.split import is_validation
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        if not data.is_dir():
+            raise DataError(f"{data}: no such directory")
+        gold = read_techniques_dir(data)
+        if split == "validation":
+            gold = gold.subset(aid for aid in gold.texts if is_validation(aid))
+        if level == "span":
+            gold.require_spans()
+        if score is not None:
+            if level == "span":
+                spans = read_spans(score)
+                result: Any = score_spans(gold, {a: s for a, s in spans.items() if a in gold.texts})
+            else:
+                labels = read_paragraph_labels(score)
+                result = score_paragraphs(
+                    gold, {k: v for k, v in labels.items() if k[0] in gold.texts}
+                )
+        else:
+            found = predict_techniques(gold, workers=workers)
+            lines = paragraphs_from_spans(gold.texts, found)
+            if level == "span":
+                result = score_spans(gold, found)
+                if predictions is not None:
+                    write_spans(predictions, found)
+            else:
+                result = score_paragraphs(gold, lines)
+                if predictions is not None:
+                    write_paragraph_labels(
+                        predictions, {key: lines.get(key, ()) for key in gold.paragraphs}
+                    )
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif level == "span":
+        Console(highlight=False).print(span_scores_table(result))
+    else:
+        Console(highlight=False).print(paragraph_scores_table(result))
+
+
+@eval_app.command("checkworthiness")
+def eval_checkworthiness(
+    data: Annotated[
+        Path, typer.Option(help="CheckThat! TSV: Sentence_id, Text, class_label (Yes|No).")
+    ],
+    predictions: Annotated[
+        Path | None,
+        typer.Option(help="Also write the predictions there, in the official format."),
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(help="Score this predictions file; the model does not run.", metavar="FILE"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score check-worthiness decisions: F1, precision and recall of the positive class."""
+    from spinscope.evaluate.checkworthiness import (
+        checkworthiness_table,
+        predict_checkworthiness,
+        read_checkworthy,
+        read_checkworthy_predictions,
+        score_checkworthiness,
+        write_checkworthy_predictions,
+    )
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        gold = read_checkworthy(data)
+        if score is not None:
+            decided = read_checkworthy_predictions(score)
+        else:
+            decided = predict_checkworthiness(gold)
+            if predictions is not None:
+                write_checkworthy_predictions(predictions, decided)
+        result = score_checkworthiness(gold, decided)
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console(highlight=False).print(checkworthiness_table(result))
+
+
+TrainedLayer = Literal["techniques", "checkworthiness"]
+
+
+@app.command()
+def train(
+    layer: Annotated[TrainedLayer, typer.Argument(help="The layer to train.")],
+    data: Annotated[Path, typer.Option(help="The training data (see below).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the artifacts there instead of into the package.", metavar="DIR"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Use only the first N articles of each split (quick checks).", min=1),
+    ] = None,
+) -> None:
+    """Train LAYER from DATA and write its heads and model card into the package (or --out).
+
+    techniques: a SemEval-2023 techniques directory (articles/, spans/).
+    checkworthiness: a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
+    claimbuster-2class.csv is used too when it lies in ../claimbuster/ beside it.
+    """
+    from spinscope.heads import MODELS_DIR
+
+    def progress(message: str) -> None:
+        typer.echo(f"{layer}: {message}", err=True)
+
+    try:
+        if layer == "techniques":
+            from spinscope.train.techniques import train as train_layer
+        else:
+            from spinscope.train.checkworthiness import train as train_layer
+        card = train_layer(
+            data, out or MODELS_DIR / layer, seed=seed, limit=limit, progress=progress
+        )
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(card["validation"], indent=2))
 
 
 @app.command()

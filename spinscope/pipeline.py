@@ -3,6 +3,7 @@ thin adapters around it."""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -14,7 +15,7 @@ from spinscope.layers import Findings, resolve
 from spinscope.parse import load_nlp, parse
 
 #: The layers `analyze` runs when none are named.
-DEFAULT_LAYERS: tuple[str, ...] = ("quotes", "claims")
+DEFAULT_LAYERS: tuple[str, ...] = ("quotes", "claims", "techniques")
 
 
 class Pipeline:
@@ -38,6 +39,7 @@ class Pipeline:
             paragraphs=parsed.paragraphs,
             quotes=found.get("quotes", []),
             claims=found.get("claims", []),
+            techniques=found.get("techniques", []),
             warnings=parsed.warnings,
         )
 
@@ -111,6 +113,8 @@ def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
 
 def _start_worker(layers: tuple[str, ...]) -> None:
     global _worker_pipeline
+    # Workers share the cores: one encoder thread each unless the user chose otherwise.
+    os.environ.setdefault("SPINSCOPE_THREADS", "1")
     _worker_pipeline = Pipeline(layers)
 
 

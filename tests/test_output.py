@@ -14,7 +14,14 @@ from rich.console import Console
 
 import spinscope
 from spinscope.document import Analysis, Article, Claim, ClaimSource, CueClass, Quote, Span
-from spinscope.output import FORMATS, render, render_terminal, render_text
+from spinscope.output import (
+    FORMAT_NAMES,
+    FORMAT_SUFFIXES,
+    FORMATS,
+    render,
+    render_terminal,
+    render_text,
+)
 from spinscope.output.html import CUE_LEGEND, JSON_SCRIPT_ID, Annotation, render_html, segment
 from spinscope.output.terminal import CUE_STYLES
 
@@ -394,7 +401,9 @@ def test_long_content_is_shortened() -> None:
 
 def test_formats_registry() -> None:
     analysis = make_analysis()
-    assert set(FORMATS) == {"json", "html", "text"}
+    assert set(FORMATS) == {"json", "html", "text", "semeval"}
+    assert set(FORMAT_NAMES) == set(FORMATS) == set(FORMAT_SUFFIXES)
+    assert FORMAT_SUFFIXES["semeval"] == ".tsv"
     assert Analysis.from_json(render(analysis, "json")) == analysis
     assert render(analysis, "html").startswith("<!DOCTYPE html>")
     assert "Kari Lunde" in render(analysis, "text")
@@ -406,10 +415,16 @@ def test_formats_registry() -> None:
 def test_renders_an_analysis_without_annotations(fmt: str) -> None:
     analysis = Analysis(article=Article(id="bare", text="Nothing to see.\nReally."))
     out = render(analysis, fmt)
-    assert out
+    if fmt == "semeval":
+        assert out == ""  # one line per technique span, and there are none
+    else:
+        assert out
     if fmt == "html":
         assert article_text(out) == analysis.article.text
         assert "No quotes found." in out
+        assert "No persuasion techniques found." in out
+    if fmt == "text":
+        assert "No persuasion techniques found." in out
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

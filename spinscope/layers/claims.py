@@ -4,7 +4,10 @@ A sentence is a claim when it asserts something checkable: it is declarative, ha
 carries a number or quantity, a hedge, or an attribution. Its source is the speaker of the
 quote that covers it: `named` when the speaker resolves to a named entity, `vague` when it does
 not ("a growing number of Western officials", "sources"), `none` when nobody is cited.
-A learned check-worthiness score comes with a later layer; until then `score` is None.
+Every claim is scored for check-worthiness (`spinscope.checkworthiness`, a head over the shared
+encoder), and a declarative sentence whose score reaches the calibrated threshold is a claim
+even without a number, hedge or attribution: an unsourced check-worthy assertion is exactly
+what a reader should see.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import re
 
 from spacy.tokens import Span as SpacySpan
 
+from spinscope import checkworthiness
 from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import Findings, register
 from spinscope.parse import Parsed, doc_text
 
-VERSION = "1"
-ORIGIN = f"claims/rules@{VERSION}"
+VERSION = "2"
+ORIGIN = f"claims/rules@{VERSION}; score: {checkworthiness.SOURCE}"
 
 _NUMBER_ENTS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _SCALE_WORDS = frozenset(
@@ -160,6 +164,8 @@ def claims(parsed: Parsed, found: Findings) -> list[Claim]:
     ents = list(parsed.doc.ents)
     by_start = {s.start: i for i, s in enumerate(parsed.sentences)}
     candidates = _quotes_by_sentence(parsed.sentences, quotes)
+    scores = checkworthiness.score_units(parsed.units)
+    threshold = checkworthiness.threshold()
     results = []
     for sent in parsed.doc.sents:
         i = next(
@@ -171,7 +177,7 @@ def claims(parsed: Parsed, found: Findings) -> list[Claim]:
         nums = numbers(sent, [e for e in ents if sent.start <= e.start < sent.end])
         hedged = hedges(text, span.start, span.end)
         index = _covering_quote(span, quotes, candidates[i])
-        if not nums and not hedged and index is None:
+        if not nums and not hedged and index is None and scores[i] < threshold:
             continue
         results.append(
             Claim(
@@ -180,6 +186,7 @@ def claims(parsed: Parsed, found: Findings) -> list[Claim]:
                 hedges=hedged,
                 source=source_of(quotes[index] if index is not None else None),
                 quote=index,
+                score=round(scores[i], 4),
                 origin=ORIGIN,
             )
         )

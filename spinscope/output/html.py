@@ -2,17 +2,21 @@
 
 The article text is cut at every annotation boundary into segments (the idea of spaCy's
 displacy): each segment is one `<span>` whose classes name every annotation that covers it, so
-overlapping spans (a quote inside a claim sentence, a cue inside a quote) need no nesting
-rules. Every piece of text goes through Jinja2 autoescaping; the page carries its JSON twin
-in `<script type="application/json" id="spinscope-analysis">`.
+overlapping spans (a quote inside a claim sentence, a cue inside a quote, several persuasion
+techniques on the same words) need no nesting rules. Persuasion techniques are drawn as
+coloured bars under the text, one colour per technique group; a segment that several groups
+cover gets one bar per group, stacked. Every piece of text goes through Jinja2 autoescaping;
+the page carries its JSON twin in `<script type="application/json" id="spinscope-analysis">`.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -20,8 +24,18 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from spinscope.document import Analysis, Claim, CueClass, Quote, Span
-from spinscope.output.terminal import quote_text, shorten, speaker_mention, speaker_name
+from spinscope.document import Analysis, Claim, CueClass, Quote, Span, Technique
+from spinscope.output.terminal import (
+    quote_text,
+    ranked_claims,
+    shorten,
+    speaker_mention,
+    speaker_name,
+    technique_label,
+    techniques_in_order,
+    techniques_present,
+)
+from spinscope.taxonomy import GROUPS, TECHNIQUES
 
 #: Id of the `<script>` element that holds the analysis as JSON.
 JSON_SCRIPT_ID = "spinscope-analysis"
@@ -38,10 +52,41 @@ CUE_LEGEND: dict[CueClass, str] = {
 }
 
 
+#: Colour of each persuasion-technique group (`spinscope.taxonomy.GROUPS`) in the report.
+GROUP_COLOURS: dict[str, str] = {
+    "Attack on reputation": "#dc2626",
+    "Justification": "#2563eb",
+    "Distraction": "#0891b2",
+    "Simplification": "#ea580c",
+    "Call": "#db2777",
+    "Manipulative wording": "#65a30d",
+}
+
+#: Colour of a group missing from `GROUP_COLOURS`.
+OTHER_GROUP_COLOUR = "#64748b"
+
+#: Thickness in pixels of the bar under a technique span, one bar per group.
+STRIPE_PX = 3
+#: The gap in pixels between the text and its technique bars, which tells them from the
+#: underlines of speakers and cues.
+STRIPE_GAP_PX = 2
+
+
+def group_slug(group: str) -> str:
+    """The CSS name of a technique group: `Attack on reputation` -> `attack-on-reputation`."""
+    return re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
+
+
+def technique_class(name: str) -> str:
+    """The CSS class of one technique: `tech-Loaded_Language`."""
+    return "tech-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name)
+
+
 @dataclass(frozen=True)
 class Annotation:
     """One stretch to highlight: `ann` names its annotation (`q0` is `quotes[0]`, `c0` is
-    `claims[0]`), `classes` the part of it, `label` the line shown on hover."""
+    `claims[0]`, `t0` is `techniques[0]`), `classes` the part of it, `label` the line shown
+    on hover."""
 
     start: int
     end: int
@@ -58,6 +103,8 @@ class Segment:
     classes: tuple[str, ...] = ()
     anns: tuple[str, ...] = ()
     title: str = ""
+    #: Inline CSS: the stacked technique bars, where more than one group covers the segment.
+    style: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,13 +141,48 @@ class ClaimItem:
     origin: str
 
 
+@dataclass(frozen=True)
+class TechniqueItem:
+    id: str
+    number: int
+    technique: str
+    label: str
+    css: str
+    text: str
+    score: str | None
+    source: str
+
+
+@dataclass
+class TechniqueGroup:
+    """The techniques of one group found in the article, in text order."""
+
+    name: str
+    slug: str
+    items: list[TechniqueItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TechniqueEntry:
+    """A legend entry: one technique found in the article."""
+
+    technique: str
+    label: str
+    css: str
+    group: str
+    slug: str
+    definition: str
+    count: int
+
+
 def render_html(analysis: Analysis) -> str:
     """The analysis as one self-contained HTML page (inline CSS and JS, no external resources)."""
     return _environment().get_template("report.html.j2").render(**_context(analysis))
 
 
 def highlights(analysis: Analysis) -> list[Annotation]:
-    """Every highlighted span of `analysis`, quotes first, then claims, in index order."""
+    """Every highlighted span of `analysis`, quotes first, then claims, then persuasion
+    techniques, in index order."""
     found: list[Annotation] = []
     for i, quote in enumerate(analysis.quotes):
         ann, label = f"q{i}", _quote_label(i, quote)
@@ -148,7 +230,36 @@ def highlights(analysis: Analysis) -> list[Annotation]:
                     f"Source of claim {i + 1} ({claim.source.kind})",
                 )
             )
+    for i, technique in enumerate(analysis.techniques):
+        found.append(
+            Annotation(
+                technique.start,
+                technique.end,
+                f"t{i}",
+                ("t", f"tg-{group_slug(technique.group)}", technique_class(technique.technique)),
+                _technique_label(technique),
+            )
+        )
     return found
+
+
+def stack_stripes(segments: list[Segment]) -> list[Segment]:
+    """Give each segment that several technique groups cover one bar per group, stacked
+    under its text in the order of `GROUPS` (a segment of one group needs no inline style:
+    its class draws its bar)."""
+    order = {group_slug(group): k for k, group in enumerate(GROUPS)}
+    stacked = []
+    for piece in segments:
+        slugs = [c[3:] for c in piece.classes if c.startswith("tg-")]
+        if len(slugs) > 1:
+            slugs.sort(key=lambda slug: order.get(slug, len(order)))
+            bars = ", ".join(
+                f"0 {STRIPE_GAP_PX + STRIPE_PX * (k + 1)}px 0 var(--g-{slug}, {OTHER_GROUP_COLOUR})"
+                for k, slug in enumerate(slugs)
+            )
+            piece = replace(piece, style=f"--stripes: 0 {STRIPE_GAP_PX}px 0 var(--card), {bars}")
+        stacked.append(piece)
+    return stacked
 
 
 def segment(text: str, found: list[Annotation]) -> list[Segment]:
@@ -212,9 +323,18 @@ def _context(analysis: Analysis) -> dict[str, Any]:
         "title": article.title.strip() or "Untitled article",
         "url_href": safe_url,
         "meta": [part for part in (article.outlet, article.published, article.author) if part],
-        "segments": segment(article.text, highlights(analysis)),
+        "segments": stack_stripes(segment(article.text, highlights(analysis))),
         "groups": _speaker_groups(analysis),
-        "claims": [_claim_item(i, claim) for i, claim in enumerate(analysis.claims)],
+        "claims": [_claim_item(i, claim) for i, claim in ranked_claims(analysis)],
+        "claims_scored": any(claim.score is not None for claim in analysis.claims),
+        "technique_groups": _technique_groups(analysis),
+        "technique_legend": _technique_legend(analysis),
+        "group_colours": [
+            (group, group_slug(group), GROUP_COLOURS.get(group, OTHER_GROUP_COLOUR))
+            for group in GROUPS
+        ],
+        "stripe_px": STRIPE_PX,
+        "stripe_gap_px": STRIPE_GAP_PX,
         "cue_legend": CUE_LEGEND.items(),
         "analysis_json": analysis_json(analysis),
         "json_script_id": JSON_SCRIPT_ID,
@@ -240,6 +360,46 @@ def _speaker_groups(analysis: Analysis) -> list[SpeakerGroup]:
             )
         )
     return sorted(groups.values(), key=lambda group: -len(group.items))
+
+
+def _technique_groups(analysis: Analysis) -> list[TechniqueGroup]:
+    """The techniques found, by group in the order of `GROUPS`, each group in text order."""
+    order = {group: k for k, group in enumerate(GROUPS)}
+    groups: dict[str, TechniqueGroup] = {}
+    for i, technique in techniques_in_order(analysis):
+        group = technique.group
+        groups.setdefault(group, TechniqueGroup(group, group_slug(group))).items.append(
+            TechniqueItem(
+                id=f"t{i}",
+                number=i + 1,
+                technique=technique.technique,
+                label=technique_label(technique.technique),
+                css=technique_class(technique.technique),
+                text=shorten(technique.text, 200),
+                score=_score(technique.score),
+                source=technique.source,
+            )
+        )
+    return sorted(groups.values(), key=lambda group: order.get(group.name, len(order)))
+
+
+def _technique_legend(analysis: Analysis) -> list[TechniqueEntry]:
+    """Every technique found, once, by group in the order of `GROUPS`, then by name."""
+    counts = Counter(technique.technique for technique in analysis.techniques)
+    order = {group: k for k, group in enumerate(GROUPS)}
+    entries = [
+        TechniqueEntry(
+            technique=name,
+            label=technique_label(name),
+            css=technique_class(name),
+            group=TECHNIQUES[name].group,
+            slug=group_slug(TECHNIQUES[name].group),
+            definition=TECHNIQUES[name].definition,
+            count=counts[name],
+        )
+        for name in techniques_present(analysis)
+    ]
+    return sorted(entries, key=lambda e: (order.get(e.group, len(order)), e.label))
 
 
 def _claim_item(i: int, claim: Claim) -> ClaimItem:
@@ -283,6 +443,13 @@ def _claim_label(i: int, claim: Claim) -> str:
     if claim.quote is not None:
         label += f" · quote {claim.quote + 1}"
     return label
+
+
+def _technique_label(technique: Technique) -> str:
+    label = f"{technique_label(technique.technique)} ({technique.group})"
+    if technique.score is not None:
+        label += f" · score {technique.score:.2f}"
+    return f"{label} — {TECHNIQUES[technique.technique].definition}"
 
 
 def _flat(span: Span) -> str:

@@ -2,6 +2,9 @@
 
 Every string that comes from the article (title, text, names) goes into a `rich.text.Text`,
 so Rich never reads it as console markup or emoji codes.
+
+The helpers shared with the HTML report live here too: speaker names, claims ranked by
+check-worthiness, techniques in text order and their readable names.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from spinscope.document import Analysis, CueClass, Quote
+from spinscope.document import Analysis, Claim, CueClass, Quote, Technique
+from spinscope.taxonomy import TECHNIQUES
 
 #: Rich style of a reporting cue, by cue class; doubt-casting cues stand out.
 CUE_STYLES: dict[CueClass, str] = {
@@ -26,6 +30,16 @@ CUE_STYLES: dict[CueClass, str] = {
     "stance": "blue",
     "other": "cyan",
     "none": "dim",
+}
+
+#: Rich style of each persuasion-technique group (`spinscope.taxonomy.GROUPS`).
+GROUP_STYLES: dict[str, str] = {
+    "Attack on reputation": "bold red",
+    "Justification": "bold blue",
+    "Distraction": "bold magenta",
+    "Simplification": "bold dark_orange",
+    "Call": "bold deep_pink3",
+    "Manipulative wording": "bold green",
 }
 
 #: Width of the plain-text rendering (`render_text`).
@@ -71,8 +85,39 @@ def quote_text(quote: Quote) -> str:
     return " … ".join(span.text for span in quote.content)
 
 
+def technique_label(name: str) -> str:
+    """A technique's name for readers: `Name_Calling-Labeling` -> `Name Calling/Labeling`."""
+    return name.replace("_", " ").replace("-", "/")
+
+
+def ranked_claims(analysis: Analysis) -> list[tuple[int, Claim]]:
+    """The claims with their indexes, the most check-worthy first: by `score` descending,
+    claims without a score after those with one, ties in text order."""
+
+    def key(item: tuple[int, Claim]) -> tuple[bool, float, int, int]:
+        i, claim = item
+        score = claim.score
+        return (score is None, -(score or 0.0), claim.span.start, i)
+
+    return sorted(enumerate(analysis.claims), key=key)
+
+
+def techniques_in_order(analysis: Analysis) -> list[tuple[int, Technique]]:
+    """The technique spans with their indexes, in text order (start, then end, then name)."""
+    return sorted(
+        enumerate(analysis.techniques),
+        key=lambda item: (item[1].start, item[1].end, item[1].technique, item[0]),
+    )
+
+
+def techniques_present(analysis: Analysis) -> list[str]:
+    """The names of the techniques found, each once, in order of first appearance."""
+    return list(dict.fromkeys(found.technique for _, found in techniques_in_order(analysis)))
+
+
 def render_terminal(analysis: Analysis, console: Console) -> None:
-    """Print a summary of `analysis`: header, warnings, quotes table, claims table."""
+    """Print a summary of `analysis`: header, warnings, quotes table, claims table (the most
+    check-worthy first), persuasion techniques table and their definitions."""
     console.print(_header(analysis))
     for warning in analysis.warnings:
         console.print(Text(f"⚠ {warning}", style="yellow"))
@@ -87,6 +132,13 @@ def render_terminal(analysis: Analysis, console: Console) -> None:
         console.print(_claims_table(analysis))
     else:
         console.print(Text("No claims found.", style="dim"))
+    console.print()
+    if analysis.techniques:
+        console.print(_techniques_table(analysis))
+        console.print(Text("What they mean", style="bold"))
+        console.print(_definitions(analysis))
+    else:
+        console.print(Text("No persuasion techniques found.", style="dim"))
 
 
 def render_text(analysis: Analysis, width: int = TEXT_WIDTH) -> str:
@@ -119,6 +171,7 @@ def _header(analysis: Analysis) -> Panel:
         f"{len(analysis.sentences)} sentences" if analysis.sentences else "",
         f"{len(analysis.quotes)} quotes",
         f"{len(analysis.claims)} claims",
+        f"{len(analysis.techniques)} techniques",
     ]
     lines.append(Text(" · ".join(count for count in counts if count), style="dim"))
     title = Text(shorten(article.title, 90) or "(untitled)", style="bold")
@@ -157,21 +210,27 @@ def _quotes_table(analysis: Analysis) -> Table:
 
 
 def _claims_table(analysis: Analysis) -> Table:
-    table = Table(title="Claims", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+    scored = any(claim.score is not None for claim in analysis.claims)
+    title = "Claims, most check-worthy first" if scored else "Claims"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
+    if scored:
+        table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Claim", ratio=6)
     table.add_column("Numbers", ratio=2, style="green")
     table.add_column("Hedges", ratio=2, style="yellow")
     table.add_column("Source", ratio=3)
     table.add_column("Quote", no_wrap=True)
-    for number, claim in enumerate(analysis.claims, start=1):
+    for i, claim in ranked_claims(analysis):
         source = claim.source
         said = source.entity or (" ".join(source.span.text.split()) if source.span else "")
         source_cell = Text(source.kind, style="red" if source.kind == "none" else "bold")
         if said:
             source_cell.append(f": {said}", style="")
+        score = [_score(claim.score)] if scored else []
         table.add_row(
-            Text(f"C{number}"),
+            Text(f"C{i + 1}"),
+            *score,
             Text(shorten(claim.span.text, 120)),
             Text(", ".join(span.text for span in claim.numbers)),
             Text(", ".join(span.text for span in claim.hedges)),
@@ -179,3 +238,42 @@ def _claims_table(analysis: Analysis) -> Table:
             Text(f"Q{claim.quote + 1}" if claim.quote is not None else ""),
         )
     return table
+
+
+def _techniques_table(analysis: Analysis) -> Table:
+    table = Table(
+        title="Persuasion techniques", title_justify="left", box=box.SIMPLE_HEAD, expand=True
+    )
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Technique", overflow="fold")
+    table.add_column("Group")
+    table.add_column("Text", ratio=1, min_width=20)
+    table.add_column("Score", justify="right", no_wrap=True)
+    for i, found in techniques_in_order(analysis):
+        style = GROUP_STYLES.get(found.group, "bold")
+        table.add_row(
+            Text(f"T{i + 1}"),
+            Text(technique_label(found.technique), style=style),
+            Text(found.group),
+            Text(shorten(found.text, 120)),
+            _score(found.score),
+        )
+    return table
+
+
+def _definitions(analysis: Analysis) -> Table:
+    table = Table.grid(padding=(0, 2), expand=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    for name in techniques_present(analysis):
+        info = TECHNIQUES[name]
+        meaning = Text(info.definition)
+        meaning.append(f" ({info.group})", style="dim")
+        table.add_row(
+            Text(technique_label(name), style=GROUP_STYLES.get(info.group, "bold")), meaning
+        )
+    return table
+
+
+def _score(score: float | None) -> Text:
+    return Text("—", style="dim") if score is None else Text(f"{score:.2f}")

@@ -1,0 +1,49 @@
+"""Check-worthiness: how much a sentence asserts something a fact-checker should verify.
+
+A head over the encoder's sentence vector, trained on CLEF CheckThat! 2024 Task 1 (English)
+by `spinscope train checkworthiness`; its decision threshold was chosen on sentences held out
+from that training. The claims layer scores every claim with it; `score_sentences` scores any
+sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from spinscope.document import Span
+from spinscope.encoder import EncodedUnit, load_encoder
+from spinscope.heads import Head, load_head
+
+LAYER = "checkworthiness"
+SOURCE = "checkworthiness/minilm-head@1"
+
+
+def head() -> Head:
+    return load_head(LAYER, "head")
+
+
+def threshold() -> float:
+    """Scores at or above this are check-worthy (the calibrated decision threshold)."""
+    return round(float(head().thresholds[0]), 4)
+
+
+def score_units(units: Sequence[EncodedUnit]) -> list[float]:
+    """Scores of already encoded sentences (the article's shared encoder pass)."""
+    if not units:
+        return []
+    vectors = np.vstack([unit.vector for unit in units])
+    return [float(p) for p in head().predict_proba(vectors)[:, 0]]
+
+
+def score_sentences(sentences: Sequence[str]) -> list[float]:
+    """Check-worthiness of each sentence, 0–1."""
+    spans: list[Span] = []
+    position = 0
+    for sentence in sentences:
+        line = sentence.replace("\n", " ")
+        spans.append(Span(start=position, end=position + len(line), text=line))
+        position += len(line) + 1
+    text = "\n".join(span.text for span in spans)
+    return score_units(load_encoder().encode(text, spans))

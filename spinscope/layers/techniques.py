@@ -1,0 +1,154 @@
+"""Techniques layer: spans that use one of the 23 persuasion techniques of SemEval-2023 Task 3.
+
+Two parts, combined:
+- a learned word tagger: every word gets, for each technique, the probability that it lies in a
+  span of that technique, from a small network over the shared encoder's vectors (the word's
+  own vector and its sentence's); runs of likely words become spans;
+- named rules (`technique_rules`) for what rules see better: repetition, "so-called",
+  whataboutism cues, and techniques absent from the training data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spinscope.document import Technique
+from spinscope.encoder import DIM
+from spinscope.heads import Head, load_head
+from spinscope.layers import Findings, register, technique_rules
+from spinscope.parse import Parsed
+from spinscope.taxonomy import TECHNIQUES
+
+Matrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class WordFeatures:
+    """One row per word (spaCy token that is not whitespace) of an article.
+
+    X -- (n, 2 * DIM): the word's vector (mean of its word pieces) and its sentence's vector.
+    """
+
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    sentence: npt.NDArray[np.int64]
+    X: Matrix
+
+
+def word_features(parsed: Parsed) -> WordFeatures:
+    """Features of every word, from the article's shared encoder pass."""
+    starts: list[int] = []
+    ends: list[int] = []
+    sentence_of: list[int] = []
+    rows: list[Matrix] = []
+    units = parsed.units
+    doc = parsed.doc
+    for index, unit in enumerate(units):
+        span = doc.char_span(unit.span.start, unit.span.end, alignment_mode="expand")
+        if span is None:
+            continue
+        piece_starts = unit.offsets[:, 0]
+        piece_ends = unit.offsets[:, 1]
+        for token in span:
+            if token.is_space:
+                continue
+            start, end = token.idx, token.idx + len(token.text)
+            inside = (piece_starts < end) & (piece_ends > start)
+            vector = unit.tokens[inside].mean(axis=0) if inside.any() else unit.vector
+            starts.append(start)
+            ends.append(end)
+            sentence_of.append(index)
+            rows.append(np.concatenate([vector, unit.vector]))
+    X = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 2 * DIM), np.float32)
+    return WordFeatures(
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(ends, dtype=np.int64),
+        np.asarray(sentence_of, dtype=np.int64),
+        X,
+    )
+
+
+LAYER = "techniques"
+VERSION = "1"
+TAGGER_SOURCE = f"techniques/minilm-tagger@{VERSION}"
+#: Words a run of likely words may skip and still be one span ("a [cynical] and [brutal] war").
+GAP = 2
+
+
+def tagger() -> Head:
+    """The shipped word tagger (labels: techniques; one threshold each)."""
+    return load_head(LAYER, "tagger")
+
+
+def decode(
+    words: WordFeatures, probabilities: Matrix, labels: Sequence[str], thresholds: Sequence[float]
+) -> list[tuple[str, int, int, float]]:
+    """Spans `(technique, start, end, score)` from word probabilities: for each technique, the
+    runs of words at or above its threshold, within one sentence, bridging up to `GAP` words;
+    a span's score is its highest word probability."""
+    spans: list[tuple[str, int, int, float]] = []
+    for j, technique in enumerate(labels):
+        on = np.flatnonzero(probabilities[:, j] >= thresholds[j])
+        if len(on) == 0:
+            continue
+        first = last = int(on[0])
+        for k in [*on[1:].tolist(), None]:
+            if k is not None and k - last <= GAP + 1 and words.sentence[k] == words.sentence[last]:
+                last = k
+                continue
+            score = float(probabilities[first : last + 1, j].max())
+            spans.append((technique, int(words.starts[first]), int(words.ends[last]), score))
+            if k is not None:
+                first = last = k
+    return spans
+
+
+def tagged(parsed: Parsed, head: Head) -> list[tuple[str, int, int, float]]:
+    """The tagger's spans in one article."""
+    words = word_features(parsed)
+    if len(words.starts) == 0:
+        return []
+    return decode(words, head.predict_proba(words.X), head.labels, head.thresholds.tolist())
+
+
+def find_techniques(parsed: Parsed, head: Head) -> list[Technique]:
+    """Tagger spans and rule hits, one finding per technique and stretch of text: overlapping
+    spans of the same technique are merged, keeping the better-scored provenance."""
+    candidates = [(t, s, e, score, TAGGER_SOURCE) for t, s, e, score in tagged(parsed, head)]
+    candidates += [
+        (hit.technique, hit.start, hit.end, hit.score, f"techniques/rules:{hit.rule}@{VERSION}")
+        for hit in technique_rules.find(parsed.text, parsed.doc)
+    ]
+    merged: list[list[Any]] = []
+    for technique, start, end, score, source in sorted(candidates, key=lambda c: (c[0], c[1])):
+        last = merged[-1] if merged else None
+        if last is not None and last[0] == technique and start < last[2]:
+            last[2] = max(last[2], end)
+            if score > last[3]:
+                last[3], last[4] = score, source
+        else:
+            merged.append([technique, start, end, score, source])
+    text = parsed.text
+    findings = [
+        Technique(
+            technique=technique,
+            group=TECHNIQUES[technique].group,
+            start=start,
+            end=end,
+            text=text[start:end],
+            score=round(score, 4),
+            source=source,
+        )
+        for technique, start, end, score, source in merged
+    ]
+    return sorted(findings, key=lambda f: (f.start, f.end, f.technique))
+
+
+@register(LAYER)
+def techniques(parsed: Parsed, found: Findings) -> list[Technique]:
+    return find_techniques(parsed, tagger())

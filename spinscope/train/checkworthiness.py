@@ -1,0 +1,195 @@
+"""`spinscope train checkworthiness`: a head over the encoder's sentence vector.
+
+Data: a CheckThat! 2024 Task 1 directory (`train.tsv`, `dev.tsv`). `dev.tsv` is the validation
+set: it is only scored, at the end. `train.tsv` is split by sentence id (`INNER_SEED`): the
+head is fitted on one part and the decision threshold is chosen on the other. ClaimBuster's
+`claimbuster-2class.csv`, when it lies in `../claimbuster/` beside the data, adds training
+sentences — only those whose text is in neither `train.tsv` nor `dev.tsv`, since the two
+corpora share debate sentences and a shared one would leak into threshold choice and scoring.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinscope.checkworthiness import LAYER, SOURCE
+from spinscope.document import Span
+from spinscope.encoder import load_encoder
+from spinscope.errors import DataError
+from spinscope.evaluate.checkworthiness import (
+    CheckworthySentence,
+    read_checkworthy,
+    score_checkworthiness,
+)
+from spinscope.heads import MODELS_DIR
+from spinscope.train.common import (
+    fit_mlp,
+    require_sklearn,
+    round_floats,
+    today,
+    versions,
+    with_thresholds,
+    write_card,
+)
+from spinscope.train.split import is_validation
+
+INNER_SEED = "inner"
+HIDDEN = 256
+ALPHA = 1e-2
+THRESHOLD_GRID = tuple(round(0.05 + 0.01 * i, 2) for i in range(91))
+
+Progress = Callable[[str], None]
+
+
+def train(
+    data: Path,
+    out: Path = MODELS_DIR / LAYER,
+    *,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """Train the check-worthiness head from `data`; write it and its card into `out`."""
+    require_sklearn()
+    started = time.monotonic()
+    sentences = read_checkworthy(data / "train.tsv")
+    validation = read_checkworthy(data / "dev.tsv")
+    extra = _claimbuster(data.parent / "claimbuster" / "claimbuster-2class.csv")
+    known = {_normal(s.text) for s in [*sentences, *validation]}
+    extra = [s for s in extra if _normal(s.text) not in known]
+    fit = [s for s in sentences if not is_validation(s.id, seed=INNER_SEED)] + extra
+    calibrate = [s for s in sentences if is_validation(s.id, seed=INNER_SEED)]
+    if limit is not None:
+        fit, calibrate, validation = fit[: limit * 10], calibrate[:limit], validation[:limit]
+
+    progress(f"encoding {len(fit) + len(calibrate) + len(validation)} sentences")
+    X_fit, X_calibrate, X_validation = (_vectors(part) for part in (fit, calibrate, validation))
+    progress(f"fitting on {len(fit)} sentences ({len(extra)} from ClaimBuster)")
+    head = fit_mlp(X_fit, _labels(fit), ("checkworthy",), hidden=HIDDEN, alpha=ALPHA, seed=seed)
+    scores = head.predict_proba(X_calibrate)[:, 0]
+    cut = _best_threshold(scores, _labels(calibrate)[:, 0])
+    head = with_thresholds(head, [cut])
+
+    progress(f"scoring {len(validation)} validation sentences")
+    decided = head.predict_proba(X_validation)[:, 0] >= cut
+    result = score_checkworthiness(
+        validation, {s.id: bool(d) for s, d in zip(validation, decided, strict=True)}
+    )
+    card: dict[str, Any] = round_floats(
+        {
+            "layer": LAYER,
+            "source": SOURCE,
+            "date": today(),
+            "data": str(data),
+            "split": {
+                "rule": f"train.tsv split by sentence id (seed '{INNER_SEED}'): fit / threshold; "
+                "dev.tsv scored only",
+                "fit_sentences": len(fit),
+                "claimbuster_sentences": len(extra),
+                "threshold_sentences": len(calibrate),
+                "validation_sentences": len(validation),
+                "limit": limit,
+            },
+            "seed": seed,
+            "model": {
+                "head": f"MLP 384->{HIDDEN}->1 sigmoid, alpha {ALPHA}",
+                "features": "sentence vector (mean-pooled, normalised)",
+                "threshold": cut,
+            },
+            "validation": {
+                "precision": result.precision,
+                "recall": result.recall,
+                "f1": result.f1,
+                "accuracy": result.accuracy,
+            },
+            "training_seconds": time.monotonic() - started,
+            "versions": versions(),
+        }
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    head.save(out / "head.npz")
+    write_card(out, card, _card_markdown(card))
+    return card
+
+
+def _claimbuster(path: Path) -> list[CheckworthySentence]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    try:
+        return [
+            CheckworthySentence(f"cb{row['sentence_id']}", row["text"], row["label"] == "1")
+            for row in rows
+        ]
+    except KeyError as exc:
+        raise DataError(f"{path}: no column {exc}") from None
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _vectors(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Sentence vectors, encoded as the lines of one text (the encoder batches them)."""
+    encoder = load_encoder()
+    rows = []
+    for begin in range(0, len(sentences), 1000):
+        lines = [s.text.replace("\n", " ") for s in sentences[begin : begin + 1000]]
+        spans, position = [], 0
+        for line in lines:
+            spans.append(Span(start=position, end=position + len(line), text=line))
+            position += len(line) + 1
+        rows += [unit.vector for unit in encoder.encode("\n".join(lines), spans)]
+    return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+
+
+def _labels(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray([[s.label] for s in sentences], dtype=bool).reshape(-1, 1)
+
+
+def _best_threshold(
+    scores: np.ndarray[Any, np.dtype[np.float32]], gold: np.ndarray[Any, np.dtype[np.bool_]]
+) -> float:
+    """The grid threshold with the best F1 of the positive class (ties: the lower one)."""
+    best = (-1.0, THRESHOLD_GRID[0])
+    for threshold in THRESHOLD_GRID:
+        decided = scores >= threshold
+        tp = int((decided & gold).sum())
+        f1 = 2 * tp / (int(decided.sum()) + int(gold.sum())) if tp else 0.0
+        if f1 > best[0]:
+            best = (f1, threshold)
+    return best[1]
+
+
+def _card_markdown(card: dict[str, Any]) -> str:
+    v, s = card["validation"], card["split"]
+    return f"""# Model card: check-worthiness
+
+Written by `spinscope train checkworthiness --data {card["data"]}` on {card["date"]}.
+
+- **What it does:** scores how check-worthy a sentence is (0–1): {card["model"]["head"]} over
+  the frozen encoder `{card["versions"]["encoder"]}` ({card["model"]["features"]}).
+  Decision threshold {card["model"]["threshold"]}, chosen for the best F1 on held-out sentences.
+- **Data:** CLEF CheckThat! 2024 Task 1 English `train.tsv`, plus {s["claimbuster_sentences"]}
+  ClaimBuster sentences whose text is in neither CheckThat! file.
+- **Split:** {s["rule"]}. Fitted on {s["fit_sentences"]} sentences, threshold chosen on
+  {s["threshold_sentences"]}, scored on the {s["validation_sentences"]} sentences of `dev.tsv`.
+- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
+
+## Validation figures (CheckThat! 2024 Task 1 metric: the positive class)
+
+| P | R | F1 | accuracy |
+|---|---|---|---|
+| {v["precision"]:.3f} | {v["recall"]:.3f} | {v["f1"]:.3f} | {v["accuracy"]:.3f} |
+
+## Versions
+
+{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
+"""

@@ -1,0 +1,112 @@
+"""What every trainer shares: fitting a head with scikit-learn, turning it into a `Head`, and
+writing the model card."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from spinscope import __version__
+from spinscope.encoder import MODEL_ID
+from spinscope.errors import SpinscopeError
+from spinscope.heads import Head
+
+Matrix = npt.NDArray[np.float32]
+
+
+def require_sklearn() -> None:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise SpinscopeError(
+            "training needs scikit-learn: `pip install 'spinscope[train]'`"
+        ) from None
+
+
+def fit_mlp(
+    X: Matrix,
+    Y: npt.NDArray[np.bool_],
+    labels: tuple[str, ...],
+    *,
+    hidden: int,
+    alpha: float,
+    seed: int,
+    max_iter: int = 200,
+) -> Head:
+    """A one-hidden-layer network with one sigmoid output per label, fitted with Adam and early
+    stopping on a tenth of the rows; thresholds start at 0.5 (callers tune them)."""
+    from sklearn.neural_network import MLPClassifier
+
+    mean = X.mean(axis=0).astype(np.float32)
+    scale = X.std(axis=0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    model = MLPClassifier(
+        (hidden,),
+        alpha=alpha,
+        batch_size=256,
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=max_iter,
+        random_state=seed,
+    )
+    targets = Y if Y.shape[1] > 1 else Y[:, 0]
+    model.fit((X - mean) / scale, targets)
+    return Head(
+        labels=labels,
+        mean=mean,
+        scale=scale,
+        weights=tuple(np.asarray(w, dtype=np.float32) for w in model.coefs_),
+        biases=tuple(np.asarray(b, dtype=np.float32) for b in model.intercepts_),
+        thresholds=np.full(len(labels), 0.5, dtype=np.float32),
+    )
+
+
+def with_thresholds(head: Head, thresholds: list[float]) -> Head:
+    return Head(
+        head.labels,
+        head.mean,
+        head.scale,
+        head.weights,
+        head.biases,
+        np.asarray(thresholds, dtype=np.float32),
+    )
+
+
+def versions() -> dict[str, str]:
+    """The versions a model card records."""
+    found = {"spinscope": __version__, "python": platform.python_version(), "encoder": MODEL_ID}
+    for package in ("scikit-learn", "numpy", "onnxruntime", "tokenizers", "spacy"):
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def today() -> str:
+    return datetime.date.today().isoformat()
+
+
+def write_card(directory: Path, card: dict[str, Any], body: str) -> None:
+    """`card.json` (the machine-readable card) and `MODEL_CARD.md` (the same, for people)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    (directory / "MODEL_CARD.md").write_text(body, encoding="utf-8")
+
+
+def round_floats(value: Any, digits: int = 4) -> Any:
+    """`value` with every float rounded, for cards that diff cleanly between runs."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [round_floats(v, digits) for v in value]
+    return value

@@ -1,0 +1,255 @@
+"""`spinscope train techniques`: the word tagger, its thresholds and the Loaded_Language lexicon.
+
+Split (by article id, `spinscope.train.split`): validation articles are only scored, at the
+end. The training articles are split once more (`INNER_SEED`): the tagger is fitted on one part
+and each technique's threshold is chosen on the other, so no threshold is chosen on words the
+tagger was fitted on. Everything is seeded; a rerun gives the same artifacts and figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spinscope.document import Article
+from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
+from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
+from spinscope.heads import MODELS_DIR, Head
+from spinscope.layers import technique_rules
+from spinscope.layers.techniques import (
+    LAYER,
+    WordFeatures,
+    decode,
+    find_techniques,
+    word_features,
+)
+from spinscope.parse import Parsed, load_nlp, parse
+from spinscope.train.common import (
+    fit_mlp,
+    require_sklearn,
+    round_floats,
+    today,
+    versions,
+    with_thresholds,
+    write_card,
+)
+from spinscope.train.split import SEED, VALIDATION_FRACTION, is_validation, split
+
+#: Seed of the second split, inside the training articles, on which thresholds are chosen.
+INNER_SEED = "inner"
+HIDDEN = 256
+ALPHA = 1e-3
+#: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
+THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
+
+Progress = Callable[[str], None]
+
+
+def train(
+    data: Path,
+    out: Path = MODELS_DIR / LAYER,
+    *,
+    seed: int = 0,
+    limit: int | None = None,
+    progress: Progress = lambda message: None,
+) -> dict[str, Any]:
+    """Train the techniques layer from a SemEval-2023 techniques directory; write the tagger,
+    the lexicon and the model card into `out`; return the card.
+
+    `limit` keeps only the first `limit` articles of each split (for quick checks)."""
+    require_sklearn()
+    started = time.monotonic()
+    gold = read_techniques_dir(data)
+    gold.require_spans()
+    train_ids, validation_ids = split(gold.texts)
+    fit_ids = [i for i in train_ids if not is_validation(i, seed=INNER_SEED)]
+    tune_ids = [i for i in train_ids if is_validation(i, seed=INNER_SEED)]
+    if limit is not None:
+        fit_ids, tune_ids, validation_ids = (
+            fit_ids[:limit],
+            tune_ids[:limit],
+            validation_ids[:limit],
+        )
+
+    progress(f"parsing and encoding {len(fit_ids) + len(tune_ids) + len(validation_ids)} articles")
+    nlp = load_nlp()
+    parsed: dict[str, Parsed] = {}
+    words: dict[str, WordFeatures] = {}
+    for aid in [*fit_ids, *tune_ids, *validation_ids]:
+        parsed[aid] = parse(Article(id=aid, text=gold.texts[aid]), nlp)
+        words[aid] = word_features(parsed[aid])
+
+    spans = gold.require_spans()
+    labels = tuple(sorted({s.technique for aid in fit_ids for s in spans[aid]}))
+    X = np.vstack([words[aid].X for aid in fit_ids])
+    Y = np.vstack([_word_labels(words[aid], spans[aid], labels) for aid in fit_ids])
+    progress(f"fitting the tagger on {len(X)} words of {len(fit_ids)} articles")
+    head = fit_mlp(X, Y, labels, hidden=HIDDEN, alpha=ALPHA, seed=seed)
+
+    progress(f"choosing thresholds on {len(tune_ids)} articles")
+    tune_gold = gold.subset(tune_ids)
+    probabilities = {aid: head.predict_proba(words[aid].X) for aid in tune_ids}
+    thresholds = [
+        _best_threshold(technique, j, tune_gold, words, probabilities, labels)
+        for j, technique in enumerate(labels)
+    ]
+    head = with_thresholds(head, thresholds)
+
+    progress("learning the Loaded_Language lexicon")
+    lexicon = technique_rules.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
+    out.mkdir(parents=True, exist_ok=True)
+    technique_rules.write_loaded_lexicon(
+        out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
+    )
+    technique_rules.shipped_lexicon.cache_clear()
+
+    progress(f"scoring {len(validation_ids)} validation articles")
+    metrics = evaluate(gold.subset(validation_ids), parsed, head)
+    card: dict[str, Any] = round_floats(
+        {
+            "layer": LAYER,
+            "date": today(),
+            "data": str(data),
+            "split": {
+                "rule": f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
+                f"training articles split again with seed '{INNER_SEED}' for thresholds",
+                "fit_articles": len(fit_ids),
+                "threshold_articles": len(tune_ids),
+                "validation_articles": len(validation_ids),
+                "limit": limit,
+            },
+            "seed": seed,
+            "model": {
+                "tagger": f"MLP {2 * 384}->{HIDDEN}->{len(labels)} sigmoid, alpha {ALPHA}",
+                "features": "word vector (mean of its word pieces) + sentence vector",
+                "labels": list(labels),
+                "thresholds": dict(zip(labels, thresholds, strict=True)),
+                "lexicon_words": len(lexicon),
+                "rules": sorted(technique_rules.RULES),
+            },
+            "validation": metrics,
+            "training_seconds": time.monotonic() - started,
+            "versions": versions(),
+        }
+    )
+    head.save(out / "tagger.npz")
+    write_card(out, card, _card_markdown(card))
+    return card
+
+
+def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], head: Head) -> dict[str, Any]:
+    """Span- and paragraph-level scores of the whole layer (tagger and rules) on `gold`."""
+    predicted = {
+        aid: [
+            TechniqueSpan(f.start, f.end, f.technique) for f in find_techniques(parsed[aid], head)
+        ]
+        for aid in gold.texts
+    }
+    spans = score_spans(gold, predicted)
+    paragraphs = score_paragraphs(gold, paragraphs_from_spans(gold.texts, predicted))
+    return {
+        "span_identification": {
+            "precision": spans.identification_precision,
+            "recall": spans.identification_recall,
+            "f1": spans.identification_f1,
+        },
+        "span_labelled": {"precision": spans.precision, "recall": spans.recall, "f1": spans.f1},
+        "paragraph": {"micro_f1": paragraphs.micro_f1, "macro_f1": paragraphs.macro_f1},
+        "per_technique_span_f1": {
+            row.technique: row.f1 for row in spans.per_technique if row.gold or row.predicted
+        },
+    }
+
+
+def _word_labels(
+    words: WordFeatures, spans: Sequence[TechniqueSpan], labels: tuple[str, ...]
+) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """(words, labels): whether each word overlaps a gold span of each technique."""
+    Y = np.zeros((len(words.starts), len(labels)), dtype=bool)
+    index = {label: j for j, label in enumerate(labels)}
+    for span in spans:
+        if span.technique in index:
+            Y[(words.starts < span.end) & (words.ends > span.start), index[span.technique]] = True
+    return Y
+
+
+def _best_threshold(
+    technique: str,
+    j: int,
+    gold: TechniquesGold,
+    words: dict[str, WordFeatures],
+    probabilities: dict[str, np.ndarray[Any, np.dtype[np.float32]]],
+    labels: tuple[str, ...],
+) -> float:
+    """The grid threshold with the best label-matched F1 for one technique (ties: the higher
+    threshold); above 1 when no threshold finds any of its gold spans."""
+    best = (0.0, THRESHOLD_GRID[-1])
+    for threshold in THRESHOLD_GRID:
+        thresholds = [2.0] * len(labels)
+        thresholds[j] = threshold
+        predicted = {
+            aid: [
+                TechniqueSpan(start, end, name)
+                for name, start, end, _ in decode(
+                    words[aid], probabilities[aid], labels, thresholds
+                )
+            ]
+            for aid in gold.texts
+        }
+        row = next(
+            r for r in score_spans(gold, predicted).per_technique if r.technique == technique
+        )
+        f1 = row.f1 if row.predicted and row.gold else 0.0
+        if f1 >= best[0] and f1 > 0:
+            best = (f1, threshold)
+    return best[1]
+
+
+def _card_markdown(card: dict[str, Any]) -> str:
+    v = card["validation"]
+    rows = "\n".join(
+        f"| {name} | {f1:.3f} |" for name, f1 in sorted(v["per_technique_span_f1"].items())
+    )
+    return f"""# Model card: techniques layer
+
+Written by `spinscope train techniques --data {card["data"]}` on {card["date"]}.
+
+- **What it does:** finds spans using the persuasion techniques of SemEval-2023 Task 3: a word
+  tagger ({card["model"]["tagger"]}; features: {card["model"]["features"]}) over the frozen
+  encoder `{card["versions"]["encoder"]}`, plus named rules ({", ".join(card["model"]["rules"])})
+  and a Loaded_Language lexicon of {card["model"]["lexicon_words"]} words.
+- **Data:** SemEval-2023 Task 3 English training articles ({card["data"]}).
+- **Split:** {card["split"]["rule"]}. Fitted on {card["split"]["fit_articles"]} articles,
+  thresholds chosen on {card["split"]["threshold_articles"]}, scored on
+  {card["split"]["validation_articles"]} validation articles never used before.
+- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
+
+## Validation figures (official SemEval metrics)
+
+| metric | P | R | F1 |
+|---|---|---|---|
+| span identification (label-agnostic) | {v["span_identification"]["precision"]:.3f} | \
+{v["span_identification"]["recall"]:.3f} | {v["span_identification"]["f1"]:.3f} |
+| span, label-matched | {v["span_labelled"]["precision"]:.3f} | \
+{v["span_labelled"]["recall"]:.3f} | {v["span_labelled"]["f1"]:.3f} |
+| paragraph micro-F1 / macro-F1 | | | {v["paragraph"]["micro_f1"]:.3f} / \
+{v["paragraph"]["macro_f1"]:.3f} |
+
+Per technique (span F1, label-matched):
+
+| technique | F1 |
+|---|---|
+{rows}
+
+Not detected by the tagger: techniques with no training example (Appeal_to_Values,
+Consequential_Oversimplification, Appeal_to_Time, Questioning_the_Reputation); narrow rules
+cover them (see `spinscope/layers/technique_rules.py`).
+
+## Versions
+
+{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
+"""

