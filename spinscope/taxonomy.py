@@ -2,6 +2,11 @@
 
 Definitions are short paraphrases of the task's annotation guidelines, written for readers of
 spinscope's reports. `TECHNIQUES` is in alphabetical order, as the task's scorers list them.
+
+Four techniques never occur in the English training data (Appeal_to_Values,
+Consequential_Oversimplification, Appeal_to_Time, Questioning_the_Reputation): the learned tagger
+cannot find them, and narrow named rules in `layers/technique_rules.py` cover their explicit
+formulas only.
 """
 
 from __future__ import annotations
@@ -14,8 +19,6 @@ class TechniqueInfo:
     name: str
     group: str
     definition: str
-    #: False for the four techniques absent from the English training data that no rule covers.
-    detected: bool = True
 
 
 _ATTACK = "Attack on reputation"

@@ -18,15 +18,10 @@ import numpy as np
 from spinscope.document import Article
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
+from spinscope.features import WordFeatures, word_features
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers import technique_rules
-from spinscope.layers.techniques import (
-    LAYER,
-    WordFeatures,
-    decode,
-    find_techniques,
-    word_features,
-)
+from spinscope.layers.techniques import LAYER, decode, find_techniques
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train.common import (
     fit_mlp,
