@@ -59,3 +59,40 @@ def test_training_refuses_a_directory_without_span_gold(tmp_path: Path) -> None:
     (tmp_path / "paragraph-labels.txt").write_text("1\t1\t\n1\t3\t\n")
     with pytest.raises(DataError, match="no span-level gold"):
         techniques.train(tmp_path, tmp_path / "out")
+
+
+def test_train_command_names_a_missing_data_directory(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from spinscope.cli import app
+
+    result = CliRunner().invoke(
+        app, ["train", "techniques", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "nowhere" in result.output
+
+
+def test_a_head_round_trips_and_a_missing_one_says_how_to_train(tmp_path: Path) -> None:
+    from spinscope.errors import ModelError
+    from spinscope.heads import Head, load_head
+
+    rng = np.random.default_rng(0)
+    head = Head(
+        labels=("a", "b"),
+        mean=np.zeros(3, np.float32),
+        scale=np.ones(3, np.float32),
+        weights=(
+            rng.normal(size=(3, 4)).astype(np.float32),
+            rng.normal(size=(4, 2)).astype(np.float32),
+        ),
+        biases=(np.zeros(4, np.float32), np.zeros(2, np.float32)),
+        thresholds=np.array([0.3, 0.6], np.float32),
+    )
+    head.save(tmp_path / "h.npz")
+    again = read_head(tmp_path / "h.npz")
+    X = rng.normal(size=(5, 3)).astype(np.float32)
+    assert np.array_equal(head.predict_proba(X), again.predict_proba(X))
+    assert again.labels == ("a", "b")
+    with pytest.raises(ModelError, match="spinscope train nothing"):
+        load_head("nothing", "head")
