@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class Head:
     weights: tuple[Matrix, ...]
     biases: tuple[Matrix, ...]
     thresholds: Matrix
+    #: Settings the layer reads beside the weights (e.g. how to decode spans), JSON-able.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def predict_proba(self, X: npt.ArrayLike) -> Matrix:
         """(n, len(labels)) probabilities for the rows of `X`."""
@@ -53,7 +55,12 @@ class Head:
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             arrays[f"w{i}"] = w.astype(np.float32)
             arrays[f"b{i}"] = b.astype(np.float32)
-        np.savez_compressed(path, labels=np.asarray(self.labels), **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(
+            path,
+            labels=np.asarray(self.labels),
+            meta=np.asarray(json.dumps(self.meta, sort_keys=True)),
+            **arrays,  # type: ignore[arg-type]
+        )
         if card is not None:
             path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
 
@@ -70,6 +77,7 @@ def read_head(path: Path) -> Head:
                 weights=tuple(data[f"w{i}"] for i in range(layers)),
                 biases=tuple(data[f"b{i}"] for i in range(layers)),
                 thresholds=data["thresholds"],
+                meta=json.loads(str(data["meta"])) if "meta" in data.files else {},
             )
     except (OSError, KeyError, ValueError) as exc:
         raise ModelError(f"cannot read the trained head {path}: {exc}") from exc

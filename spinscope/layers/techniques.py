@@ -10,13 +10,13 @@ Two parts, combined:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from spinscope.document import Technique
+from spinscope.document import Span, Technique
 from spinscope.features import WordFeatures, word_features
 from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, register, technique_rules
@@ -39,23 +39,35 @@ def tagger() -> Head:
 
 
 def decode(
-    words: WordFeatures, probabilities: Matrix, labels: Sequence[str], thresholds: Sequence[float]
+    words: WordFeatures,
+    probabilities: Matrix,
+    labels: Sequence[str],
+    thresholds: Sequence[float],
+    sentences: Sequence[Span] = (),
+    sentence_techniques: Collection[str] = (),
 ) -> list[tuple[str, int, int, float]]:
     """Spans `(technique, start, end, score)` from word probabilities: for each technique, the
     runs of words at or above its threshold, within one sentence, bridging up to `GAP` words;
-    a span's score is its highest word probability."""
+    a span's score is its highest word probability. A span of one of `sentence_techniques`
+    (those whose gold spans are typically a clause or more, such as Doubt) is widened to its
+    whole sentence (`sentences`, indexed like `words.sentence`)."""
     spans: list[tuple[str, int, int, float]] = []
     for j, technique in enumerate(labels):
         on = np.flatnonzero(probabilities[:, j] >= thresholds[j])
         if len(on) == 0:
             continue
+        widen = technique in sentence_techniques
         first = last = int(on[0])
         for k in [*on[1:].tolist(), None]:
             if k is not None and k - last <= GAP + 1 and words.sentence[k] == words.sentence[last]:
                 last = k
                 continue
             score = float(probabilities[first : last + 1, j].max())
-            spans.append((technique, int(words.starts[first]), int(words.ends[last]), score))
+            start, end = int(words.starts[first]), int(words.ends[last])
+            if widen:
+                sentence = sentences[int(words.sentence[first])]
+                start, end = min(start, sentence.start), max(end, sentence.end)
+            spans.append((technique, start, end, score))
             if k is not None:
                 first = last = k
     return spans
@@ -66,7 +78,14 @@ def tagged(parsed: Parsed, head: Head) -> list[tuple[str, int, int, float]]:
     words = word_features(parsed)
     if len(words.starts) == 0:
         return []
-    return decode(words, head.predict_proba(words.X), head.labels, head.thresholds.tolist())
+    return decode(
+        words,
+        head.predict_proba(words.X),
+        head.labels,
+        head.thresholds.tolist(),
+        parsed.sentences,
+        head.meta.get("sentence_techniques", ()),
+    )
 
 
 def find_techniques(parsed: Parsed, head: Head) -> list[Technique]:

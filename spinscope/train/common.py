@@ -3,6 +3,7 @@ writing the model card."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib.metadata
 import json
@@ -69,14 +70,7 @@ def fit_mlp(
 
 
 def with_thresholds(head: Head, thresholds: list[float]) -> Head:
-    return Head(
-        head.labels,
-        head.mean,
-        head.scale,
-        head.weights,
-        head.biases,
-        np.asarray(thresholds, dtype=np.float32),
-    )
+    return dataclasses.replace(head, thresholds=np.asarray(thresholds, dtype=np.float32))
 
 
 def versions() -> dict[str, str]:

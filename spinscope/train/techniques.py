@@ -8,6 +8,8 @@ tagger was fitted on. Everything is seeded; a rerun gives the same artifacts and
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraph
 from spinscope.features import WordFeatures, word_features
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers import technique_rules
-from spinscope.layers.techniques import LAYER, decode, find_techniques
+from spinscope.layers.techniques import GAP, LAYER, decode, find_techniques
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train.common import (
     fit_mlp,
@@ -38,6 +40,9 @@ from spinscope.train.split import SEED, VALIDATION_FRACTION, is_validation, spli
 INNER_SEED = "inner"
 HIDDEN = 256
 ALPHA = 1e-3
+#: A technique whose gold spans have at least this median length in characters is decoded as
+#: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).
+SENTENCE_SPAN_CHARS = 60
 #: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
 THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
 
@@ -84,12 +89,20 @@ def train(
     Y = np.vstack([_word_labels(words[aid], spans[aid], labels) for aid in fit_ids])
     progress(f"fitting the tagger on {len(X)} words of {len(fit_ids)} articles")
     head = fit_mlp(X, Y, labels, hidden=HIDDEN, alpha=ALPHA, seed=seed)
+    lengths: dict[str, list[int]] = {label: [] for label in labels}
+    for aid in fit_ids:
+        for span in spans[aid]:
+            lengths[span.technique].append(span.end - span.start)
+    sentence_techniques = sorted(
+        label for label in labels if statistics.median(lengths[label]) >= SENTENCE_SPAN_CHARS
+    )
+    head = dataclasses.replace(head, meta={"sentence_techniques": sentence_techniques})
 
     progress(f"choosing thresholds on {len(tune_ids)} articles")
     tune_gold = gold.subset(tune_ids)
     probabilities = {aid: head.predict_proba(words[aid].X) for aid in tune_ids}
     thresholds = [
-        _best_threshold(technique, j, tune_gold, words, probabilities, labels)
+        _best_threshold(technique, j, tune_gold, parsed, words, probabilities, head)
         for j, technique in enumerate(labels)
     ]
     head = with_thresholds(head, thresholds)
@@ -121,8 +134,12 @@ def train(
             "model": {
                 "tagger": f"MLP {2 * 384}->{HIDDEN}->{len(labels)} sigmoid, alpha {ALPHA}",
                 "features": "word vector (mean of its word pieces) + sentence vector",
+                "decoding": f"runs of words over the threshold, gaps of {GAP} bridged; "
+                f"techniques with median gold span >= {SENTENCE_SPAN_CHARS} chars widened "
+                "to the sentence",
                 "labels": list(labels),
                 "thresholds": dict(zip(labels, thresholds, strict=True)),
+                "sentence_techniques": sentence_techniques,
                 "lexicon_words": len(lexicon),
                 "rules": sorted(technique_rules.RULES),
             },
@@ -176,21 +193,27 @@ def _best_threshold(
     technique: str,
     j: int,
     gold: TechniquesGold,
+    parsed: dict[str, Parsed],
     words: dict[str, WordFeatures],
     probabilities: dict[str, np.ndarray[Any, np.dtype[np.float32]]],
-    labels: tuple[str, ...],
+    head: Head,
 ) -> float:
     """The grid threshold with the best label-matched F1 for one technique (ties: the higher
     threshold); above 1 when no threshold finds any of its gold spans."""
     best = (0.0, THRESHOLD_GRID[-1])
     for threshold in THRESHOLD_GRID:
-        thresholds = [2.0] * len(labels)
+        thresholds = [2.0] * len(head.labels)
         thresholds[j] = threshold
         predicted = {
             aid: [
                 TechniqueSpan(start, end, name)
                 for name, start, end, _ in decode(
-                    words[aid], probabilities[aid], labels, thresholds
+                    words[aid],
+                    probabilities[aid],
+                    head.labels,
+                    thresholds,
+                    parsed[aid].sentences,
+                    head.meta["sentence_techniques"],
                 )
             ]
             for aid in gold.texts
