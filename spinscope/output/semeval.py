@@ -21,7 +21,7 @@ _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 
 
 def semeval_article_id(article_id: str) -> str:
-    """`article111111111` -> `111111111`; any other id as it is (tabs and line breaks, which
+    """`article123456` -> `123456`; any other id as it is (tabs and line breaks, which
     would break the format, become spaces)."""
     match = _TASK_ID.fullmatch(article_id)
     return match.group(1) if match else _LINE_BREAKS.sub(" ", article_id)
