@@ -3,6 +3,7 @@ thin adapters around it."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,7 +82,14 @@ def analyze_many(
             yield _result(_analyze_one(pipeline, article), article), context
         return
     pending: deque[tuple[Future[Analysis | str], Article, C]] = deque()
-    executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tuple(layers),))
+    # "spawn", not fork: a forked child inherits the parent's onnxruntime and BLAS thread pools
+    # in whatever state they were, and can deadlock when the parent had already run the encoder.
+    executor = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(tuple(layers),),
+    )
     try:
         for article, context in items:
             pending.append((executor.submit(_analyze_in_worker, article), article, context))
