@@ -7,7 +7,8 @@ Measures, over the articles in DIR (`*.txt`, default: the PolNeAR dev texts in
 
 - throughput, articles/second, of `spinscope.pipeline.analyze_many` with 1 and 2 worker
   processes: end to end (worker start and model load included) and steady state (from the
-  first result to the last);
+  first result to the last); one worker is measured twice, its encoder on one thread
+  (`SPINSCOPE_THREADS=1`, the per-core figure) and on all cores (the default);
 - warm latency per article: one `Pipeline`, models loaded, each article timed alone; and the
   floor under it: spaCy's parse and the encoder's pass, timed alone;
 - cold start: wall time of the `spinscope analyze ARTICLE --format json` command, a fresh
@@ -117,9 +118,13 @@ def measure_latency(data: Path) -> dict[str, Any]:
     }
 
 
-def in_child(*args: str) -> dict[str, Any]:
+def in_child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:
         sys.exit(f"error: benchmark child {args} failed:\n{done.stderr}")
@@ -194,14 +199,12 @@ def print_report(results: dict[str, Any]) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for run in results["throughput"]:
-        w = run["workers"]
-        table.add_row(
-            f"throughput, {w} worker(s), end to end", f"{run['articles_per_s']:.2f} art/s"
-        )
-        table.add_row(
-            f"throughput, {w} worker(s), steady", f"{run['steady_articles_per_s']:.2f} art/s"
-        )
-        table.add_row(f"peak RSS per worker, {w} worker(s)", f"{run['peak_rss_mb_worker']:.0f} MB")
+        who = f"{run['workers']} worker(s)"
+        if run["workers"] == 1:
+            who += f", encoder threads: {run['encoder_threads']}"
+        table.add_row(f"throughput, {who}, end to end", f"{run['articles_per_s']:.2f} art/s")
+        table.add_row(f"throughput, {who}, steady", f"{run['steady_articles_per_s']:.2f} art/s")
+        table.add_row(f"peak RSS per worker, {who}", f"{run['peak_rss_mb_worker']:.0f} MB")
     lat = results["latency"]
     table.add_row("warm latency per article, median", f"{lat['median_ms']:.0f} ms")
     table.add_row(
@@ -247,8 +250,14 @@ def main() -> None:
         "data": str(data),
         "machine": machine(),
         "throughput": [
-            in_child("--child", "throughput", "--workers", str(w), "--data", str(data))
-            for w in (1, 2)
+            {
+                **in_child(
+                    "--child", "throughput", "--workers", str(w), "--data", str(data), env=env
+                ),
+                "encoder_threads": env.get("SPINSCOPE_THREADS", "all cores"),
+            }
+            # One worker twice: its encoder on one core (the per-core figure) and on all cores.
+            for w, env in ((1, {"SPINSCOPE_THREADS": "1"}), (1, {}), (2, {}))
         ],
         "latency": in_child("--child", "latency", "--data", str(data)),
         "cold_start": cold_start(typical, args.repeats),
