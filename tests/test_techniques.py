@@ -52,7 +52,11 @@ def test_nato_ritual_victims_is_loaded_language(nato: str) -> None:
     assert loaded_overlapping(nato, "slaughter the Ukrainian people as ritual victims")
 
 
-@pytest.mark.xfail(reason="the frozen-encoder tagger misses 'ill-fated' (issue 3, open)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the tagger gives 'ill-fated' a Loaded_Language probability of about 0.02 "
+    "(threshold 0.25), and no rule knows the word (issue 3, open)",
+)
 def test_nato_ill_fated_is_loaded_language(nato: str) -> None:
     assert loaded_overlapping(nato, "ill-fated")
 
@@ -138,4 +142,4 @@ def test_the_shipped_tagger_reproduces_its_card(shared_data: Path) -> None:
     card = CARD["validation"]
     assert abs(scores["identification_f1"] - card["span_identification"]["f1"]) < 1e-3
     assert abs(scores["f1"] - card["span_labelled"]["f1"]) < 1e-3
-    assert tagger().labels == tuple(CARD["model"]["labels"])
+    assert tagger().head.labels == tuple(CARD["model"]["labels"])

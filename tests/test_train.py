@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,10 +35,15 @@ def test_the_split_is_by_id_and_stable() -> None:
     assert all(is_validation(i) for i in validation)
 
 
-def test_techniques_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+def test_techniques_training_is_reproducible(
+    shared_data: Path, torch: object, tmp_path: Path
+) -> None:
     data = shared_data / "semeval2023-en" / "techniques"
     cards = [techniques.train(data, tmp_path / name, limit=6) for name in ("a", "b")]
     same_heads(tmp_path / "a" / "tagger.npz", tmp_path / "b" / "tagger.npz")
+    layers = [dict(np.load(tmp_path / name / "tagger-layers.npz")) for name in ("a", "b")]
+    assert layers[0].keys() == layers[1].keys()
+    assert all(np.array_equal(layers[0][k], layers[1][k]) for k in layers[0])
     assert cards[0]["validation"] == cards[1]["validation"]
     written = json.loads((tmp_path / "a" / "card.json").read_text())
     assert written["split"]["validation_articles"] == 6
@@ -51,6 +57,33 @@ def test_checkworthiness_training_is_reproducible(shared_data: Path, tmp_path: P
     same_heads(tmp_path / "a" / "head.npz", tmp_path / "b" / "head.npz")
     assert cards[0]["validation"] == cards[1]["validation"]
     assert cards[0]["split"]["validation_sentences"] == 60
+
+
+def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
+    """What training optimises (torch, batched and padded) is what the layer computes at run
+    time (numpy, one chunk at a time): the same probabilities for every word."""
+    from spinscope.document import Article
+    from spinscope.features import words
+    from spinscope.layers.techniques import Tagger
+    from spinscope.parse import load_nlp, parse
+    from spinscope.train import finetune
+    from spinscope.transformer import Layer
+
+    text = (Path(finetune.__file__).parents[1] / "data" / "sample.txt").read_text()
+    parsed = parse(Article(id="sample", text=text), load_nlp())
+    found = words(parsed)
+    labels = ("Loaded_Language", "Doubt")
+    y = np.zeros((len(found.starts), 2), dtype=bool)
+    y[::7, 0] = y[::11, 1] = True
+    torch.manual_seed(0)
+    model = finetune._new_tagger(finetune.Recipe(), len(labels))
+    model.eval()
+    units = [u for u in finetune._units(parsed, found, y) if u.pieces]
+    with torch.no_grad():
+        trained = torch.sigmoid(model(finetune._batch(units))).numpy()
+    tagger = Tagger(model.head_export(labels), tuple(Layer(w) for w in model.export()))
+    assert len(units) > 3 and len(found.starts) > 100
+    assert np.abs(tagger.head.predict_proba(tagger.features(parsed).X) - trained).max() < 1e-5
 
 
 def test_training_refuses_a_directory_without_span_gold(tmp_path: Path) -> None:

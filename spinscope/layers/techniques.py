@@ -2,15 +2,19 @@
 
 Two parts, combined:
 - a learned word tagger: every word gets, for each technique, the probability that it lies in a
-  span of that technique, from a small network over the shared encoder's vectors (the word's
-  own vector and its sentence's); runs of likely words become spans;
+  span of that technique, from a small network over the word's own vector and its sentence's;
+  the vectors come from the tagger's fine-tuned copy of the encoder's last two layers, run on
+  the states the shared encoder pass tapped before them (`spinscope.transformer`); runs of
+  likely words become spans;
 - named rules (`technique_rules`) for what rules see better: repetition, "so-called",
   whataboutism cues, and techniques absent from the training data.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,24 +22,45 @@ import numpy.typing as npt
 
 from spinscope.document import Span, Technique
 from spinscope.features import WordFeatures, word_features
-from spinscope.heads import Head, load_head
+from spinscope.heads import MODELS_DIR, Head, load_head
 from spinscope.layers import Findings, register, technique_rules
 from spinscope.parse import Parsed
 from spinscope.taxonomy import TECHNIQUES
+from spinscope.transformer import Layer, read_tuned_layers, retop
 
 Matrix = npt.NDArray[np.float32]
 
 
 LAYER = "techniques"
-VERSION = "1"
+VERSION = "2"
 TAGGER_SOURCE = f"techniques/minilm-tagger@{VERSION}"
 #: Words a run of likely words may skip and still be one span ("a [cynical] and [brutal] war").
 GAP = 2
 
 
-def tagger() -> Head:
-    """The shipped word tagger (labels: techniques; one threshold each)."""
-    return load_head(LAYER, "tagger")
+#: File of the tagger's fine-tuned encoder layers, beside its head.
+LAYERS_FILE = "tagger-layers.npz"
+
+
+@dataclass(frozen=True)
+class Tagger:
+    """The word tagger: its head (labels: techniques; one threshold each) and its fine-tuned
+    copy of the encoder's last layers (none: the head reads the shared pass as it is)."""
+
+    head: Head
+    layers: tuple[Layer, ...] = ()
+
+    def features(self, parsed: Parsed) -> WordFeatures:
+        units = retop(parsed.units, self.layers) if self.layers else parsed.units
+        return word_features(parsed, units)
+
+
+@functools.cache
+def tagger() -> Tagger:
+    """The shipped word tagger, loaded once per process."""
+    path = MODELS_DIR / LAYER / LAYERS_FILE
+    layers = tuple(read_tuned_layers(path)) if path.exists() else ()
+    return Tagger(load_head(LAYER, "tagger"), layers)
 
 
 def decode(
@@ -73,11 +98,12 @@ def decode(
     return spans
 
 
-def tagged(parsed: Parsed, head: Head) -> list[tuple[str, int, int, float]]:
+def tagged(parsed: Parsed, tagger: Tagger) -> list[tuple[str, int, int, float]]:
     """The tagger's spans in one article."""
-    words = word_features(parsed)
+    words = tagger.features(parsed)
     if len(words.starts) == 0:
         return []
+    head = tagger.head
     return decode(
         words,
         head.predict_proba(words.X),
@@ -88,10 +114,10 @@ def tagged(parsed: Parsed, head: Head) -> list[tuple[str, int, int, float]]:
     )
 
 
-def find_techniques(parsed: Parsed, head: Head) -> list[Technique]:
+def find_techniques(parsed: Parsed, tagger: Tagger) -> list[Technique]:
     """Tagger spans and rule hits, one finding per technique and stretch of text: overlapping
     spans of the same technique are merged, keeping the better-scored provenance."""
-    candidates = [(t, s, e, score, TAGGER_SOURCE) for t, s, e, score in tagged(parsed, head)]
+    candidates = [(t, s, e, score, TAGGER_SOURCE) for t, s, e, score in tagged(parsed, tagger)]
     candidates += [
         (hit.technique, hit.start, hit.end, hit.score, f"techniques/rules:{hit.rule}@{VERSION}")
         for hit in technique_rules.find(parsed.text, parsed.doc)

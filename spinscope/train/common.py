@@ -76,7 +76,7 @@ def with_thresholds(head: Head, thresholds: list[float]) -> Head:
 def versions() -> dict[str, str]:
     """The versions a model card records."""
     found = {"spinscope": __version__, "python": platform.python_version(), "encoder": MODEL_ID}
-    for package in ("scikit-learn", "numpy", "onnxruntime", "tokenizers", "spacy"):
+    for package in ("scikit-learn", "torch", "numpy", "onnx", "onnxruntime", "tokenizers", "spacy"):
         try:
             found[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

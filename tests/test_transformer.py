@@ -1,0 +1,67 @@
+"""The encoder's last layers in numpy (`spinscope.transformer`): the encoder's own weights
+give back the encoder's own output, and fine-tuned copies survive their storage."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinscope.document import Article
+from spinscope.encoder import TAP_LAYER
+from spinscope.errors import ModelError
+from spinscope.parse import load_nlp, parse
+from spinscope.transformer import (
+    Layer,
+    base_layers,
+    erf,
+    read_tuned_layers,
+    retop,
+    save_tuned_layers,
+)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "spinscope" / "data" / "sample.txt"
+
+
+def test_erf_matches_the_standard_library() -> None:
+    x = np.linspace(-6, 6, 2001, dtype=np.float32)
+    assert max(abs(float(a) - math.erf(float(v))) for a, v in zip(erf(x), x, strict=True)) < 1e-6
+
+
+def test_the_encoders_own_last_layers_give_back_its_output() -> None:
+    parsed = parse(Article(id="sample", text=SAMPLE.read_text()), load_nlp())
+    again = retop(parsed.units, [Layer(w) for w in base_layers(TAP_LAYER)])
+    for first, second in zip(parsed.units, again, strict=True):
+        assert np.array_equal(first.offsets, second.offsets)
+        assert np.abs(first.tokens - second.tokens).max() < 1e-4
+        assert np.abs(first.vector - second.vector).max() < 1e-5
+
+
+def test_tuned_layers_are_stored_as_small_differences(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    base = base_layers(TAP_LAYER)
+    tuned = [
+        {
+            name: w + (0.01 * rng.standard_normal(w.shape)).astype(np.float32)
+            for name, w in layer.items()
+        }
+        for layer in base
+    ]
+    save_tuned_layers(tmp_path / "layers.npz", TAP_LAYER, tuned)
+    read = read_tuned_layers(tmp_path / "layers.npz")
+    assert len(read) == len(tuned) == 2
+    for mine, theirs in zip(read, tuned, strict=True):
+        for name, value in theirs.items():
+            # matrices: int8 differences, at most half a step (max |delta| / 127 / 2) off
+            assert np.abs(mine.weights[name] - value).max() < 0.05 / 127
+    with np.load(tmp_path / "layers.npz") as data:
+        assert data["4.intermediate.dense.weight.delta"].dtype == np.int8
+
+
+def test_a_broken_layers_file_is_named(tmp_path: Path) -> None:
+    broken = tmp_path / "layers.npz"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match=r"layers\.npz"):
+        read_tuned_layers(broken)
