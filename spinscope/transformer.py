@@ -37,6 +37,9 @@ Matrix = npt.NDArray[np.float32]
 
 #: Attention heads of the encoder.
 HEADS = 12
+#: Rows per block of the feed-forward part: its (rows, 4 * DIM) temporaries stay a few MB
+#: however long the article.
+_FEED_FORWARD_ROWS = 1024
 
 
 def erf(x: Matrix) -> Matrix:
@@ -102,7 +105,12 @@ class Layer:
         h = _layer_norm(
             linear(context, "attention.output.dense") + x, w[norm1 + ".weight"], w[norm1 + ".bias"]
         )
-        out = linear(gelu(linear(h, "intermediate.dense")), "output.dense")
+        out = np.empty_like(h)
+        for start in range(0, len(h), _FEED_FORWARD_ROWS):
+            rows = h[start : start + _FEED_FORWARD_ROWS]
+            out[start : start + len(rows)] = linear(
+                gelu(linear(rows, "intermediate.dense")), "output.dense"
+            )
         out = _layer_norm(out + h, w[norm2 + ".weight"], w[norm2 + ".bias"])
         return np.split(out, bounds[1:-1])
 
