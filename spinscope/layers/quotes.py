@@ -157,7 +157,12 @@ def _adjacent(text: str, attribution: Attribution, region: QuoteMarks) -> bool:
     else:
         return False
     words = gap.replace(",", " ").replace(":", " ").split()
-    return len(words) <= 4 and not any(ch in gap for ch in '“”"«».')
+    return len(words) <= 4 and not any(mark in gap for mark in _GAP_STOPS)
+
+
+#: What may not lie between an attribution and quote marks it takes: other quote marks, the end
+#: of a sentence.
+_GAP_STOPS = ("“", "”", '"', "«", "»", ".", "''", "``")
 
 
 def _distance(attribution: Attribution, region: QuoteMarks) -> int:
@@ -169,7 +174,7 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
     if not attribution.quoted:
         return "indirect"
     quoted = sum(e - s for s, e in attribution.quoted)
-    content = sum(len(text[s:e].strip(EDGE_PUNCT + '“”"‘’«»„.')) for s, e in attribution.content)
+    content = sum(len(text[s:e].strip(EDGE_PUNCT + "“”\"‘’«»„.'`")) for s, e in attribution.content)
     if (
         content
         and quoted >= 0.8 * content
