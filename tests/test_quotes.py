@@ -32,6 +32,10 @@ def find(quotes: list[Quote], words: str) -> Quote:
         ("Er sagte: „Wir gewinnen.“", "Wir gewinnen."),
         ("She called it ‘a disgrace’ on Monday.", "a disgrace"),
         ("They say the ‘people’s’ choice won’t change.", "people’s"),
+        ("He said: ''We will win.''", "We will win."),
+        ("He said: ``We will win.''", "We will win."),
+        ("She called Ms. Li's plan ''a disgrace'' on Monday.", "a disgrace"),
+        ("''They told me, 'Wait,''' she recalled.", "They told me, 'Wait,'"),
     ],
 )
 def test_quote_mark_styles_are_paired(text: str, inner: str) -> None:
@@ -67,6 +71,25 @@ def test_quote_split_by_its_attribution_is_one_quote() -> None:
     assert quote.kind == "direct"
     assert quote.speaker_entity == "Anna Kowalski"
     assert quote.cue is not None and quote.cue.text == "said"
+
+
+def test_typewriter_quotes_are_attributed_like_curly_ones() -> None:
+    """New York Times archives write quotes as ''…'' (PolNeAR): the same reading as “…”."""
+    text = (
+        "Mayor Anna Kowalski spoke on Monday. ''We are not closing the bridge,'' Kowalski "
+        "said. ''But we will repair it.''\n"
+    )
+    quote = find(quotes_of(text), "We are not closing")
+    assert [c.text for c in quote.content] == [
+        "''We are not closing the bridge,''",
+        "''But we will repair it.''",
+    ]
+    assert [q.text for q in quote.quoted] == [
+        "We are not closing the bridge,",
+        "But we will repair it.",
+    ]
+    assert quote.kind == "direct"
+    assert quote.speaker_entity == "Anna Kowalski"
 
 
 def test_continuing_quote_joins_its_speaker() -> None:
