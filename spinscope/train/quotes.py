@@ -2,7 +2,7 @@
 combines it with its rules.
 
 Data: the `train/` directory of PolNeAR (`<data>/train/text`, `<data>/train/attributions`); its
-`dev/` directory is not read (the rules were tuned on it). Split by article id
+`dev/` directory is not read: it is kept for `spinscope eval quotes`. Split by article id
 (`spinscope.train.split`): validation articles are only scored, at the end. The training
 articles are split once more (`INNER_SEED`): the tagger is fitted on one part, and its
 thresholds and combination settings are chosen on the other by the combined layer's scores
@@ -307,12 +307,14 @@ Written by `spinscope train quotes --data {Path(card["data"]).parent}` on {card[
   - word label: {model["word_label"]}
   - decoding: {model["decoding"]}
   - combination: {model["combination"]}
-- **Data:** PolNeAR v1.0 `train/` ({card["data"]}); `dev/` is not used (the rules were
-  tuned on it).
+- **Data:** PolNeAR v1.0 `train/` ({card["data"]}); `dev/` is not read (it is kept for
+  `spinscope eval quotes`).
 - **Split:** {card["split"]["rule"]}. Fitted on {card["split"]["fit_articles"]} articles;
   thresholds and settings chosen on {card["split"]["threshold_articles"]}
   ({card["threshold_fold"]["settings_tried"]} settings tried; objective: {model["objective"]});
-  scored on {card["split"]["validation_articles"]} validation articles never used before.
+  scored on {card["split"]["validation_articles"]} validation articles the tagger never saw.
+  The rules it is combined with were written by reading errors on all of `train/`,
+  validation articles included, so the "rules" row is not a held-out figure for them.
 - **Chosen:** thresholds {_pairs(model["thresholds"])}; settings {_pairs(model["settings"])}.
   {verdict}
 - **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
