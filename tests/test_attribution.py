@@ -87,6 +87,20 @@ def test_combination_adds_what_the_rules_missed_with_its_speaker() -> None:
     check_spans(TEXT, combined)
 
 
+def test_a_source_tagged_inside_a_name_gets_the_whole_name() -> None:
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    P = probabilities_for(
+        parsed, "Senator Maria", "is convinced", "that the new tariffs will hurt farmers"
+    )
+    combined = combine(
+        TEXT, parsed.doc, rules, word_features(parsed), P, [0.5, 0.5, 0.8], Settings()
+    )
+    (quote,) = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert quote.speaker is not None and quote.speaker.text == "Senator Maria Lopez"
+    assert quote.speaker_entity == "Maria Lopez"
+
+
 def test_combination_never_duplicates_a_rule_quote() -> None:
     parsed = parsed_of(TEXT)
     rules = rule_quotes(parsed)

@@ -13,8 +13,9 @@ content, and can give a rule quote with no speaker the tagger's.
 A word's label is the set of roles whose gold spans it overlaps. Decoding is the run-finding of
 the technique spans (`spinscope.layers.techniques.decode`): a run of likely content words is one
 content; its cue and source are the tagged runs nearest to it in the sentences it touches; the
-speaker is the subject of the cue's verb where the parse gives one, else the tagged source, and
-is resolved to an entity as the rules resolve theirs. The trainer (`spinscope.train.quotes`)
+speaker is the subject of the cue's verb where the parse gives one, else the tagged source with
+any name it cuts completed (`whole_names`), and is resolved to an entity as the rules resolve
+theirs. The trainer (`spinscope.train.quotes`)
 chooses the thresholds and `Settings` on held-out articles and stores them in the head.
 """
 
@@ -375,14 +376,44 @@ def _tokens(doc: Doc, start: int, end: int) -> list[Token]:
 
 def speaker_tokens(doc: Doc, candidate: Candidate) -> list[Token]:
     """Who the candidate's speaker is: the subject of its cue's verb where the parse gives one
-    outside the content (the rules' reading of the clause), else the tagged source."""
+    outside the content (the rules' reading of the clause), else the tagged source, its names
+    completed."""
     if candidate.cue is not None:
         verbs = [t for t in _tokens(doc, *candidate.cue) if t.pos_ in ("VERB", "AUX")]
         agent = subject(verbs[-1]) if verbs else []
         start, end = candidate.content
         if agent and not any(start <= t.idx < end for t in agent):
             return agent
-    return _tokens(doc, *candidate.source) if candidate.source is not None else []
+    if candidate.source is None:
+        return []
+    start, end = candidate.source
+    return whole_names(_tokens(doc, start, end), outside=candidate.content)
+
+
+def whole_names(tokens: list[Token], outside: tuple[int, int]) -> list[Token]:
+    """A tagged source with the names it cuts completed: the tagger marks words one by one and
+    may stop inside a name ("Senator Maria" of "Senator Maria Lopez"), so each word of a
+    compound brings its head and the head's other compound words (none inside `outside`, the
+    content)."""
+    if not tokens:
+        return tokens
+    doc = tokens[0].doc
+    ids = {t.i for t in tokens}
+    for token in tokens:
+        head = token
+        while head.dep_ in _NAME_PARTS and head.head.i != head.i:
+            head = head.head
+        if head.i != token.i:
+            ids.add(head.i)
+            ids.update(c.i for c in head.children if c.dep_ in _NAME_PARTS)
+    first, last = min(ids), max(ids)
+    whole = [t for t in doc[first : last + 1] if not t.is_space]
+    if any(outside[0] <= t.idx < outside[1] for t in whole):
+        return tokens
+    return whole
+
+
+_NAME_PARTS = ("compound", "flat")
 
 
 def _to_quote(text: str, doc: Doc, candidate: Candidate, resolver: SpeakerResolver) -> Quote:
