@@ -564,7 +564,7 @@ def eval_checkworthiness(
         Console(highlight=False).print(checkworthiness_table(result))
 
 
-TrainedLayer = Literal["techniques", "checkworthiness"]
+TrainedLayer = Literal["techniques", "checkworthiness", "quotes"]
 
 
 @app.command()
@@ -586,6 +586,7 @@ def train(
     techniques: a SemEval-2023 techniques directory (articles/, spans/).
     checkworthiness: a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
     claimbuster-2class.csv is used too when it lies in ../claimbuster/ beside it.
+    quotes: the PolNeAR root (only its train/ folder is read; dev/ is left for `eval quotes`).
     """
     from spinscope.heads import MODELS_DIR
 
@@ -595,8 +596,10 @@ def train(
     try:
         if layer == "techniques":
             from spinscope.train.techniques import train as train_layer
-        else:
+        elif layer == "checkworthiness":
             from spinscope.train.checkworthiness import train as train_layer
+        else:
+            from spinscope.train.quotes import train as train_layer
         card = train_layer(
             data, out or MODELS_DIR / layer, seed=seed, limit=limit, progress=progress
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import py3langid
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from spinscope.document import Article, Span
 from spinscope.errors import ModelError
@@ -49,11 +49,27 @@ def _line_breaks(doc: Doc) -> Doc:
         previous = doc[token.i - 1]
         if "\n" in previous.text or "\n" in previous.whitespace_:
             token.is_sent_start = True
+        elif _opens_quote_after_sentence(token, previous):
+            token.is_sent_start = True
+            if token.i + 1 < len(doc):
+                doc[token.i + 1].is_sent_start = False
     for match in _DATELINE.finditer(doc_text(doc)):
         span = doc.char_span(match.end(), match.end() + 1, alignment_mode="expand")
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
     return doc
+
+
+def _opens_quote_after_sentence(token: Token, previous: Token) -> bool:
+    """ "… Mr. Rhodes said. ''The guiding basis …": typewriter quote marks ('' for opening and
+    closing alike, as in New York Times archives) opening a quote after a sentence's end. The
+    parser reads '' as closing only and would end the previous sentence after it."""
+    return (
+        token.text == "''"
+        and not token.whitespace_
+        and previous.text in (".", "?", "!")
+        and bool(previous.whitespace_)
+    )
 
 
 def doc_text(doc: Doc) -> str:

@@ -27,6 +27,16 @@ def test_sentences_never_cross_a_line_break() -> None:
     ]
 
 
+def test_typewriter_quote_marks_open_the_sentence_they_begin() -> None:
+    """'' opens as well as closes in typewriter style; the parser alone would end the
+    previous sentence after it."""
+    text = "Ms. Ortiz left early. ''We are done here,'' she said. ''Really?'' he asked."
+    analysis = spinscope.analyze(text, layers=())
+    sentences = [s.text for s in analysis.sentences]
+    assert sentences[:2] == ["Ms. Ortiz left early.", "''We are done here,'' she said."]
+    assert sentences[2].startswith("''Really?''")
+
+
 def test_a_dateline_is_not_part_of_the_first_sentence() -> None:
     text = "LONDON (Reuters) - Donald Trump said he would visit."
     analysis = spinscope.analyze(text)

@@ -32,6 +32,10 @@ def find(quotes: list[Quote], words: str) -> Quote:
         ("Er sagte: „Wir gewinnen.“", "Wir gewinnen."),
         ("She called it ‘a disgrace’ on Monday.", "a disgrace"),
         ("They say the ‘people’s’ choice won’t change.", "people’s"),
+        ("He said: ''We will win.''", "We will win."),
+        ("He said: ``We will win.''", "We will win."),
+        ("She called Ms. Li's plan ''a disgrace'' on Monday.", "a disgrace"),
+        ("''They told me, 'Wait,''' she recalled.", "They told me, 'Wait,'"),
     ],
 )
 def test_quote_mark_styles_are_paired(text: str, inner: str) -> None:
@@ -54,25 +58,40 @@ def test_unbalanced_quote_marks_warn_instead_of_failing() -> None:
     assert quote.kind == "indirect"
 
 
-def test_quote_split_by_its_attribution_is_one_quote() -> None:
+#: Curly quote marks, and the typewriter ones of New York Times archives (PolNeAR): one reading.
+MARKS = pytest.mark.parametrize(("opening", "closing"), [("“", "”"), ("''", "''")])
+
+
+@MARKS
+def test_quote_split_by_its_attribution_is_one_quote(opening: str, closing: str) -> None:
     text = (
         "Mayor Anna Kowalski spoke on Monday.\n"
-        "“We are not closing the bridge,” Kowalski said, “but we will repair it.”\n"
+        f"{opening}We are not closing the bridge,{closing} Kowalski said, "
+        f"{opening}but we will repair it.{closing}\n"
     )
     quote = find(quotes_of(text), "We are not closing")
     assert [c.text for c in quote.content] == [
-        "“We are not closing the bridge,”",
-        "“but we will repair it.”",
+        f"{opening}We are not closing the bridge,{closing}",
+        f"{opening}but we will repair it.{closing}",
+    ]
+    assert [q.text for q in quote.quoted] == [
+        "We are not closing the bridge,",
+        "but we will repair it.",
     ]
     assert quote.kind == "direct"
     assert quote.speaker_entity == "Anna Kowalski"
     assert quote.cue is not None and quote.cue.text == "said"
 
 
-def test_continuing_quote_joins_its_speaker() -> None:
-    text = "“It is over,” Smith said. “We lost.”\n"
+@MARKS
+def test_continuing_quote_joins_its_speaker(opening: str, closing: str) -> None:
+    text = f"Ms. Smith left. {opening}It is over,{closing} Smith said. {opening}We lost.{closing}\n"
     quote = find(quotes_of(text), "It is over")
-    assert [c.text for c in quote.content] == ["“It is over,”", "“We lost.”"]
+    assert [c.text for c in quote.content] == [
+        f"{opening}It is over,{closing}",
+        f"{opening}We lost.{closing}",
+    ]
+    assert quote.speaker is not None and quote.speaker.text == "Smith"
 
 
 def test_indirect_speech_keeps_that_and_drops_the_final_period() -> None:

@@ -106,6 +106,40 @@ def test_train_command_names_a_missing_data_directory(tmp_path: Path) -> None:
     assert "nowhere" in result.output
 
 
+def test_train_quotes_command_reads_only_train(shared_data: Path, tmp_path: Path) -> None:
+    """`spinscope train quotes --data ROOT` trains from ROOT/train: a dev/ folder that cannot be
+    read as gold (an article without annotations) is not touched."""
+    from typer.testing import CliRunner
+
+    from spinscope.cli import app
+
+    root = tmp_path / "polnear"
+    root.mkdir()
+    (root / "train").symlink_to(shared_data / "polnear" / "train", target_is_directory=True)
+    (root / "dev" / "text").mkdir(parents=True)
+    (root / "dev" / "attributions").mkdir()
+    (root / "dev" / "text" / "unannotated.txt").write_text("Nobody said anything.\n")
+    runs = [
+        CliRunner().invoke(
+            app,
+            ["train", "quotes", "--data", str(root), "--out", str(tmp_path / name), "--limit", "2"],
+        )
+        for name in ("a", "b")
+    ]
+    for result in runs:
+        assert result.exit_code == 0, result.output
+    same_heads(tmp_path / "a" / "attribution.npz", tmp_path / "b" / "attribution.npz")
+    card = json.loads((tmp_path / "a" / "card.json").read_text())
+    assert card["data"] == str(root / "train")
+    assert card["split"]["validation_articles"] == 2
+    assert set(card["validation"]) == {"rules", "rules+tagger"}
+    assert card == {
+        **json.loads((tmp_path / "b" / "card.json").read_text()),
+        "date": card["date"],
+        "training_seconds": card["training_seconds"],
+    }
+
+
 def test_a_head_round_trips_and_a_missing_one_says_how_to_train(tmp_path: Path) -> None:
     from spinscope.errors import ModelError
     from spinscope.heads import Head, load_head

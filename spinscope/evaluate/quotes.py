@@ -10,6 +10,7 @@ Two ways in:
     evaluate_quotes(data_dir)                        # run the quotes layer, score it
     evaluate_quotes(data_dir, write_dir=out)         # ... and write out/<name>.ann per article
     evaluate_quotes(data_dir, predict=my_function)   # score any predictor (name, text) -> quotes
+    evaluate_quotes(data_dir, names=validation)      # ... on a subset of the articles only
     score_prediction_files(data_dir, out)            # score .ann predictions written earlier
 
 (The CLI maps `spinscope eval quotes --data DIR [--predictions OUT]` to the first two, and
@@ -31,7 +32,7 @@ A ratio with nothing to divide (no predictions, no matched pairs) is 0.0; the co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,9 @@ class QuoteScores:
         return asdict(self)
 
 
-def load_gold(data_dir: Path) -> list[GoldArticle]:
-    """Every article of `data_dir` with its gold attributions, by name.
+def load_gold(data_dir: Path, names: Collection[str] | None = None) -> list[GoldArticle]:
+    """Every article of `data_dir` with its gold attributions, by name; with `names`, only
+    those articles (a held-out split, say), each of which must be in the directory.
 
     Uses one annotation file per article: the first by sorted file name. Raises `DataError`
     when the directory is not laid out as expected or an annotation does not fit its article.
@@ -100,6 +102,14 @@ def load_gold(data_dir: Path) -> list[GoldArticle]:
     texts = sorted(text_dir.glob("*.txt"))
     if not texts:
         raise DataError(f"{text_dir}: no .txt articles")
+    if names is not None:
+        wanted = set(names)
+        missing = sorted(wanted - {path.stem for path in texts})
+        if missing:
+            raise DataError(
+                f"{text_dir}: no article {missing[0]}.txt ({len(missing)} of the names asked for)"
+            )
+        texts = [path for path in texts if path.stem in wanted]
     annotations: dict[str, Path] = {}
     for path in sorted(ann_dir.glob("*.ann")):
         name, sep, _annotator = path.stem.rpartition("_")
@@ -134,14 +144,16 @@ def evaluate_quotes(
     *,
     predict: Predictor | None = None,
     write_dir: Path | None = None,
+    names: Collection[str] | None = None,
 ) -> QuoteScores:
     """Run `predict` (default: the quotes layer) over `data_dir` and score it against the gold.
+    With `names`, only those articles are run and scored (see `load_gold`).
 
     Each article is given as its whole file text, read exactly as the gold offsets count it.
     With `write_dir`, the predictions are also written there as `<name>.ann`, one per article
     (an empty file where nothing was found), for `score_prediction_files` to score again.
     """
-    gold = load_gold(data_dir)
+    gold = load_gold(data_dir, names)
     predict = predict or pipeline_predictor()
     if write_dir is not None:
         write_dir.mkdir(parents=True, exist_ok=True)
@@ -156,12 +168,15 @@ def evaluate_quotes(
     return score_quotes(pairs)
 
 
-def score_prediction_files(data_dir: Path, predictions_dir: Path) -> QuoteScores:
-    """Score `predictions_dir/<name>.ann` (as `evaluate_quotes` writes them) against `data_dir`.
+def score_prediction_files(
+    data_dir: Path, predictions_dir: Path, names: Collection[str] | None = None
+) -> QuoteScores:
+    """Score `predictions_dir/<name>.ann` (as `evaluate_quotes` writes them) against `data_dir`
+    (with `names`, only those articles).
 
-    Every article of `data_dir` needs its predictions file; other files are ignored.
+    Every article scored needs its predictions file; other files are ignored.
     """
-    gold = load_gold(data_dir)
+    gold = load_gold(data_dir, names)
     missing = [a.name for a in gold if not (predictions_dir / f"{a.name}.ann").is_file()]
     if missing:
         raise DataError(

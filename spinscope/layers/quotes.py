@@ -12,6 +12,9 @@ joins them over the article:
 - `_fragment_owner` gives a quoted fragment to the subject of its clause;
 - whatever quote marks remain are partial quotes with no speaker (titles, terms, scare quotes).
 
+Last, the learned step (the end of this module): a word tagger over the shared encoder
+(`spinscope.layers.attribution`) adds the attributions the rules missed.
+
 What counts as "who said what" is documented in docs/quotes.md.
 """
 
@@ -22,6 +25,7 @@ from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
 from spinscope.layers import Findings, register
+from spinscope.layers import attribution as learned
 from spinscope.layers.cues import VERBS
 from spinscope.layers.quote_marks import QuoteMarks, find_quote_marks, inside_any
 from spinscope.layers.reporting import (
@@ -153,7 +157,12 @@ def _adjacent(text: str, attribution: Attribution, region: QuoteMarks) -> bool:
     else:
         return False
     words = gap.replace(",", " ").replace(":", " ").split()
-    return len(words) <= 4 and not any(ch in gap for ch in '“”"«».')
+    return len(words) <= 4 and not any(mark in gap for mark in _GAP_STOPS)
+
+
+#: What may not lie between an attribution and quote marks it takes: other quote marks, the end
+#: of a sentence.
+_GAP_STOPS = ("“", "”", '"', "«", "»", ".", "''", "``")
 
 
 def _distance(attribution: Attribution, region: QuoteMarks) -> int:
@@ -165,7 +174,7 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
     if not attribution.quoted:
         return "indirect"
     quoted = sum(e - s for s, e in attribution.quoted)
-    content = sum(len(text[s:e].strip(EDGE_PUNCT + '“”"‘’«»„.')) for s, e in attribution.content)
+    content = sum(len(text[s:e].strip(EDGE_PUNCT + "“”\"‘’«»„.'`")) for s, e in attribution.content)
     if (
         content
         and quoted >= 0.8 * content
@@ -175,8 +184,8 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
     return "mixed"
 
 
-@register("quotes")
-def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
+def rule_quotes(parsed: Parsed) -> list[Quote]:
+    """The rules' quotes in one article (what the layer gives before the learned step)."""
     text = parsed.text
     regions, warnings = find_quote_marks(text, parsed.paragraphs)
     parsed.warnings.extend(warnings)
@@ -404,3 +413,13 @@ def _partial(text: str, region: QuoteMarks) -> Quote:
         quoted=[Span.of(text, region.inner_start, region.inner_end)],
         source=SOURCE,
     )
+
+
+# The learned step ---------------------------------------------------------------------------
+
+
+@register("quotes")
+def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
+    """The rules' quotes, then the attributions the learned tagger finds where the rules found
+    nothing (`learned.with_learned`): the rules keep their quotes, speakers included."""
+    return learned.with_learned(parsed, rule_quotes(parsed), learned.tagger())

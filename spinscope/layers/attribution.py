@@ -1,0 +1,450 @@
+"""Attribution, learned: a word tagger for PolNeAR's three roles (source, cue, content) over the
+shared encoder's pass, the decoding that turns its word probabilities into attributions, and
+how the quotes layer combines them with its rules.
+
+The rules of `spinscope.layers.quotes` are precise where the syntax is plain (quote marks, a
+reporting verb of their lexicon with a subject) but miss what their lexicon and parse do not
+cover: beliefs and findings ("is convinced that", "a poll showing"), nominal cues, sentences the
+parser gets wrong. The tagger reads each word's vectors with what the parse and the rules say
+about it, and finds many of those. The rules stay in charge of what they find (direct quotes,
+their speakers): `combine` adds a learned attribution only where the rules' quotes have no
+content, and can give a rule quote with no speaker the tagger's.
+
+A word's label is the set of roles whose gold spans it overlaps. Decoding is the run-finding of
+the technique spans (`spinscope.layers.techniques.decode`): a run of likely content words is one
+content; its cue and source are the tagged runs nearest to it in the sentences it touches; the
+speaker is the subject of the cue's verb where the parse gives one, else the tagged source with
+any name it cuts completed (`whole_names`), and is resolved to an entity as the rules resolve
+theirs. The trainer (`spinscope.train.quotes`)
+chooses the thresholds and `Settings` on held-out articles and stores them in the head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
+
+from spinscope.document import Quote, Span
+from spinscope.features import WordFeatures, word_features
+from spinscope.heads import Head, load_head
+from spinscope.layers.cues import NOUNS, VERBS
+from spinscope.layers.reporting import char_range, subject, trim
+from spinscope.layers.speakers import SpeakerResolver
+from spinscope.parse import Parsed
+
+Matrix = npt.NDArray[np.float32]
+
+LAYER = "quotes"
+HEAD = "attribution"
+VERSION = "1"
+TAGGER_SOURCE = f"quotes/minilm-tagger@{VERSION}"
+#: The tagger's outputs, in order.
+LABELS = ("Source", "Cue", "Content")
+SOURCE, CUE, CONTENT = range(3)
+#: Words a run of likely words may skip and still be one span.
+GAP = 2
+#: Content shorter than this many words is too little to be a report.
+MIN_CONTENT_WORDS = 3
+#: Probability at or above which a word is in a content run; the head's Content threshold is
+#: the mean probability a whole run needs to count as an attribution.
+RUN_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the tagger's output is decoded and combined with the rules, chosen on held-out
+    articles by the trainer and stored in the head's `meta`.
+
+    across -- content runs may continue over a sentence break;
+    require_cue -- an attribution the rules missed is added only with a tagged cue;
+    fill_speakers -- a rule quote with no speaker takes the tagger's (cue and source nearest
+                     to its content), e.g. a quote the rules could not attach to a clause.
+    """
+
+    across: bool = False
+    require_cue: bool = False
+    fill_speakers: bool = False
+
+    @classmethod
+    def of(cls, meta: dict[str, Any]) -> Settings:
+        return cls(**{f.name: bool(meta[f.name]) for f in fields(cls) if f.name in meta})
+
+    def to_meta(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One attribution the tagger proposes, in character offsets (end exclusive)."""
+
+    content: tuple[int, int]
+    cue: tuple[int, int] | None
+    source: tuple[int, int] | None
+    score: float
+
+
+def tagger() -> Head:
+    """The shipped tagger (labels: `LABELS`; one threshold each)."""
+    return load_head(LAYER, HEAD)
+
+
+def features(doc: Doc, words: WordFeatures, rules: Sequence[Quote]) -> Matrix:
+    """The tagger's input, one row per word: the encoder's vectors (the word's, its sentence's),
+    what the parse says of the word (part of speech, dependency, its relation to the nearest
+    reporting verb above it) and what the rules found there (content, cue, speaker, quote
+    marks), so the tagger learns where the rules are right and where they stop short."""
+    tokens = {t.idx: t for t in doc}
+    sentences = {t.i: sent for sent in doc.sents for t in sent}
+    first_cue = {
+        sent.start: min((t.i for t in sent if _is_cue_verb(t)), default=len(doc))
+        for sent in doc.sents
+    }
+    rows = []
+    for start in words.starts:
+        token = tokens[int(start)]
+        rows.append(_parse_row(token, sentences[token.i], first_cue[sentences[token.i].start]))
+    parse_rows = np.asarray(rows, dtype=np.float32).reshape(len(words.starts), len(_PARSE_NAMES))
+    return np.hstack([words.X, parse_rows, _rule_roles(words, rules)]).astype(np.float32)
+
+
+_POS = ("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X").split()
+_DEPS = (
+    "ROOT acl acomp advcl advmod agent amod appos attr aux auxpass case cc ccomp compound conj "
+    "csubj csubjpass dative dep det dobj expl intj mark meta neg nmod npadvmod nsubj nsubjpass "
+    "nummod oprd parataxis pcomp pobj poss preconj predet prep prt punct quantmod relcl xcomp"
+).split()
+#: How a word hangs on the nearest reporting verb above it: the dependency of the verb's child
+#: on the path (its subject is the source, its clause the content).
+_PATHS = ("nsubj nsubjpass csubj ccomp xcomp dobj prep advcl conj agent other").split()
+_PARSE_NAMES = (
+    [f"pos={p}" for p in _POS]
+    + [f"dep={d}" for d in _DEPS]
+    + [f"path={p}" for p in _PATHS]
+    + ["cue_verb", "cue_noun", "under_cue", "sentence_start", "after_cue_in_sentence"]
+)
+
+
+def _parse_row(token: Token, sent: SpacySpan, first_cue: int) -> list[float]:
+    """The parse features of one word (`first_cue`: the index of its sentence's first
+    reporting verb)."""
+    row = [0.0] * len(_PARSE_NAMES)
+    row[_POS.index(token.pos_) if token.pos_ in _POS else _POS.index("X")] = 1.0
+    offset = len(_POS)
+    if token.dep_ in _DEPS:
+        row[offset + _DEPS.index(token.dep_)] = 1.0
+    offset += len(_DEPS)
+    child, path = token, None
+    for ancestor in token.ancestors:
+        if _is_cue_verb(ancestor):
+            path = child.dep_ if child.dep_ in _PATHS else "other"
+            break
+        child = ancestor
+    if path is not None:
+        row[offset + _PATHS.index(path)] = 1.0
+    offset += len(_PATHS)
+    row[offset] = float(_is_cue_verb(token))
+    row[offset + 1] = float(token.lemma_.lower() in NOUNS)
+    row[offset + 2] = float(path is not None)
+    row[offset + 3] = float(token.i == sent.start)
+    row[offset + 4] = float(first_cue < token.i)
+    return row
+
+
+def _is_cue_verb(token: Token) -> bool:
+    return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in VERBS
+
+
+def _rule_roles(words: WordFeatures, rules: Sequence[Quote]) -> Matrix:
+    """Per word: inside the rules' content (by kind), cue, speaker, quote marks."""
+    kinds = ("direct", "indirect", "mixed", "partial")
+    roles = np.zeros((len(words.starts), len(kinds) + 3), dtype=np.float32)
+
+    def mark(column: int, span: Span) -> None:
+        roles[(words.starts < span.end) & (words.ends > span.start), column] = 1.0
+
+    for quote in rules:
+        for span in quote.content:
+            mark(kinds.index(quote.kind), span)
+        if quote.cue is not None:
+            mark(len(kinds), quote.cue)
+        if quote.speaker is not None:
+            mark(len(kinds) + 1, quote.speaker)
+        for span in quote.quoted:
+            mark(len(kinds) + 2, span)
+    return roles
+
+
+def runs(
+    words: WordFeatures, on: npt.NDArray[np.bool_], gap: int = GAP, *, across: bool = False
+) -> list[tuple[int, int]]:
+    """`(first, last)` word indices of the runs of `on` words, bridging up to `gap` words that
+    are off; within one sentence unless `across` (a quote of several sentences is one)."""
+    found: list[tuple[int, int]] = []
+    for k in np.flatnonzero(on).tolist():
+        if (
+            found
+            and k - found[-1][1] <= gap + 1
+            and (across or words.sentence[k] == words.sentence[found[-1][1]])
+        ):
+            found[-1] = (found[-1][0], k)
+        else:
+            found.append((k, k))
+    return found
+
+
+def candidates(
+    text: str,
+    words: WordFeatures,
+    probabilities: Matrix,
+    thresholds: Sequence[float],
+    settings: Settings = Settings(),
+) -> list[Candidate]:
+    """Attributions from word probabilities: each run of likely content words (at or above
+    `RUN_THRESHOLD`) is one content, kept when its mean probability reaches the Content
+    threshold; its cue and source are the tagged runs nearest to it (`RoleRuns.nearest`)."""
+    on = probabilities[:, CONTENT] >= RUN_THRESHOLD
+    tagged = RoleRuns.of(words, probabilities, thresholds)
+    found = []
+    for first, last in runs(words, on, across=settings.across):
+        score = float(probabilities[first : last + 1, CONTENT].mean())
+        if last - first + 1 < MIN_CONTENT_WORDS or score < thresholds[CONTENT]:
+            continue
+        start, end = trim(text, int(words.starts[first]), int(words.ends[last]))
+        if end <= start:
+            continue
+        cue, source = tagged.nearest(first, last)
+        if cue is None and settings.require_cue:
+            continue
+        found.append(Candidate((start, end), cue, source, score))
+    return found
+
+
+@dataclass(frozen=True)
+class RoleRuns:
+    """An article's runs of likely cue words and of likely source words."""
+
+    words: WordFeatures
+    cues: list[tuple[int, int]]
+    sources: list[tuple[int, int]]
+
+    @classmethod
+    def of(
+        cls, words: WordFeatures, probabilities: Matrix, thresholds: Sequence[float]
+    ) -> RoleRuns:
+        return cls(
+            words,
+            runs(words, probabilities[:, CUE] >= thresholds[CUE], gap=1),
+            runs(words, probabilities[:, SOURCE] >= thresholds[SOURCE], gap=1),
+        )
+
+    def nearest(
+        self, first: int, last: int
+    ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        """`(cue, source)` in characters for the content of words `first`..`last`: the cue
+        run nearest to it in the sentences it touches, and the source run nearest to that cue
+        (or to the content, with no cue)."""
+        words = self.words
+        sentences = (int(words.sentence[first]), int(words.sentence[last]))
+        outside = [r for r in self.cues if _outside(r, first, last)]
+        cue = _nearest(outside, first, last, words, sentences)
+        anchor = cue or (first, last)
+        source = _nearest(
+            [r for r in self.sources if _outside(r, first, last) and _outside(r, *anchor)],
+            *anchor,
+            words,
+            sentences,
+        )
+        return _chars(words, cue), _chars(words, source)
+
+
+def _outside(run: tuple[int, int], first: int, last: int) -> bool:
+    return run[1] < first or run[0] > last
+
+
+def _nearest(
+    options: list[tuple[int, int]],
+    first: int,
+    last: int,
+    words: WordFeatures,
+    sentences: tuple[int, int],
+) -> tuple[int, int] | None:
+    """The run nearest to words `first`..`last` among those in the sentences `sentences`
+    (first and last, inclusive)."""
+    here = [r for r in options if sentences[0] <= words.sentence[r[0]] <= sentences[1]]
+    if not here:
+        return None
+    return min(here, key=lambda r: first - r[1] if r[1] < first else r[0] - last)
+
+
+def _chars(words: WordFeatures, run: tuple[int, int] | None) -> tuple[int, int] | None:
+    if run is None:
+        return None
+    return int(words.starts[run[0]]), int(words.ends[run[1]])
+
+
+def with_learned(parsed: Parsed, rules: Sequence[Quote], head: Head) -> list[Quote]:
+    """The rules' quotes combined with what the tagger finds in the article (`combine`); the
+    rules' quotes alone, without running the encoder, when the head's settings add nothing."""
+    settings = Settings.of(head.meta)
+    if head.thresholds[CONTENT] > 1 and not settings.fill_speakers:
+        return list(rules)
+    words = word_features(parsed)
+    if len(words.starts) == 0:
+        return list(rules)
+    probabilities = head.predict_proba(features(parsed.doc, words, rules))
+    return combine(
+        parsed.text, parsed.doc, rules, words, probabilities, head.thresholds.tolist(), settings
+    )
+
+
+def combine(
+    text: str,
+    doc: Doc,
+    rules: Sequence[Quote],
+    words: WordFeatures,
+    probabilities: Matrix,
+    thresholds: Sequence[float],
+    settings: Settings,
+) -> list[Quote]:
+    """The rules' quotes, plus each learned attribution whose content overlaps none of theirs:
+    the rules are better at what they find (direct quotes and their speakers), the tagger
+    finds what their lexicon and parse miss. With `settings.fill_speakers`, a rule quote with
+    no speaker takes the tagger's.
+
+    Speakers are resolved in document order over both, as the rules resolve theirs, so a
+    pronoun refers to the speaker before it whichever part found that one; the rules' own
+    speakers are kept as they are."""
+    taken = [(span.start, span.end) for quote in rules for span in quote.content]
+    added = [
+        c
+        for c in candidates(text, words, probabilities, thresholds, settings)
+        if not any(c.content[0] < end and start < c.content[1] for start, end in taken)
+    ]
+    fills = (
+        _speaker_fills(rules, words, probabilities, thresholds) if settings.fill_speakers else {}
+    )
+    if not added and not fills:
+        return list(rules)
+    resolver = SpeakerResolver(doc)
+    events: list[tuple[int, Quote | Candidate]] = [
+        (q.cue.start if q.cue else q.content[0].start, q) for q in rules
+    ]
+    events += [(c.cue[0] if c.cue else c.content[0], c) for c in added]
+    results: list[Quote] = []
+    for _, item in sorted(events, key=lambda e: (e[0], isinstance(e[1], Candidate))):
+        if isinstance(item, Candidate):
+            results.append(_to_quote(text, doc, item, resolver))
+        elif id(item) in fills:
+            results.append(_filled(text, doc, item, fills[id(item)], resolver))
+        else:
+            if item.speaker is not None:
+                resolver.resolve(_tokens(doc, item.speaker.start, item.speaker.end))
+            results.append(item)
+    return sorted(results, key=lambda q: q.content[0].start)
+
+
+def _speaker_fills(
+    rules: Sequence[Quote], words: WordFeatures, probabilities: Matrix, thresholds: Sequence[float]
+) -> dict[int, Candidate]:
+    """For each rule quote with no speaker (by `id`), the tagger's cue and source for its
+    content, where it tags a source."""
+    tagged = RoleRuns.of(words, probabilities, thresholds)
+    fills = {}
+    for quote in rules:
+        if quote.speaker is not None:
+            continue
+        start, end = quote.content[0].start, quote.content[-1].end
+        inside = np.flatnonzero((words.starts < end) & (words.ends > start))
+        if len(inside) == 0:
+            continue
+        cue, source = tagged.nearest(int(inside[0]), int(inside[-1]))
+        if source is not None or cue is not None:
+            fills[id(quote)] = Candidate((start, end), cue, source, 1.0)
+    return fills
+
+
+def _tokens(doc: Doc, start: int, end: int) -> list[Token]:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    return [t for t in span if not t.is_space] if span is not None else []
+
+
+def speaker_tokens(doc: Doc, candidate: Candidate) -> list[Token]:
+    """Who the candidate's speaker is: the subject of its cue's verb where the parse gives one
+    outside the content (the rules' reading of the clause), else the tagged source, its names
+    completed."""
+    if candidate.cue is not None:
+        verbs = [t for t in _tokens(doc, *candidate.cue) if t.pos_ in ("VERB", "AUX")]
+        agent = subject(verbs[-1]) if verbs else []
+        start, end = candidate.content
+        if agent and not any(start <= t.idx < end for t in agent):
+            return agent
+    if candidate.source is None:
+        return []
+    start, end = candidate.source
+    return whole_names(_tokens(doc, start, end), outside=candidate.content)
+
+
+def whole_names(tokens: list[Token], outside: tuple[int, int]) -> list[Token]:
+    """A tagged source with the names it cuts completed: the tagger marks words one by one and
+    may stop inside a name ("Senator Maria" of "Senator Maria Lopez"), so each word of a
+    compound brings its head and the head's other compound words (none inside `outside`, the
+    content)."""
+    if not tokens:
+        return tokens
+    doc = tokens[0].doc
+    ids = {t.i for t in tokens}
+    for token in tokens:
+        head = token
+        while head.dep_ in _NAME_PARTS and head.head.i != head.i:
+            head = head.head
+        if head.i != token.i:
+            ids.add(head.i)
+            ids.update(c.i for c in head.children if c.dep_ in _NAME_PARTS)
+    first, last = min(ids), max(ids)
+    whole = [t for t in doc[first : last + 1] if not t.is_space]
+    if any(outside[0] <= t.idx < outside[1] for t in whole):
+        return tokens
+    return whole
+
+
+_NAME_PARTS = ("compound", "flat")
+
+
+def _to_quote(text: str, doc: Doc, candidate: Candidate, resolver: SpeakerResolver) -> Quote:
+    speaker = entity = None
+    mention = speaker_tokens(doc, candidate)
+    if mention:
+        speaker = Span.of(text, *char_range(mention))
+        entity = resolver.resolve(mention).entity
+    return Quote(
+        kind="indirect",
+        content=[Span.of(text, *candidate.content)],
+        speaker=speaker,
+        speaker_entity=entity,
+        cue=Span.of(text, *candidate.cue) if candidate.cue else None,
+        cue_class="other" if candidate.cue else "none",
+        score=round(min(max(candidate.score, 0.0), 1.0), 4),
+        source=TAGGER_SOURCE,
+    )
+
+
+def _filled(text: str, doc: Doc, quote: Quote, fill: Candidate, resolver: SpeakerResolver) -> Quote:
+    """A rule quote with the tagger's speaker (and cue, where the rule had none)."""
+    mention = speaker_tokens(doc, fill)
+    if not mention:
+        return quote
+    update: dict[str, Any] = {
+        "speaker": Span.of(text, *char_range(mention)),
+        "speaker_entity": resolver.resolve(mention).entity,
+        "source": f"{quote.source}+{TAGGER_SOURCE}",
+    }
+    if quote.cue is None and fill.cue is not None:
+        update["cue"] = Span.of(text, *fill.cue)
+        update["cue_class"] = "other"
+    return quote.model_copy(update=update)

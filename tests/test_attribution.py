@@ -1,0 +1,216 @@
+"""The learned attribution step of the quotes layer: decoding, combination with the rules, the
+shipped head on real text, and reproducible training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import spinscope
+from spinscope.document import Article, Quote
+from spinscope.errors import DataError
+from spinscope.evaluate.quotes import evaluate_quotes, load_gold
+from spinscope.features import word_features
+from spinscope.heads import Head, read_head
+from spinscope.layers import attribution
+from spinscope.layers.attribution import CONTENT, CUE, LABELS, SOURCE, Settings, combine
+from spinscope.layers.quotes import rule_quotes
+from spinscope.parse import Parsed, parse
+from spinscope.train import quotes as train_quotes
+
+#: Reported speech the rules do not read as an attribution: "contends" and "convinced" are not
+#: in their lexicon (the first paragraph), next to a plain report they do read (the second).
+TEXT = (
+    "Senator Maria Lopez is convinced that the new tariffs will hurt farmers in her state.\n"
+    "The governor said that the budget is balanced.\n"
+)
+
+
+def parsed_of(text: str) -> Parsed:
+    return parse(Article(id="test", text=text))
+
+
+def words_at(parsed: Parsed, phrase: str) -> np.ndarray:
+    """Which words of the article lie inside the first occurrence of `phrase`."""
+    words = word_features(parsed)
+    start = parsed.text.index(phrase)
+    return np.asarray((words.starts >= start) & (words.ends <= start + len(phrase)))
+
+
+def probabilities_for(parsed: Parsed, source: str, cue: str, content: str) -> np.ndarray:
+    """Word probabilities a perfect tagger would give one attribution."""
+    P = np.zeros((len(word_features(parsed).starts), len(LABELS)), dtype=np.float32)
+    P[words_at(parsed, source), SOURCE] = 0.9
+    P[words_at(parsed, cue), CUE] = 0.9
+    P[words_at(parsed, content), CONTENT] = 0.95
+    return P
+
+
+def check_spans(text: str, quotes: list[Quote]) -> None:
+    for quote in quotes:
+        for span in [*quote.content, *quote.quoted, quote.speaker, quote.cue]:
+            if span is not None:
+                assert 0 <= span.start < span.end <= len(text)
+                assert text[span.start : span.end] == span.text
+
+
+def overlaps(a: Quote, b: Quote) -> bool:
+    return any(x.start < y.end and y.start < x.end for x in a.content for y in b.content)
+
+
+# --- combination, with word probabilities written by hand ----------------------------------
+
+
+def test_combination_adds_what_the_rules_missed_with_its_speaker() -> None:
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    assert not any("tariffs" in c.text for q in rules for c in q.content)
+    P = probabilities_for(
+        parsed, "Senator Maria Lopez", "is convinced", "that the new tariffs will hurt farmers"
+    )
+    combined = combine(
+        TEXT, parsed.doc, rules, word_features(parsed), P, [0.5, 0.5, 0.8], Settings()
+    )
+    added = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert len(added) == 1
+    quote = added[0]
+    assert quote.content[0].text == "that the new tariffs will hurt farmers"
+    assert quote.kind == "indirect"
+    assert quote.cue is not None and quote.cue.text == "is convinced"
+    assert quote.speaker is not None and quote.speaker.text == "Senator Maria Lopez"
+    assert quote.speaker_entity == "Maria Lopez"
+    assert quote.score is not None and 0.9 < quote.score <= 1
+    assert [q for q in combined if q.source != attribution.TAGGER_SOURCE] == rules
+    check_spans(TEXT, combined)
+
+
+def test_a_source_tagged_inside_a_name_gets_the_whole_name() -> None:
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    P = probabilities_for(
+        parsed, "Senator Maria", "is convinced", "that the new tariffs will hurt farmers"
+    )
+    combined = combine(
+        TEXT, parsed.doc, rules, word_features(parsed), P, [0.5, 0.5, 0.8], Settings()
+    )
+    (quote,) = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert quote.speaker is not None and quote.speaker.text == "Senator Maria Lopez"
+    assert quote.speaker_entity == "Maria Lopez"
+
+
+def test_combination_never_duplicates_a_rule_quote() -> None:
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    assert any("budget is balanced" in c.text for q in rules for c in q.content)
+    P = probabilities_for(parsed, "The governor", "said", "the budget is balanced")
+    combined = combine(
+        TEXT, parsed.doc, rules, word_features(parsed), P, [0.5, 0.5, 0.5], Settings()
+    )
+    assert combined == rules
+
+
+def test_a_head_that_adds_nothing_leaves_the_rules_alone() -> None:
+    head = Head(
+        labels=LABELS,
+        mean=np.zeros(1, np.float32),
+        scale=np.ones(1, np.float32),
+        weights=(),
+        biases=(),
+        thresholds=np.asarray([0.5, 0.5, 1.01], np.float32),
+        meta=Settings().to_meta(),
+    )
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    # the head has no weights at all: it must not even be run
+    assert attribution.with_learned(parsed, rules, head) == rules
+
+
+def test_settings_round_trip_through_the_head_meta() -> None:
+    settings = Settings(across=True, require_cue=False, fill_speakers=True)
+    assert Settings.of(settings.to_meta()) == settings
+    assert Settings.of({}) == Settings()
+
+
+# --- the shipped head on real text ---------------------------------------------------------
+
+
+def test_the_layer_adds_reported_speech_the_rules_miss() -> None:
+    quotes = spinscope.analyze(TEXT, layers=("quotes",)).quotes
+    learned = [q for q in quotes if q.source == attribution.TAGGER_SOURCE]
+    found = [q for q in learned if any("tariffs will hurt farmers" in c.text for c in q.content)]
+    assert found, [(q.source, [c.text for c in q.content]) for q in quotes]
+    assert found[0].speaker is not None and "Lopez" in found[0].speaker.text
+    rules = [q for q in quotes if q.source != attribution.TAGGER_SOURCE]
+    assert not any(overlaps(a, b) for a in learned for b in rules)
+    check_spans(TEXT, quotes)
+
+
+def test_learned_quotes_never_overlap_rule_quotes_in_a_real_article(shared_data: Path) -> None:
+    text = (shared_data.parent / "examples" / "nato-peskov-rt.txt").read_text(encoding="utf-8")
+    parsed = parsed_of(text)
+    rules = rule_quotes(parsed)
+    combined = attribution.with_learned(parsed, rules, attribution.tagger())
+    learned = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert not any(overlaps(a, b) for a in learned for b in rules)
+    assert all(q.kind == "indirect" and q.score is not None for q in learned)
+    check_spans(text, combined)
+    # every rule quote is still there, with its content (a speaker may have been filled in)
+    assert [q.content for q in combined if q.source != attribution.TAGGER_SOURCE] == [
+        q.content for q in rules
+    ]
+
+
+# --- evaluation on a subset, training ------------------------------------------------------
+
+
+def test_gold_can_be_loaded_for_some_articles_only(shared_data: Path) -> None:
+    train = shared_data / "polnear" / "train"
+    names = sorted(p.stem for p in (train / "text").glob("*.txt"))[:2]
+    assert [a.name for a in load_gold(train, names)] == names
+    assert evaluate_quotes(train, predict=lambda name, text: [], names=names).articles == 2
+    with pytest.raises(DataError, match=r"no article nonesuch\.txt"):
+        load_gold(train, ["nonesuch"])
+
+
+def same_heads(a: Path, b: Path) -> None:
+    first, second = read_head(a), read_head(b)
+    assert first.labels == second.labels == LABELS
+    assert first.meta == second.meta
+    for x, y in zip(
+        (*first.weights, first.thresholds), (*second.weights, second.thresholds), strict=True
+    ):
+        assert np.array_equal(x, y)
+
+
+def test_quotes_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "polnear"
+    cards = [train_quotes.train(data, tmp_path / name, limit=3) for name in ("a", "b")]
+    same_heads(tmp_path / "a" / "attribution.npz", tmp_path / "b" / "attribution.npz")
+    assert cards[0]["validation"] == cards[1]["validation"]
+    written = json.loads((tmp_path / "a" / "card.json").read_text())
+    assert written["split"]["validation_articles"] == 3
+    assert set(written["validation"]) == {"rules", "rules+tagger"}
+    assert {"soft_f1", "iou_f1", "speaker_overlap"} <= set(written["validation"]["rules"])
+    assert "Validation figures" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
+
+
+def test_training_refuses_a_directory_without_train(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="train/"):
+        train_quotes.train(tmp_path, tmp_path / "out")
+
+
+def test_head_meta_survives_saving(tmp_path: Path) -> None:
+    head = Head(
+        labels=LABELS,
+        mean=np.zeros(2, np.float32),
+        scale=np.ones(2, np.float32),
+        weights=(np.ones((2, 3), np.float32),),
+        biases=(np.zeros(3, np.float32),),
+        thresholds=np.asarray([0.3, 0.3, 0.8], np.float32),
+        meta=Settings(fill_speakers=True).to_meta(),
+    )
+    head.save(tmp_path / "h.npz")
+    assert Settings.of(read_head(tmp_path / "h.npz").meta) == Settings(fill_speakers=True)
