@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from spinscope.encoder import DIM, LAYER_NORMS, LAYERS, LINEARS
+from spinscope.encoder import DIM, LAYER_NORMS, LINEARS, TAP_LAYER
 from spinscope.errors import SpinscopeError
 from spinscope.features import Words, word_features
 from spinscope.heads import Head
@@ -43,7 +43,7 @@ THREADS = 1
 class Recipe:
     """How the layers and the head are trained (defaults: the measured recipe)."""
 
-    first: int = 4  # the first encoder layer copied and trained (the encoder's TAP_LAYER)
+    first: int = TAP_LAYER  # the first encoder layer copied and trained
     hidden: int = 256
     head_epochs: int = 3
     epochs: int = 6
@@ -376,6 +376,6 @@ def _torch_modules() -> Any:
 
 
 def _new_tagger(recipe: Recipe, labels: int) -> Any:
-    if recipe.first >= LAYERS:
-        raise ValueError(f"the encoder has {LAYERS} layers; cannot fine-tune from {recipe.first}")
+    if recipe.first != TAP_LAYER:  # the layers copied must start where the encoder pass taps
+        raise ValueError(f"the encoder pass taps layer {TAP_LAYER}, not {recipe.first}")
     return _torch_modules()(recipe, labels)
