@@ -37,9 +37,8 @@ from spinscope.train.common import (
     with_thresholds,
     write_card,
 )
-from spinscope.train.split import is_validation
+from spinscope.train.split import INNER_SEED, is_validation
 
-INNER_SEED = "inner"
 HIDDEN = 256
 ALPHA = 1e-2
 THRESHOLD_GRID = tuple(round(0.05 + 0.01 * i, 2) for i in range(91))

@@ -54,13 +54,11 @@ from spinscope.train.common import (
     with_thresholds,
     write_card,
 )
-from spinscope.train.split import SEED, VALIDATION_FRACTION, is_validation, split
+from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
 Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
-#: Seed of the second split, inside the training articles, on which settings are chosen.
-INNER_SEED = "inner"
 HIDDEN = 256
 ALPHA = 1e-3
 #: Mean content probability an attribution the rules missed needs; above 1 means "never".
@@ -121,15 +119,7 @@ def train(
     if not directory.is_dir():
         raise DataError(f"{data}: expected PolNeAR's train/ folder in it")
     gold = {article.name: article for article in load_gold(directory)}
-    train_ids, validation_ids = split(gold)
-    fit_ids = [i for i in train_ids if not is_validation(i, seed=INNER_SEED)]
-    tune_ids = [i for i in train_ids if is_validation(i, seed=INNER_SEED)]
-    if limit is not None:
-        fit_ids, tune_ids, validation_ids = (
-            fit_ids[:limit],
-            tune_ids[:limit],
-            validation_ids[:limit],
-        )
+    fit_ids, tune_ids, validation_ids = three_way(gold, limit)
 
     nlp = load_nlp()
     progress(f"parsing, encoding and running the rules on {len(fit_ids)} articles to fit on")

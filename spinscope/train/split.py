@@ -9,6 +9,9 @@ from collections.abc import Iterable
 VALIDATION_FRACTION = 0.2
 #: Changing the seed changes the split, and with it every reported figure.
 SEED = "spinscope-2026"
+#: Seed of the second split, inside the training documents: a trainer fits on one part and
+#: chooses its thresholds and settings on the other.
+INNER_SEED = "inner"
 
 
 def is_validation(doc_id: str, fraction: float = VALIDATION_FRACTION, seed: str = SEED) -> bool:
@@ -22,3 +25,16 @@ def split(doc_ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """`(train, validation)` ids, each sorted."""
     ids = sorted(set(doc_ids))
     return [i for i in ids if not is_validation(i)], [i for i in ids if is_validation(i)]
+
+
+def three_way(
+    doc_ids: Iterable[str], limit: int | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """`(fit, tune, validation)` ids: the validation split, and the training ids split again by
+    `INNER_SEED`; with `limit`, only the first `limit` of each (for quick checks)."""
+    train, validation = split(doc_ids)
+    fit = [i for i in train if not is_validation(i, seed=INNER_SEED)]
+    tune = [i for i in train if is_validation(i, seed=INNER_SEED)]
+    if limit is not None:
+        fit, tune, validation = fit[:limit], tune[:limit], validation[:limit]
+    return fit, tune, validation

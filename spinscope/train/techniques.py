@@ -35,11 +35,9 @@ from spinscope.layers.techniques import (
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
-from spinscope.train.split import SEED, VALIDATION_FRACTION, is_validation, split
+from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
-#: Seed of the second split, inside the training articles, on which thresholds are chosen.
-INNER_SEED = "inner"
 RECIPE = Recipe()
 #: A technique whose gold spans have at least this median length in characters is decoded as
 #: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).
@@ -66,15 +64,7 @@ def train(
     started = time.monotonic()
     gold = read_techniques_dir(data)
     gold.require_spans()
-    train_ids, validation_ids = split(gold.texts)
-    fit_ids = [i for i in train_ids if not is_validation(i, seed=INNER_SEED)]
-    tune_ids = [i for i in train_ids if is_validation(i, seed=INNER_SEED)]
-    if limit is not None:
-        fit_ids, tune_ids, validation_ids = (
-            fit_ids[:limit],
-            tune_ids[:limit],
-            validation_ids[:limit],
-        )
+    fit_ids, tune_ids, validation_ids = three_way(gold.texts, limit)
 
     progress(f"parsing and encoding {len(fit_ids) + len(tune_ids) + len(validation_ids)} articles")
     nlp = load_nlp()
