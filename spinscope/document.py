@@ -20,10 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from spinscope import __version__
-from spinscope.taxonomy import TECHNIQUES
+from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, OTHER, ROLES, TECHNIQUES
 
-#: Bumped when the JSON shape of `Analysis` changes incompatibly.
-SCHEMA_VERSION = "1.0"
+#: `major.minor`: the major part is bumped when the JSON shape of `Analysis` changes
+#: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames).
+SCHEMA_VERSION = "1.1"
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "analysis.schema.json"
 
@@ -168,6 +169,90 @@ class Technique(_Model):
         return Span(start=self.start, end=self.end, text=self.text)
 
 
+class Role(_Model):
+    """An entity's role in one article (SemEval-2025 Task 10): a main role and its fine roles."""
+
+    main: Literal["Protagonist", "Antagonist", "Innocent"]
+    fine: list[str] = []
+    score: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check_fine(self) -> Role:
+        for fine in self.fine:
+            if FINE_ROLES.get(fine) != self.main:
+                raise ValueError(
+                    f"{fine!r} is not a fine role of {self.main} (those are: "
+                    f"{', '.join(ROLES[self.main])})"
+                )
+        return self
+
+
+class Entity(_Model):
+    """A person, group, organisation or place, with every mention of it in the article (names,
+    surnames, titles, pronouns), its role in the article's story where it has one, and the
+    sentences that cast it in that role."""
+
+    name: str
+    mentions: list[Span]
+    role: Role | None = None
+    evidence: list[Span] = []
+    source: str
+
+
+class Narrative(_Model):
+    """A narrative of the SemEval-2025 taxonomy that the article carries, with the sub-narratives
+    found (their full labels, "<narrative>: <sub-narrative>") and the sentences that carry it.
+    `Other` (no narrative of the taxonomy) has no sub-narratives."""
+
+    narrative: str
+    subnarratives: list[str] = []
+    score: float | None = Field(default=None, ge=0, le=1)
+    evidence: list[Span] = []
+    source: str
+
+    @model_validator(mode="after")
+    def _check_labels(self) -> Narrative:
+        if self.narrative == OTHER:
+            if self.subnarratives:
+                raise ValueError("the narrative Other has no sub-narratives")
+            return self
+        subs = NARRATIVES.get(self.narrative)
+        if subs is None:
+            raise ValueError(f"unknown narrative {self.narrative!r}")
+        for label in self.subnarratives:
+            if label.removeprefix(f"{self.narrative}: ") not in subs or label == self.narrative:
+                raise ValueError(f"{label!r} is not a sub-narrative of {self.narrative!r}")
+        return self
+
+
+class Genre(_Model):
+    """The article's genre (SemEval-2023 Task 3, subtask 1)."""
+
+    genre: str
+    score: float | None = Field(default=None, ge=0, le=1)
+    source: str
+
+    @model_validator(mode="after")
+    def _check_genre(self) -> Genre:
+        if self.genre not in GENRES:
+            raise ValueError(f"unknown genre {self.genre!r}; genres: {', '.join(GENRES)}")
+        return self
+
+
+class Frame(_Model):
+    """A frame the article uses (SemEval-2023 Task 3, subtask 2; the Policy Frames Codebook)."""
+
+    frame: str
+    score: float | None = Field(default=None, ge=0, le=1)
+    source: str
+
+    @model_validator(mode="after")
+    def _check_frame(self) -> Frame:
+        if self.frame not in FRAMES:
+            raise ValueError(f"unknown frame {self.frame!r}")
+        return self
+
+
 class Analysis(_Model):
     """Everything spinscope found in one article, as one JSON document."""
 
@@ -179,6 +264,10 @@ class Analysis(_Model):
     quotes: list[Quote] = []
     claims: list[Claim] = []
     techniques: list[Technique] = []
+    entities: list[Entity] = []
+    narratives: list[Narrative] = []
+    genre: Genre | None = None
+    frames: list[Frame] = []
     warnings: list[str] = []
 
     @model_validator(mode="after")
@@ -219,6 +308,14 @@ class Analysis(_Model):
                 yield f"claims[{i}].source.span", claim.source.span
         for i, found in enumerate(self.techniques):
             yield f"techniques[{i}]", found.span
+        for i, entity in enumerate(self.entities):
+            for j, span in enumerate(entity.mentions):
+                yield f"entities[{i}].mentions[{j}]", span
+            for j, span in enumerate(entity.evidence):
+                yield f"entities[{i}].evidence[{j}]", span
+        for i, narrative in enumerate(self.narratives):
+            for j, span in enumerate(narrative.evidence):
+                yield f"narratives[{i}].evidence[{j}]", span
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)

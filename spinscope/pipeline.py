@@ -41,6 +41,10 @@ class Pipeline:
             quotes=found.get("quotes", []),
             claims=found.get("claims", []),
             techniques=found.get("techniques", []),
+            entities=found.get("entities", []),
+            narratives=found.get("narratives", []),
+            genre=next(iter(found.get("genre", [])), None),
+            frames=found.get("frames", []),
             warnings=parsed.warnings,
         )
 

@@ -1,4 +1,6 @@
-"""The 23 persuasion techniques of SemEval-2023 Task 3, their six groups and definitions.
+"""The label sets spinscope reports in: the 23 persuasion techniques of SemEval-2023 Task 3
+(their six groups and definitions), its genres and 14 frames, and the entity roles and
+narratives of SemEval-2025 Task 10.
 
 Definitions are short paraphrases of the task's annotation guidelines, written for readers of
 spinscope's reports. `TECHNIQUES` is in alphabetical order, as the task's scorers list them.
@@ -166,3 +168,198 @@ def technique(name: str) -> TechniqueInfo:
         return TECHNIQUES[name]
     except KeyError:
         raise KeyError(f"unknown persuasion technique {name!r}") from None
+
+
+# --- Entity roles (SemEval-2025 Task 10, subtask 1) -------------------------------------------
+
+#: Main role → its fine roles, in the task's order.
+ROLES: dict[str, tuple[str, ...]] = {
+    "Protagonist": ("Guardian", "Martyr", "Peacemaker", "Rebel", "Underdog", "Virtuous"),
+    "Antagonist": (
+        "Instigator",
+        "Conspirator",
+        "Tyrant",
+        "Foreign Adversary",
+        "Traitor",
+        "Spy",
+        "Saboteur",
+        "Corrupt",
+        "Incompetent",
+        "Terrorist",
+        "Deceiver",
+        "Bigot",
+    ),
+    "Innocent": ("Forgotten", "Exploited", "Victim", "Scapegoat"),
+}
+
+#: Fine role → its main role.
+FINE_ROLES: dict[str, str] = {fine: main for main, fines in ROLES.items() for fine in fines}
+
+
+# --- Narratives (SemEval-2025 Task 10, subtask 2) ---------------------------------------------
+
+#: The label of an article that carries none of the taxonomy's narratives.
+OTHER = "Other"
+
+#: Narrative → its sub-narratives, for the Ukraine–Russia war ("URW: …") and climate change
+#: ("CC: …"). A sub-narrative's full label is "<narrative>: <sub-narrative>", as in the task's
+#: files; "Other" under a narrative means the narrative without one of its specific forms.
+NARRATIVES: dict[str, tuple[str, ...]] = {
+    "CC: Amplifying Climate Fears": (
+        "Amplifying existing fears of global warming",
+        "Doomsday scenarios for humans",
+        "Earth will be uninhabitable soon",
+        "Other",
+        "Whatever we do it is already too late",
+    ),
+    "CC: Climate change is beneficial": ("CO2 is beneficial",),
+    "CC: Controversy about green technologies": (
+        "Other",
+        "Renewable energy is costly",
+        "Renewable energy is dangerous",
+        "Renewable energy is unreliable",
+    ),
+    "CC: Criticism of climate movement": (
+        "Ad hominem attacks on key activists",
+        "Climate movement is alarmist",
+        "Climate movement is corrupt",
+        "Other",
+    ),
+    "CC: Criticism of climate policies": (
+        "Climate policies are ineffective",
+        "Climate policies are only for profit",
+        "Climate policies have negative impact on the economy",
+        "Other",
+    ),
+    "CC: Criticism of institutions and authorities": (
+        "Criticism of international entities",
+        "Criticism of national governments",
+        "Criticism of political organizations and figures",
+        "Criticism of the EU",
+        "Other",
+    ),
+    "CC: Downplaying climate change": (
+        "CO2 concentrations are too small to have an impact",
+        "Climate cycles are natural",
+        "Human activities do not impact climate change",
+        "Humans and nature will adapt to the changes",
+        "Ice is not melting",
+        "Other",
+        "Temperature increase does not have significant impact",
+        "Weather suggests the trend is global cooling",
+    ),
+    "CC: Green policies are geopolitical instruments": (
+        "Green activities are a form of neo-colonialism",
+        "Other",
+    ),
+    "CC: Hidden plots by secret schemes of powerful groups": (
+        "Blaming global elites",
+        "Climate agenda has hidden motives",
+        "Other",
+    ),
+    "CC: Questioning the measurements and science": (
+        "Data shows no temperature increase",
+        "Greenhouse effect/carbon dioxide do not drive climate change",
+        "Methodologies/metrics used are unreliable/faulty",
+        "Other",
+        "Scientific community is unreliable",
+    ),
+    "URW: Amplifying war-related fears": (
+        "By continuing the war we risk WWIII",
+        "NATO should/will directly intervene",
+        "Other",
+        "Russia will also attack other countries",
+        "There is a real possibility that nuclear weapons will be employed",
+    ),
+    "URW: Blaming the war on others rather than the invader": (
+        "Other",
+        "The West are the aggressors",
+        "Ukraine is the aggressor",
+    ),
+    "URW: Discrediting Ukraine": (
+        "Discrediting Ukrainian government and officials and policies",
+        "Discrediting Ukrainian military",
+        "Discrediting Ukrainian nation and society",
+        "Other",
+        "Rewriting Ukraine's history",
+        "Situation in Ukraine is hopeless",
+        "Ukraine is a hub for criminal activities",
+        "Ukraine is a puppet of the West",
+        "Ukraine is associated with nazism",
+    ),
+    "URW: Discrediting the West, Diplomacy": (
+        "Diplomacy does/will not work",
+        "Other",
+        "The EU is divided",
+        "The West does not care about Ukraine, only about its interests",
+        "The West is overreacting",
+        "The West is weak",
+        "West is tired of Ukraine",
+    ),
+    "URW: Distrust towards Media": (
+        "Other",
+        "Ukrainian media cannot be trusted",
+        "Western media is an instrument of propaganda",
+    ),
+    "URW: Hidden plots by secret schemes of powerful groups": ("Other",),
+    "URW: Negative Consequences for the West": (
+        "Other",
+        "Sanctions imposed by Western countries will backfire",
+        "The conflict will increase the Ukrainian refugee flows to Europe",
+    ),
+    "URW: Overpraising the West": (
+        "NATO will destroy Russia",
+        "Other",
+        "The West belongs in the right side of history",
+        "The West has the strongest international support",
+    ),
+    "URW: Praise of Russia": (
+        "Other",
+        "Praise of Russian President Vladimir Putin",
+        "Praise of Russian military might",
+        "Russia has international support from a number of countries and people",
+        "Russia is a guarantor of peace and prosperity",
+        "Russian invasion has strong national support",
+    ),
+    "URW: Russia is the Victim": (
+        "Other",
+        "Russia actions in Ukraine are only self-defence",
+        "The West is russophobic",
+        "UA is anti-RU extremists",
+    ),
+    "URW: Speculating war outcomes": (
+        "Other",
+        "Russian army is collapsing",
+        "Russian army will lose all the occupied territories",
+        "Ukrainian army is collapsing",
+    ),
+}
+
+
+def subnarrative_label(narrative: str, subnarrative: str) -> str:
+    """The task's full label of a sub-narrative: "URW: Praise of Russia: Praise of Putin"."""
+    return f"{narrative}: {subnarrative}"
+
+
+# --- Genre and frames (SemEval-2023 Task 3, subtasks 1 and 2) ---------------------------------
+
+#: An article's genre.
+GENRES: tuple[str, ...] = ("opinion", "reporting", "satire")
+
+#: The 14 frames (Policy Frames Codebook), as the task's files name them.
+FRAMES: tuple[str, ...] = (
+    "Capacity_and_resources",
+    "Crime_and_punishment",
+    "Cultural_identity",
+    "Economic",
+    "External_regulation_and_reputation",
+    "Fairness_and_equality",
+    "Health_and_safety",
+    "Legality_Constitutionality_and_jurisprudence",
+    "Morality",
+    "Policy_prescription_and_evaluation",
+    "Political",
+    "Public_opinion",
+    "Quality_of_life",
+    "Security_and_defense",
+)

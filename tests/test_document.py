@@ -14,7 +14,20 @@ from pydantic import ValidationError
 
 import spinscope
 from spinscope.cli import sample_article
-from spinscope.document import SCHEMA_PATH, Analysis, Article, Claim, ClaimSource, Span, json_schema
+from spinscope.document import (
+    SCHEMA_PATH,
+    Analysis,
+    Article,
+    Claim,
+    ClaimSource,
+    Entity,
+    Frame,
+    Genre,
+    Narrative,
+    Role,
+    Span,
+    json_schema,
+)
 
 # --- Span and Analysis validation -------------------------------------------------------
 
@@ -41,6 +54,57 @@ def test_span_rejects_bad_offsets_and_text_of_the_wrong_length() -> None:
         Span(start=-1, end=2, text="abc")
     with pytest.raises(ValidationError, match="span text has 2 characters but offsets 0:3 cover 3"):
         Span(start=0, end=3, text="ab")
+
+
+def test_framing_annotations_check_their_labels() -> None:
+    assert Role(main="Innocent", fine=["Victim"]).fine == ["Victim"]
+    with pytest.raises(ValidationError, match="'Victim' is not a fine role of Antagonist"):
+        Role(main="Antagonist", fine=["Victim"])
+    blaming = "URW: Blaming the war on others rather than the invader"
+    label = f"{blaming}: The West are the aggressors"
+    assert Narrative(narrative=blaming, subnarratives=[label], source="t").subnarratives == [label]
+    with pytest.raises(ValidationError, match="is not a sub-narrative of"):
+        Narrative(narrative=blaming, subnarratives=["URW: Praise of Russia: Other"], source="t")
+    with pytest.raises(ValidationError, match="unknown narrative 'URW: Aliens'"):
+        Narrative(narrative="URW: Aliens", source="t")
+    with pytest.raises(ValidationError, match="the narrative Other has no sub-narratives"):
+        Narrative(narrative="Other", subnarratives=[label], source="t")
+    with pytest.raises(ValidationError, match="unknown genre 'poetry'"):
+        Genre(genre="poetry", source="t")
+    with pytest.raises(ValidationError, match="unknown frame 'Vibes'"):
+        Frame(frame="Vibes", source="t")
+
+
+def test_analysis_checks_entity_and_narrative_spans() -> None:
+    article = Article(id="a", text="NATO is to blame, said Peskov.")
+    nato = Entity(
+        name="NATO",
+        mentions=[Span.of(article.text, 0, 4)],
+        role=Role(main="Antagonist", fine=["Instigator"], score=0.9),
+        evidence=[Span.of(article.text, 0, 30)],
+        source="test",
+    )
+    narrative = Narrative(
+        narrative="URW: Blaming the war on others rather than the invader",
+        evidence=[Span.of(article.text, 0, 30)],
+        score=0.7,
+        source="test",
+    )
+    analysis = Analysis(
+        article=article,
+        entities=[nato],
+        narratives=[narrative],
+        genre=Genre(genre="reporting", score=0.8, source="test"),
+        frames=[Frame(frame="Political", score=0.6, source="test")],
+    )
+    assert Analysis.from_json(analysis.to_json()) == analysis
+    jsonschema.validate(analysis.to_dict(), json_schema())
+    wrong = nato.model_copy(update={"mentions": [Span(start=0, end=4, text="Nato")]})
+    with pytest.raises(ValidationError, match=r"entities\[0\]\.mentions\[0\] span 0:4 'Nato'"):
+        Analysis(article=article, entities=[wrong])
+    wrong_evidence = narrative.model_copy(update={"evidence": [Span(start=0, end=4, text="Nato")]})
+    with pytest.raises(ValidationError, match=r"narratives\[0\]\.evidence\[0\]"):
+        Analysis(article=article, narratives=[wrong_evidence])
 
 
 def test_analysis_rejects_spans_that_do_not_match_the_article() -> None:
