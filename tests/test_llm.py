@@ -1,5 +1,6 @@
 """The optional LLM backend, against a small OpenAI-compatible server run by the tests on
-127.0.0.1: grounding, label checks, merging, caching, retries, timeouts and errors."""
+127.0.0.1: grounding, label checks, merging, caching, retries, timeouts and errors, and the
+`analyze --llm` command line."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from spinscope.cli import app
 from spinscope.document import Analysis, Entity, Narrative, Role, Span
 from spinscope.errors import LLMAnswerError, LLMError
 from spinscope.llm import (
@@ -415,3 +418,58 @@ def test_options_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_messages_are_deterministic() -> None:
     assert build_messages(TEXT, [], []) == build_messages(TEXT, [], [])
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_analyze_with_llm_end_to_end(server: FakeLLM, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(TEXT, "utf-8")
+    cache = tmp_path / "cache"
+    args = ["analyze", str(story), "-f", "json", "--llm", server.url, "--llm-model", MODEL]
+    server.replies.append(chat(ANSWER))
+    first = CliRunner().invoke(app, [*args, "--llm-cache", str(cache)])
+    assert first.exit_code == 0, first.output
+    analysis = Analysis.from_json(first.stdout)
+    assert {e.name: e.role and e.role.main for e in analysis.entities} == {
+        "Northern Alliance": "Antagonist",
+        "villagers": "Innocent",
+    }
+    assert [n.narrative for n in analysis.narratives] == [BLAME]
+    assert all(e.source == f"llm:{MODEL}" for e in analysis.entities)
+    assert f"warning: {story}: llm:{MODEL}: kept" in first.stderr  # something was dropped
+    second = CliRunner().invoke(app, [*args, "--llm-cache", str(cache)])
+    assert second.exit_code == 0 and len(server.requests) == 1  # from the cache
+    assert Analysis.from_json(second.stdout).entities == analysis.entities
+
+
+def test_analyze_with_an_unreachable_llm_fails_cleanly(tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(TEXT, "utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    args = ["analyze", str(story), "--llm", url, "--llm-model", MODEL]
+    result = CliRunner().invoke(app, [*args, "--llm-cache", str(tmp_path / "c")])
+    assert result.exit_code == 1
+    assert f"error: LLM endpoint {url}/chat/completions: cannot connect" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_llm_options_need_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPINSCOPE_LLM_MODEL", raising=False)
+    result = CliRunner().invoke(app, ["analyze", "--sample", "--llm-model", "m"])
+    assert result.exit_code == 2 and "--llm-model only go with --llm URL" in result.stderr
+    result = CliRunner().invoke(app, ["analyze", "--sample", "--llm", "http://127.0.0.1:9/v1"])
+    assert result.exit_code == 2 and "SPINSCOPE_LLM_MODEL" in result.stderr
+
+
+def test_the_llm_options_are_in_the_help_and_the_docs() -> None:
+    result = CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"})
+    docs = (Path(__file__).parents[1] / "docs" / "llm.md").read_text("utf-8")
+    for option in ("--llm", "--llm-model", "--llm-key", "--llm-cache"):
+        assert option in result.stdout and f"`{option} " in docs
+    for variable in ("SPINSCOPE_LLM_MODEL", "SPINSCOPE_LLM_KEY"):
+        assert variable in result.stdout and variable in docs
