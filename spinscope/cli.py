@@ -1,6 +1,7 @@
 """The `spinscope` command line: a thin adapter over ingest, the pipeline, output and evaluation.
 
     spinscope analyze PATH|URL|- … [--format text|json|html|semeval] [--out FILE | --out-dir DIR]
+                                   [--llm URL [--llm-model NAME] [--llm-key KEY] [--llm-cache DIR]]
     spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
     spinscope schema
     spinscope --version
@@ -9,7 +10,9 @@ Error policy of `analyze`: record and continue. Each input that cannot be read o
 one `error: SOURCE: REASON` line on stderr and the others go on; notes on how an input was read
 and analysis warnings get `warning: SOURCE: …` lines; the run ends with a count. Exit status:
 0 when every input was analysed, 1 when any failed (or a `SpinscopeError` stopped the run),
-2 for usage errors.
+2 for usage errors. With `--llm`, an endpoint that cannot be reached stops the run (every
+article would fail alike); an answer that is not JSON leaves that article unrefined, with a
+warning.
 """
 
 from __future__ import annotations
@@ -28,11 +31,12 @@ from rich.console import Console
 
 from spinscope import __version__
 from spinscope.document import Analysis, Article, json_schema
-from spinscope.errors import DataError, InputError, SpinscopeError
+from spinscope.errors import DataError, InputError, LLMAnswerError, SpinscopeError
 from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
 from spinscope.ingest import IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
+from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
 from spinscope.pipeline import analyze_many
 
@@ -283,6 +287,33 @@ def _sink(fmt: Format, out: Path | None, out_dir: Path | None, sources: list[str
     return None
 
 
+def _llm_client(
+    url: str | None, model: str | None, key: str | None, cache: Path | None
+) -> LLMClient | None:
+    if url is None:
+        given = [
+            name
+            for name, value in (("--llm-model", model), ("--llm-key", key), ("--llm-cache", cache))
+            if value is not None
+        ]
+        if given:
+            raise UsageError(f"{', '.join(given)} only go with --llm URL")
+        return None
+    try:
+        return LLMClient(LLMOptions.from_env(url, model=model, key=key, cache_dir=cache))
+    except ValueError as exc:
+        raise UsageError(f"--llm: {exc}") from None
+
+
+def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
+    """`analysis` refined by the LLM; an answer that cannot be read is a warning, not a failure."""
+    try:
+        return refine_analysis(analysis, client)[0]
+    except LLMAnswerError as exc:
+        warning = f"{exc}; entities and narratives not refined"
+        return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]})
+
+
 # --- commands -----------------------------------------------------------------------------
 
 
@@ -341,6 +372,44 @@ def analyze(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm",
+            metavar="URL",
+            help="Refine entity roles and narratives with an OpenAI-compatible chat endpoint "
+            "(its base URL, e.g. http://localhost:8000/v1). Sends the article text there.",
+            show_default=False,
+        ),
+    ] = None,
+    llm_model: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-model",
+            metavar="NAME",
+            help=f"The model's name on the --llm server (default: ${MODEL_ENV}).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_key: Annotated[
+        str | None,
+        typer.Option(
+            "--llm-key",
+            metavar="KEY",
+            help=f"API key for the --llm server (default: ${KEY_ENV}, which keeps it out of "
+            "the process list).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--llm-cache",
+            metavar="DIR",
+            help="Cache the --llm answers there (default: the user cache dir, spinscope/llm).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -361,6 +430,7 @@ def analyze(
         fmt_ = _choose_format(fmt, out)
         _check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
         options = _ingest_options(max_bytes, allow_private, columns or [])
+        client = _llm_client(llm, llm_model, llm_key, llm_cache)
         sink = _sink(fmt_, out, out_dir, sources)
         to_files = out is not None or out_dir is not None
         summary = Console(highlight=False) if sink is None or (to_files and not quiet) else None
@@ -370,6 +440,8 @@ def analyze(
                 report.error(origin.source, result.reason)
                 continue
             report.analysed += 1
+            if client is not None:
+                result = _refined(result, client)
             if origin.notes:  # how the input was read ("decoded as cp1252") travels with it
                 result = result.model_copy(update={"warnings": [*origin.notes, *result.warnings]})
             for message in result.warnings:

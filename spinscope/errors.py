@@ -4,7 +4,9 @@
     ├── InputError            an input could not be read (names the input and why)
     │   └── BlockedURLError   a URL points at a private, loopback or link-local address
     ├── ModelError            a model or language resource is missing or broken
-    └── DataError             an evaluation or training directory is not laid out as expected
+    ├── DataError             an evaluation or training directory is not laid out as expected
+    └── LLMError              the LLM endpoint cannot be reached or refuses (names its URL)
+        └── LLMAnswerError    the endpoint answered, but not with usable JSON
 
 Errors from libraries are translated at the boundary with ``raise ... from``.
 """
@@ -38,3 +40,19 @@ class ModelError(SpinscopeError):
 
 class DataError(SpinscopeError):
     """A data directory for evaluation or training is missing files or is malformed."""
+
+
+class LLMError(SpinscopeError):
+    """The LLM endpoint (`spinscope.llm`) cannot be reached, times out or refuses the request.
+
+    `url` is the endpoint called; the message names it and says what to check.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"LLM endpoint {url}: {reason}")
+
+
+class LLMAnswerError(LLMError):
+    """The LLM endpoint answered, but not with a JSON object spinscope can read."""

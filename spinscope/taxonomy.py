@@ -363,3 +363,36 @@ FRAMES: tuple[str, ...] = (
     "Quality_of_life",
     "Security_and_defense",
 )
+
+
+# --- Role definitions (SemEval-2025 Task 10, subtask 1), for the LLM backend's prompt ----------
+
+#: Main and fine role → a one-line definition: short paraphrases of the task's annotation
+#: guidelines, written for spinscope's prompts and reports.
+ROLE_DEFINITIONS: dict[str, str] = {
+    "Protagonist": "Cast in a positive light: a hero, a defender or a champion of a cause.",
+    "Guardian": "Protects or defends a people, a group, a place or values against a threat.",
+    "Martyr": "Suffers or risks loss of life, liberty or standing for a cause or belief.",
+    "Peacemaker": "Works to end a conflict: mediates, negotiates, reconciles.",
+    "Rebel": "Stands up against an oppressive power or the established order to change it.",
+    "Underdog": "The weaker side, fighting on against a stronger opponent.",
+    "Virtuous": "Shown as morally good: honest, generous, principled, admirable.",
+    "Antagonist": "Cast in a negative light: a villain, a threat or the cause of harm.",
+    "Instigator": "Starts or provokes a conflict, or stirs up violence or unrest.",
+    "Conspirator": "Plots in secret, with others, to harm or to take control.",
+    "Tyrant": "Rules or acts by oppression, abusing power over others.",
+    "Foreign Adversary": "A foreign country or actor shown as hostile to a nation's interests.",
+    "Traitor": "Betrays its own country, people, cause or allies.",
+    "Spy": "Gathers information in secret, working covertly for another power.",
+    "Saboteur": "Deliberately damages or undermines plans, systems, infrastructure or efforts.",
+    "Corrupt": "Abuses a position for private gain: bribery, fraud, self-dealing.",
+    "Incompetent": "Lacks the ability for its task; does harm through failure or ineptitude.",
+    "Terrorist": "Uses violence or intimidation against civilians for political ends.",
+    "Deceiver": "Lies or misleads: spreads falsehoods, propaganda or disinformation.",
+    "Bigot": "Shows prejudice or hatred against a group of people.",
+    "Innocent": "Cast as suffering harm that it did not cause: a victim of others or events.",
+    "Forgotten": "Overlooked or neglected: its suffering or needs are ignored.",
+    "Exploited": "Used or taken advantage of by others for their own gain.",
+    "Victim": "Harmed by actions or circumstances beyond its control.",
+    "Scapegoat": "Blamed unjustly for problems or wrongs it did not cause.",
+}

@@ -1,0 +1,48 @@
+"""Optional LLM backend: an OpenAI-compatible chat endpoint refines entity roles and narratives.
+
+Nothing here runs unless asked for (`spinscope analyze --llm URL`, or `refine` from code), and
+the model's answer is not trusted:
+
+- every label must be one of the taxonomy's (`spinscope.taxonomy`); unknown ones are dropped;
+- every mention and evidence quote must stand in the article text (exactly, else up to
+  whitespace, quote-mark and dash variants); its offsets are taken from the text, never asked of
+  the model; what is not in the text is dropped.
+
+Both kinds of drop are counted in the `RefineReport`. Answers are cached on disk under a hash of
+the model name and the prompt, so a rerun on the same articles makes no request. What is sent,
+what is kept and the privacy note are in `docs/llm.md`.
+"""
+
+from __future__ import annotations
+
+from spinscope.llm.client import (
+    KEY_ENV,
+    MODEL_ENV,
+    LLMClient,
+    LLMOptions,
+    cache_key,
+    default_cache_dir,
+)
+from spinscope.llm.grounding import Grounder
+from spinscope.llm.refine import (
+    RefineReport,
+    build_messages,
+    interpret,
+    refine,
+    refine_analysis,
+)
+
+__all__ = [
+    "KEY_ENV",
+    "MODEL_ENV",
+    "Grounder",
+    "LLMClient",
+    "LLMOptions",
+    "RefineReport",
+    "build_messages",
+    "cache_key",
+    "default_cache_dir",
+    "interpret",
+    "refine",
+    "refine_analysis",
+]
