@@ -13,7 +13,20 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 import spinscope
-from spinscope.document import Analysis, Article, Claim, ClaimSource, CueClass, Quote, Span
+from spinscope.document import (
+    Analysis,
+    Article,
+    Claim,
+    ClaimSource,
+    CueClass,
+    Entity,
+    Frame,
+    Genre,
+    Narrative,
+    Quote,
+    Role,
+    Span,
+)
 from spinscope.output import (
     FORMAT_NAMES,
     FORMAT_SUFFIXES,
@@ -302,6 +315,22 @@ def injected_analysis() -> Analysis:
                 origin=INJECTIONS[1],
             )
         ],
+        entities=[
+            Entity(
+                name=f"Mallory {INJECTIONS[1]}",
+                mentions=[at(f"Mallory {INJECTIONS[0]}", text=text)],
+                role=Role(main="Antagonist", fine=["Deceiver"], score=0.7),
+                evidence=[sentence('"Trust', text)],
+                source=INJECTIONS[0],
+            )
+        ],
+        narratives=[
+            Narrative(
+                narrative="URW: Discrediting the West, Diplomacy",
+                evidence=[sentence('"Trust', text)],
+                source=INJECTIONS[1],
+            )
+        ],
         warnings=[f"warning {INJECTIONS[0]}"],
     )
 
@@ -324,7 +353,85 @@ def test_html_escapes_every_user_string() -> None:
     assert Analysis.model_validate(json.loads(match.group(1))) == analysis
 
 
+def framed_analysis() -> Analysis:
+    """The Halden analysis with the framing layers' findings added."""
+    analysis = make_analysis()
+    lunde = Entity(
+        name="Kari Lunde",
+        mentions=[at("Kari Lunde"), at("she")],
+        role=Role(main="Antagonist", fine=["Incompetent"], score=0.81),
+        evidence=[sentence("The government plans")],
+        source="entities/test@1",
+    )
+    workers = Entity(
+        name="port workers",
+        mentions=[at("1,200 jobs")],
+        role=Role(main="Innocent", fine=["Victim"], score=0.66),
+        source="entities/test@1",
+    )
+    halden = Entity(name="Halden", mentions=[at("Halden", "port of ")], source="entities/test@1")
+    narrative = Narrative(
+        narrative="CC: Criticism of climate policies",
+        subnarratives=[
+            "CC: Criticism of climate policies: "
+            "Climate policies have negative impact on the economy"
+        ],
+        score=0.58,
+        evidence=[sentence("Union leaders")],
+        source="narratives/test@1",
+    )
+    return analysis.model_copy(
+        update={
+            "entities": [halden, lunde, workers],
+            "narratives": [narrative],
+            "genre": Genre(genre="reporting", score=0.9, source="frames/test@1"),
+            "frames": [Frame(frame="Economic", score=0.77, source="frames/test@1")],
+        }
+    )
+
+
+def test_page_shows_cast_narratives_genre_and_frames() -> None:
+    analysis = framed_analysis()
+    page = render_html(analysis)
+    assert 'id="cast"' in page and 'id="narratives"' in page
+    cast = page[page.index('id="cast"') : page.index('id="narratives"')]
+    # Antagonist before Innocent; an entity with no role is not in the cast list
+    assert cast.index("Kari Lunde") < cast.index("port workers")
+    assert 'data-target="e0"' not in cast
+    assert 'class="role-badge">Antagonist' in cast and "Incompetent" in cast
+    assert "2 mentions: Kari Lunde, she" in cast
+    assert 'data-target="e1"' in cast and 'data-target="e2"' in cast
+    panel = page[page.index('id="narratives"') :]
+    assert "Climate policies have negative impact on the economy" in panel
+    assert "genre: reporting 0.90" in panel and "Economic 0.77" in panel
+    # mentions and evidence are highlighted in the text, tied to their panel items
+    mention = r'class="[^"]*\be role-{}" data-ann="[^"]*\b{}"[^>]*>{}<'
+    assert re.search(mention.format("antagonist", "e1", "Kari Lunde"), page)
+    assert re.search(mention.format("none", "e0", "Halden"), page)
+    assert re.search(r'data-ann="[^"]*\bn0\b', page)
+    assert 'data-layer="entities"' in page and 'data-show="narratives"' in page
+    assert article_text(page) == analysis.article.text
+    # without framing findings, none of it shows
+    plain = render_html(make_analysis())
+    assert 'id="cast"' not in plain and 'id="narratives"' not in plain
+    assert 'data-layer="entities"' not in plain
+
+
 # --- terminal ----------------------------------------------------------------------------------
+
+
+def test_text_summary_lists_cast_narratives_genre_and_frames() -> None:
+    out = render_text(framed_analysis(), width=220)
+    cast = out[out.index("Cast:") : out.index("Narratives")]
+    assert cast.index("Kari Lunde") < cast.index("port workers")
+    assert "Antagonist" in cast and "Incompetent" in cast and "0.81" in cast
+    assert "2× Kari Lunde, she" in cast
+    assert "E2" in cast and "E3" in cast and "E1" not in cast  # Halden has no role
+    assert "CC: Criticism of climate policies" in out
+    assert "Climate policies have negative impact on the economy" in out
+    assert "Genre reporting 0.90 · Frames Economic 0.77" in out
+    plain = render_text(make_analysis(), width=220)
+    assert "Cast:" not in plain and "Narratives" not in plain and "Genre" not in plain
 
 
 def test_text_summary_names_speakers_cues_and_claims() -> None:

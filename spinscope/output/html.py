@@ -24,8 +24,18 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from spinscope.document import Analysis, Claim, CueClass, Quote, Span, Technique
+from spinscope.document import (
+    Analysis,
+    Claim,
+    CueClass,
+    Entity,
+    Narrative,
+    Quote,
+    Span,
+    Technique,
+)
 from spinscope.output.terminal import (
+    cast,
     quote_text,
     ranked_claims,
     shorten,
@@ -85,8 +95,8 @@ def technique_class(name: str) -> str:
 @dataclass(frozen=True)
 class Annotation:
     """One stretch to highlight: `ann` names its annotation (`q0` is `quotes[0]`, `c0` is
-    `claims[0]`, `t0` is `techniques[0]`), `classes` the part of it, `label` the line shown
-    on hover."""
+    `claims[0]`, `t0` is `techniques[0]`, `e0` is `entities[0]`, `n0` is `narratives[0]`),
+    `classes` the part of it, `label` the line shown on hover."""
 
     start: int
     end: int
@@ -163,6 +173,33 @@ class TechniqueGroup:
 
 
 @dataclass(frozen=True)
+class EntityItem:
+    """A cast-list entry: an entity the article casts in a role."""
+
+    id: str
+    number: int
+    name: str
+    main: str
+    fine: tuple[str, ...]
+    score: str | None
+    mentions: tuple[str, ...]
+    mention_count: int
+    evidence: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class NarrativeItem:
+    id: str
+    number: int
+    narrative: str
+    subnarratives: tuple[str, ...]
+    score: str | None
+    evidence: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class TechniqueEntry:
     """A legend entry: one technique found in the article."""
 
@@ -181,8 +218,8 @@ def render_html(analysis: Analysis) -> str:
 
 
 def highlights(analysis: Analysis) -> list[Annotation]:
-    """Every highlighted span of `analysis`, quotes first, then claims, then persuasion
-    techniques, in index order."""
+    """Every highlighted span of `analysis`, quotes first, then claims, persuasion
+    techniques, entity mentions and narrative evidence, in index order."""
     found: list[Annotation] = []
     for i, quote in enumerate(analysis.quotes):
         ann, label = f"q{i}", _quote_label(i, quote)
@@ -240,6 +277,16 @@ def highlights(analysis: Analysis) -> list[Annotation]:
                 _technique_label(technique),
             )
         )
+    for i, entity in enumerate(analysis.entities):
+        role = entity.role
+        css = ("e", f"role-{role.main.lower()}" if role else "role-none")
+        label = f"{entity.name}" + (f" — {role.main}" if role else "")
+        if role and role.fine:
+            label += f" ({', '.join(role.fine)})"
+        found += [Annotation(m.start, m.end, f"e{i}", css, label) for m in entity.mentions]
+    for i, narrative in enumerate(analysis.narratives):
+        label = f"Narrative {i + 1}: {narrative.narrative}"
+        found += [Annotation(s.start, s.end, f"n{i}", ("n",), label) for s in narrative.evidence]
     return found
 
 
@@ -329,6 +376,10 @@ def _context(analysis: Analysis) -> dict[str, Any]:
         "claims_scored": any(claim.score is not None for claim in analysis.claims),
         "technique_groups": _technique_groups(analysis),
         "technique_legend": _technique_legend(analysis),
+        "cast": [_entity_item(i, entity) for i, entity, _ in cast(analysis)],
+        "narratives": [_narrative_item(i, n) for i, n in enumerate(analysis.narratives)],
+        "genre": analysis.genre,
+        "frames": [(f.frame.replace("_", " "), _score(f.score)) for f in analysis.frames],
         "group_colours": [
             (group, group_slug(group), GROUP_COLOURS.get(group, OTHER_GROUP_COLOUR))
             for group in GROUPS
@@ -400,6 +451,37 @@ def _technique_legend(analysis: Analysis) -> list[TechniqueEntry]:
         for name in techniques_present(analysis)
     ]
     return sorted(entries, key=lambda e: (order.get(e.group, len(order)), e.label))
+
+
+def _entity_item(i: int, entity: Entity) -> EntityItem:
+    role = entity.role
+    if role is None:
+        raise ValueError(f"entity {entity.name!r} has no role to list")
+    return EntityItem(
+        id=f"e{i}",
+        number=i + 1,
+        name=entity.name,
+        main=role.main,
+        fine=tuple(role.fine),
+        score=_score(role.score),
+        mentions=_unique(_flat(m) for m in entity.mentions),
+        mention_count=len(entity.mentions),
+        evidence=tuple(shorten(s.text, 240) for s in entity.evidence),
+        source=entity.source,
+    )
+
+
+def _narrative_item(i: int, narrative: Narrative) -> NarrativeItem:
+    prefix = f"{narrative.narrative}: "
+    return NarrativeItem(
+        id=f"n{i}",
+        number=i + 1,
+        narrative=narrative.narrative,
+        subnarratives=tuple(label.removeprefix(prefix) for label in narrative.subnarratives),
+        score=_score(narrative.score),
+        evidence=tuple(shorten(s.text, 240) for s in narrative.evidence),
+        source=narrative.source,
+    )
 
 
 def _claim_item(i: int, claim: Claim) -> ClaimItem:

@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from spinscope.document import Analysis, Claim, CueClass, Quote, Technique
+from spinscope.document import Analysis, Claim, CueClass, Entity, Quote, Role, Technique
 from spinscope.taxonomy import TECHNIQUES
 
 #: Rich style of a reporting cue, by cue class; doubt-casting cues stand out.
@@ -40,6 +40,13 @@ GROUP_STYLES: dict[str, str] = {
     "Simplification": "bold dark_orange",
     "Call": "bold deep_pink3",
     "Manipulative wording": "bold green",
+}
+
+#: Rich style of each main role of an entity.
+ROLE_STYLES: dict[str, str] = {
+    "Protagonist": "bold green",
+    "Antagonist": "bold red",
+    "Innocent": "bold blue",
 }
 
 #: Width of the plain-text rendering (`render_text`).
@@ -115,9 +122,18 @@ def techniques_present(analysis: Analysis) -> list[str]:
     return list(dict.fromkeys(found.technique for _, found in techniques_in_order(analysis)))
 
 
+def cast(analysis: Analysis) -> list[tuple[int, Entity, Role]]:
+    """The entities the article casts in a role, with their indices and roles: by main role
+    (Protagonist, Antagonist, Innocent), then the surest first."""
+    order = {main: k for k, main in enumerate(ROLE_STYLES)}
+    roled = [(i, e, e.role) for i, e in enumerate(analysis.entities) if e.role is not None]
+    return sorted(roled, key=lambda item: (order[item[2].main], -(item[2].score or 0), item[0]))
+
+
 def render_terminal(analysis: Analysis, console: Console) -> None:
     """Print a summary of `analysis`: header, warnings, quotes table, claims table (the most
-    check-worthy first), persuasion techniques table and their definitions."""
+    check-worthy first), persuasion techniques table and their definitions, and, where the
+    framing layers ran, the cast, the narratives, the genre and the frames."""
     console.print(_header(analysis))
     for warning in analysis.warnings:
         console.print(Text(f"⚠ {warning}", style="yellow"))
@@ -139,6 +155,15 @@ def render_terminal(analysis: Analysis, console: Console) -> None:
         console.print(_definitions(analysis))
     else:
         console.print(Text("No persuasion techniques found.", style="dim"))
+    if cast(analysis):
+        console.print()
+        console.print(_cast_table(analysis))
+    if analysis.narratives:
+        console.print()
+        console.print(_narratives_table(analysis))
+    if analysis.genre or analysis.frames:
+        console.print()
+        console.print(_genre_and_frames(analysis))
 
 
 def render_text(analysis: Analysis, width: int = TEXT_WIDTH) -> str:
@@ -273,6 +298,76 @@ def _definitions(analysis: Analysis) -> Table:
             Text(technique_label(name), style=GROUP_STYLES.get(info.group, "bold")), meaning
         )
     return table
+
+
+def _cast_table(analysis: Analysis) -> Table:
+    table = Table(
+        title="Cast: who the article makes hero, villain, victim",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=True,
+    )
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Entity", ratio=2, min_width=14)
+    table.add_column("Role", no_wrap=True)
+    table.add_column("Fine roles", ratio=2)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Mentions", ratio=3)
+    table.add_column("Evidence", ratio=4)
+    for i, entity, role in cast(analysis):
+        forms = list(dict.fromkeys(" ".join(m.text.split()) for m in entity.mentions))
+        mentions = Text(f"{len(entity.mentions)}× ", style="dim")
+        mentions.append(shorten(", ".join(forms), 80))
+        evidence = shorten(entity.evidence[0].text, 120) if entity.evidence else ""
+        table.add_row(
+            Text(f"E{i + 1}"),
+            Text(entity.name, style="bold"),
+            Text(role.main, style=ROLE_STYLES.get(role.main, "bold")),
+            Text(", ".join(role.fine)),
+            _score(role.score),
+            mentions,
+            Text(evidence),
+        )
+    return table
+
+
+def _narratives_table(analysis: Analysis) -> Table:
+    table = Table(title="Narratives", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Narrative", ratio=3, style="bold")
+    table.add_column("Sub-narratives", ratio=3)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Evidence", ratio=4)
+    for i, narrative in enumerate(analysis.narratives):
+        prefix = f"{narrative.narrative}: "
+        subs = [label.removeprefix(prefix) for label in narrative.subnarratives]
+        evidence = shorten(narrative.evidence[0].text, 120) if narrative.evidence else ""
+        table.add_row(
+            Text(f"N{i + 1}"),
+            Text(narrative.narrative),
+            Text("; ".join(subs)),
+            _score(narrative.score),
+            Text(evidence),
+        )
+    return table
+
+
+def _genre_and_frames(analysis: Analysis) -> Text:
+    line = Text()
+    if analysis.genre:
+        line.append("Genre ", style="bold")
+        line.append(analysis.genre.genre)
+        if analysis.genre.score is not None:
+            line.append(f" {analysis.genre.score:.2f}", style="dim")
+    if analysis.frames:
+        if line:
+            line.append(" · ")
+        line.append("Frames ", style="bold")
+        for k, frame in enumerate(analysis.frames):
+            line.append((", " if k else "") + frame.frame.replace("_", " "))
+            if frame.score is not None:
+                line.append(f" {frame.score:.2f}", style="dim")
+    return line
 
 
 def _score(score: float | None) -> Text:
