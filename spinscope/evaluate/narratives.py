@@ -170,12 +170,14 @@ def score_narratives(
 def bootstrap_interval(
     values: Sequence[float], rounds: int = 2000, seed: int = 0
 ) -> tuple[float, float]:
-    """The 95% percentile bootstrap interval of the mean of `values` (articles resampled)."""
+    """The 95% percentile bootstrap interval of the mean of `values` (articles resampled);
+    the values are sorted first, so the interval does not depend on the articles' order."""
     if not values:
         return (0.0, 0.0)
     rng = random.Random(seed)
     n = len(values)
-    means = sorted(sum(rng.choices(values, k=n)) / n for _ in range(rounds))
+    ordered = sorted(values)
+    means = sorted(sum(rng.choices(ordered, k=n)) / n for _ in range(rounds))
     return (means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1])
 
 
