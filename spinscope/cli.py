@@ -698,7 +698,8 @@ def _eval_genre_or_frames(
             if task == "genre"
             else "Frames (SemEval-2023 Task 3 subtask 2)"
         )
-        Console(highlight=False).print(label_scores_table(title, result, baseline, name))
+        table = label_scores_table(title, result, baseline, name, macro=task == "genre")
+        Console(highlight=False).print(table)
 
 
 _GENRE_FRAMING_DATA = typer.Option(

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spinscope.document import Narrative
+from spinscope.document import Article, Narrative
 from spinscope.encoder import DIM
 from spinscope.evaluate.narratives import NarrativeLabels
 from spinscope.heads import Head
@@ -86,7 +86,7 @@ def test_narrative_other_joins_a_weak_best_sub_narrative() -> None:
 
 def test_evidence_is_the_sentences_whose_vectors_push_the_score_up() -> None:
     text = "One. Two. Three. Four."
-    parsed = parse_text(text)
+    parsed = parse(Article(id="t", text=text))
     weights = np.zeros((2 * DIM, 1), np.float32)
     weights[0, 0] = 1.0
     head = Head(
@@ -101,12 +101,6 @@ def test_evidence_is_the_sentences_whose_vectors_push_the_score_up() -> None:
     sentences[:, 0] = [-1.0, 3.0, 0.5, 2.0]
     found = evidence(head, 0, sentences, parsed.sentences)
     assert [span.text for span in found] == ["Two.", "Four."]  # text order, best two
-
-
-def parse_text(text: str):
-    from spinscope.document import Article
-
-    return parse(Article(id="t", text=text))
 
 
 def test_labels_of_findings_as_the_task_writes_them() -> None:

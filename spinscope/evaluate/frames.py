@@ -186,10 +186,11 @@ def predict_genre_frames(
 
 
 def label_scores_table(
-    title: str, scores: LabelScores, baseline: LabelScores, baseline_name: str
+    title: str, scores: LabelScores, baseline: LabelScores, baseline_name: str, *, macro: bool
 ) -> Table:
-    """A Rich table of the scores and a trivial baseline's, for the CLI."""
-    official, other = ("macro", "micro") if "enre" in title else ("micro", "macro")
+    """A Rich table of the scores and a trivial baseline's, for the CLI; `macro` when the
+    official figure is the macro average (genre), else it is the micro average (frames)."""
+    official, other = ("macro", "micro") if macro else ("micro", "macro")
     table = Table(title=title)
     for name in ("", f"{official}-F1 (official)", f"{other}-F1", "micro P", "micro R"):
         table.add_column(name, justify="right")

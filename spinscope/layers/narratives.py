@@ -45,6 +45,7 @@ VERSION = "1"
 SOURCE = f"narratives/minilm-logreg@{VERSION}"
 #: The narrative head's labels: the narratives, then `Other`.
 NARRATIVE_LABELS: tuple[str, ...] = (*NARRATIVES, OTHER)
+OTHER_INDEX = NARRATIVE_LABELS.index(OTHER)
 #: The sub-narrative head's labels: the specific sub-narratives (full labels; "<narrative>:
 #: Other" is decided by the rules, not scored).
 SUBNARRATIVE_LABELS: tuple[str, ...] = tuple(
@@ -84,16 +85,15 @@ class Rules:
     def decide(self, p: Matrix, p_sub: Matrix) -> list[tuple[int, list[str]]]:
         """`(narrative index, full sub-narrative labels)` from one article's probabilities of
         `NARRATIVE_LABELS` and `SUBNARRATIVE_LABELS`, most likely first; empty for `Other`."""
-        other = NARRATIVE_LABELS.index(OTHER)
-        if p[other] >= self.narrative_thresholds[other]:
+        if p[OTHER_INDEX] >= self.narrative_thresholds[OTHER_INDEX]:
             return []
-        top = max((j for j in range(len(p)) if j != other), key=lambda j: float(p[j]))
+        top = max((j for j in range(len(p)) if j != OTHER_INDEX), key=lambda j: float(p[j]))
         chosen = [
             j
             for j in range(len(p))
             if j == top
             or (
-                j != other
+                j != OTHER_INDEX
                 and p[j] >= self.narrative_thresholds[j]
                 and p[j] >= self.relative * p[top]
             )
@@ -147,17 +147,18 @@ def evidence(head: Head, label: int, sentences: Matrix, spans: Sequence[Span]) -
     return [spans[i] for i in sorted(kept)]
 
 
-def find_narratives(parsed: Parsed, found: NarrativeModel | None = None) -> list[Narrative]:
-    """The narratives of a parsed article (one `Other` finding when it carries none)."""
+def find_narratives(parsed: Parsed, trained: NarrativeModel | None = None) -> list[Narrative]:
+    """The narratives of a parsed article (one `Other` finding when it carries none), with
+    the shipped heads unless `trained` is given."""
     units = parsed.units
     if not units:
         return []
-    heads = found or model()
+    heads = trained or model()
     sentences = sentence_vectors(units)
     p, p_sub = heads.probabilities(sentences)
     decided = heads.rules.decide(p, p_sub)
     if not decided:
-        return [Narrative(narrative=OTHER, score=float(p[-1]), source=SOURCE)]
+        return [Narrative(narrative=OTHER, score=float(p[OTHER_INDEX]), source=SOURCE)]
     spans = [unit.span for unit in units]
     return [
         Narrative(

@@ -35,6 +35,7 @@ from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.narratives import (
     LAYER,
     NARRATIVE_LABELS,
+    OTHER_INDEX,
     SOURCE,
     SUBNARRATIVE_LABELS,
     Rules,
@@ -133,7 +134,7 @@ def train(
                 "subnarratives": f"logistic regression per label, balanced, C {C_SUBNARRATIVES}",
                 "rules": {
                     "narrative_threshold": float(rules.narrative_thresholds[0]),
-                    "other_threshold": float(rules.narrative_thresholds[-1]),
+                    "other_threshold": float(rules.narrative_thresholds[OTHER_INDEX]),
                     "relative": rules.relative,
                     "subnarrative_threshold": float(rules.subnarrative_thresholds[0]),
                     "sub_relative": rules.sub_relative,
@@ -222,7 +223,7 @@ def _rules(
     threshold: float, other: float, relative: float, sub: float, sub_rel: float, below: float
 ) -> Rules:
     thresholds = np.full(len(NARRATIVE_LABELS), threshold, np.float32)
-    thresholds[NARRATIVE_LABELS.index(OTHER)] = other
+    thresholds[OTHER_INDEX] = other
     return Rules(
         thresholds, np.full(len(SUBNARRATIVE_LABELS), sub, np.float32), relative, sub_rel, below
     )
