@@ -3,6 +3,9 @@
     spinscope analyze PATH|URL|- … [--format text|json|html|semeval] [--out FILE | --out-dir DIR]
                                    [--llm URL [--llm-model NAME] [--llm-key KEY] [--llm-cache DIR]]
     spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
+    spinscope eval narratives|genre|frames --data DIR [--split all|validation]
+        [--predictions FILE | --score FILE]
+    spinscope train LAYER --data DIR
     spinscope schema
     spinscope --version
 
@@ -636,7 +639,173 @@ def eval_checkworthiness(
         Console(highlight=False).print(checkworthiness_table(result))
 
 
-TrainedLayer = Literal["techniques", "checkworthiness", "quotes"]
+#: Options of `eval narratives`, `eval genre` and `eval frames`.
+SplitOption = Annotated[
+    Split, typer.Option(help="Score every article, or only spinscope's validation split.")
+]
+PredictionsOption = Annotated[
+    Path | None, typer.Option(help="Also write the predictions there, in the official format.")
+]
+ScoreOption = Annotated[
+    Path | None,
+    typer.Option(help="Score this predictions file; the layer does not run.", metavar="FILE"),
+]
+WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")]
+
+
+@eval_app.command("narratives")
+def eval_narratives(
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="SemEval-2025 Task 10 directory: documents/ and subtask-2-annotations.txt."
+        ),
+    ],
+    split: SplitOption = "all",
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    workers: WorkersOption = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Score narratives: samples-averaged F1 over narratives (coarse) and sub-narratives (fine),
+    beside the baseline that answers Other for every article."""
+    from spinscope.evaluate.narratives import (
+        all_other,
+        narratives_table,
+        predict_narratives,
+        read_narrative_labels,
+        read_narratives_dir,
+        score_narratives,
+        write_narrative_labels,
+    )
+    from spinscope.train.split import is_validation
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        if not data.is_dir():
+            raise DataError(f"{data}: no such directory")
+        gold = read_narratives_dir(data)
+        if split == "validation":
+            gold = gold.subset(doc for doc in gold.labels if is_validation(doc))
+        if score is not None:
+            found = {d: v for d, v in read_narrative_labels(score).items() if d in gold.labels}
+        else:
+            found = predict_narratives(gold, workers=workers)
+            if predictions is not None:
+                write_narrative_labels(predictions, found)
+        result = score_narratives(gold.labels, found)
+        baseline = score_narratives(gold.labels, all_other(gold.labels))
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({**result.to_dict(), "all_other": baseline.to_dict()}, indent=2))
+    else:
+        Console(highlight=False).print(narratives_table(result, baseline))
+
+
+GenreOrFrames = Literal["genre", "frames"]
+
+
+def _eval_genre_or_frames(
+    task: GenreOrFrames,
+    data: Path,
+    split: Split,
+    predictions: Path | None,
+    score: Path | None,
+    workers: int,
+    as_json: bool,
+) -> None:
+    """`eval genre` and `eval frames`: the same data directory, reader and pipeline run."""
+    from spinscope.evaluate.frames import (
+        format_frames,
+        format_genres,
+        label_scores_table,
+        predict_genre_frames,
+        read_frames,
+        read_genre_framing_dir,
+        read_genres,
+        score_frames,
+        score_genres,
+    )
+    from spinscope.taxonomy import FRAMES
+    from spinscope.train.split import is_validation
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        if not data.is_dir():
+            raise DataError(f"{data}: no such directory")
+        gold = read_genre_framing_dir(data)
+        truth: dict[str, Any] = gold.genres if task == "genre" else gold.frames
+        if split == "validation":
+            truth = {doc: v for doc, v in truth.items() if is_validation(doc)}
+        if score is not None:
+            read = read_genres if task == "genre" else read_frames
+            found: dict[str, Any] = {d: v for d, v in read(score).items() if d in truth}
+        else:
+            genres, frames = predict_genre_frames(
+                {doc: gold.texts[doc] for doc in truth}, workers=workers
+            )
+            found = dict(genres.items() if task == "genre" else frames.items())
+            if predictions is not None:
+                text = format_genres(genres) if task == "genre" else format_frames(frames)
+                predictions.write_text(text, encoding="utf-8")
+        if task == "genre":
+            result = score_genres(truth, found)
+            baseline = score_genres(truth, {doc: "opinion" for doc in truth})
+            name = "always opinion"
+        else:
+            result = score_frames(truth, found)
+            baseline = score_frames(truth, {doc: FRAMES for doc in truth})
+            name = "all 14 frames"
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({**result.to_dict(), "baseline": baseline.to_dict()}, indent=2))
+    else:
+        title = (
+            "Genre (SemEval-2023 Task 3 subtask 1)"
+            if task == "genre"
+            else "Frames (SemEval-2023 Task 3 subtask 2)"
+        )
+        table = label_scores_table(title, result, baseline, name, macro=task == "genre")
+        Console(highlight=False).print(table)
+
+
+_GENRE_FRAMING_DATA = typer.Option(
+    help="SemEval-2023 Task 3 directory: articles/, genre-labels.txt, frame-labels.txt."
+)
+
+
+@eval_app.command("genre")
+def eval_genre(
+    data: Annotated[Path, _GENRE_FRAMING_DATA],
+    split: SplitOption = "all",
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    workers: WorkersOption = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Score genre (opinion, reporting, satire): macro-F1, beside always answering opinion."""
+    _eval_genre_or_frames("genre", data, split, predictions, score, workers, as_json)
+
+
+@eval_app.command("frames")
+def eval_frames(
+    data: Annotated[Path, _GENRE_FRAMING_DATA],
+    split: SplitOption = "all",
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    workers: WorkersOption = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Score frames (the 14 of the Policy Frames Codebook): micro-F1, beside answering all 14."""
+    _eval_genre_or_frames("frames", data, split, predictions, score, workers, as_json)
+
+
+TrainedLayer = Literal["techniques", "checkworthiness", "quotes", "narratives", "frames"]
 
 
 @app.command()
@@ -659,6 +828,9 @@ def train(
     checkworthiness: a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
     claimbuster-2class.csv is used too when it lies in ../claimbuster/ beside it.
     quotes: the PolNeAR root (only its train/ folder is read; dev/ is left for `eval quotes`).
+    narratives: a SemEval-2025 Task 10 directory (documents/, subtask-2-annotations.txt).
+    frames: a SemEval-2023 Task 3 genre-framing directory (articles/, genre-labels.txt,
+    frame-labels.txt); trains the genre and frames layers, into models/frames/.
     """
     from spinscope.heads import MODELS_DIR
 
@@ -670,6 +842,10 @@ def train(
             from spinscope.train.techniques import train as train_layer
         elif layer == "checkworthiness":
             from spinscope.train.checkworthiness import train as train_layer
+        elif layer == "narratives":
+            from spinscope.train.narratives import train as train_layer
+        elif layer == "frames":
+            from spinscope.train.frames import train as train_layer
         else:
             from spinscope.train.quotes import train as train_layer
         card = train_layer(

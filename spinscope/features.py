@@ -85,3 +85,19 @@ def word_features(parsed: Parsed, units: Sequence[EncodedUnit] | None = None) ->
     ]
     X = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 2 * DIM), np.float32)
     return WordFeatures(found.starts, found.ends, found.sentence, found.pieces, X)
+
+
+def sentence_vectors(units: Sequence[EncodedUnit]) -> Matrix:
+    """(n, DIM) the units' (sentences') vectors."""
+    return np.vstack([u.vector for u in units]) if units else np.zeros((0, DIM), np.float32)
+
+
+def document_features(sentences: Matrix) -> Matrix:
+    """(2 * DIM,) features of a whole article from its sentence vectors: their mean, normalised
+    (the article's topic and tone), and the first sentence's (the title line of a news file),
+    which states what the article is about more plainly than any other line."""
+    if len(sentences) == 0:
+        return np.zeros(2 * DIM, np.float32)
+    mean = sentences.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return np.concatenate([mean / norm if norm else mean, sentences[0]]).astype(np.float32)

@@ -16,7 +16,15 @@ from spinscope.layers import Findings, resolve
 from spinscope.parse import load_nlp, parse
 
 #: The layers `analyze` runs when none are named.
-DEFAULT_LAYERS: tuple[str, ...] = ("quotes", "claims", "techniques")
+#: narratives, genre and frames add under a millisecond to the encoder pass they share.
+DEFAULT_LAYERS: tuple[str, ...] = (
+    "quotes",
+    "claims",
+    "techniques",
+    "narratives",
+    "genre",
+    "frames",
+)
 
 
 class Pipeline:

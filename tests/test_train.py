@@ -13,7 +13,7 @@ import pytest
 
 from spinscope.errors import DataError
 from spinscope.heads import read_head
-from spinscope.train import checkworthiness, techniques
+from spinscope.train import checkworthiness, frames, narratives, techniques
 from spinscope.train.split import is_validation, split
 
 
@@ -57,6 +57,27 @@ def test_checkworthiness_training_is_reproducible(shared_data: Path, tmp_path: P
     same_heads(tmp_path / "a" / "head.npz", tmp_path / "b" / "head.npz")
     assert cards[0]["validation"] == cards[1]["validation"]
     assert cards[0]["split"]["validation_sentences"] == 60
+
+
+def test_narratives_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "semeval2025-en"
+    cards = [narratives.train(data, tmp_path / name, limit=6) for name in ("a", "b")]
+    for head in ("narratives.npz", "subnarratives.npz"):
+        same_heads(tmp_path / "a" / head, tmp_path / "b" / head)
+    assert cards[0]["validation"] == cards[1]["validation"]
+    assert cards[0]["model"]["rules"] == cards[1]["model"]["rules"]
+    assert cards[0]["split"]["validation_articles"] == 6
+    assert "all_other_coarse_f1" in cards[0]["validation"]
+    assert "**validation**" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
+
+
+def test_frames_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "semeval2023-en" / "genre-framing"
+    cards = [frames.train(data, tmp_path / name, limit=4) for name in ("a", "b")]
+    for head in ("genre.npz", "frames.npz"):
+        same_heads(tmp_path / "a" / head, tmp_path / "b" / head)
+    assert cards[0]["validation"] == cards[1]["validation"]
+    assert set(cards[0]["validation"]) >= {"genre_macro_f1", "frames_micro_f1"}
 
 
 def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:

@@ -30,7 +30,7 @@ Every reader raises `DataError` naming the file and line of a malformed record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -306,6 +306,17 @@ def write_paragraph_labels(path: Path, labels: Mapping[ParagraphKey, Iterable[st
 # --- helpers --------------------------------------------------------------------------------
 
 _TAB = "\t"
+
+
+def check_cover(gold: Collection[str], predictions: Collection[str], what: str) -> None:
+    """Raise `DataError` unless the predictions are for exactly the gold's `what` (ids)."""
+    missing = [key for key in gold if key not in predictions]
+    extra = [key for key in predictions if key not in gold]
+    if missing or extra:
+        raise DataError(
+            f"the predictions must cover exactly the gold {what}: {len(missing)} missing "
+            f"(first: {missing[:1]}), {len(extra)} not in the gold (first: {extra[:1]})"
+        )
 
 
 def tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -8,6 +8,7 @@ import datetime
 import importlib.metadata
 import json
 import platform
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,65 @@ def fit_mlp(
     )
 
 
+def fit_logistic(
+    X: Matrix,
+    Y: npt.NDArray[np.bool_],
+    labels: tuple[str, ...],
+    *,
+    C: float,
+    balanced: bool = False,
+) -> Head:
+    """One L2-regularised logistic regression per label over standardised `X` (a head with no
+    hidden layer; its weights stay readable per input feature). A label that is always or never
+    true in `Y` gets a constant output. Thresholds start at 0.5 (callers tune them)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = X.mean(axis=0).astype(np.float32)
+    scale = X.std(axis=0).astype(np.float32)
+    scale[scale == 0] = 1.0
+    Z = (X - mean) / scale
+    weights = np.zeros((X.shape[1], len(labels)), dtype=np.float32)
+    biases = np.zeros(len(labels), dtype=np.float32)
+    for j in range(len(labels)):
+        y = Y[:, j]
+        if y.all() or not y.any():
+            biases[j] = 10.0 if y.all() else -10.0
+            continue
+        model = LogisticRegression(
+            C=C, max_iter=5000, class_weight="balanced" if balanced else None
+        ).fit(Z, y)
+        weights[:, j] = model.coef_[0]
+        biases[j] = model.intercept_[0]
+    return Head(
+        labels=labels,
+        mean=mean,
+        scale=scale,
+        weights=(weights,),
+        biases=(biases,),
+        thresholds=np.full(len(labels), 0.5, dtype=np.float32),
+    )
+
+
 def with_thresholds(head: Head, thresholds: list[float]) -> Head:
     return dataclasses.replace(head, thresholds=np.asarray(thresholds, dtype=np.float32))
+
+
+def article_sentences(
+    texts: Mapping[str, str], progress: Callable[[str], None] = lambda message: None
+) -> dict[str, Matrix]:
+    """Each article's sentence vectors, by id, from the same parse and encoder pass as the
+    layers read at run time."""
+    from spinscope.document import Article
+    from spinscope.features import sentence_vectors
+    from spinscope.parse import load_nlp, parse
+
+    nlp = load_nlp()
+    found: dict[str, Matrix] = {}
+    for done, (doc, text) in enumerate(texts.items()):
+        if done % 100 == 0:
+            progress(f"encoding articles {done + 1}-{min(done + 100, len(texts))} of {len(texts)}")
+        found[doc] = sentence_vectors(parse(Article(id=doc, text=text), nlp).units)
+    return found
 
 
 #: The packages whose versions a model card records.

@@ -1,0 +1,76 @@
+"""Genre and frames layers (SemEval-2023 Task 3 subtasks 1 and 2): whether an article is
+opinion, reporting or satire, and which of the 14 frames of the Policy Frames Codebook it uses.
+
+Both are logistic regressions over the article's features from the shared encoder pass
+(`document_features`), trained by `spinscope train frames`. Genre: one output per genre, fitted
+with balanced classes (opinion outnumbers reporting ten to one and satire a hundred and fifty
+to one in the training data), and the most likely genre wins. Frames: every frame whose
+probability reaches the one threshold chosen on held-out predictions.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import numpy.typing as npt
+
+from spinscope.document import Frame, Genre
+from spinscope.features import document_features, sentence_vectors
+from spinscope.heads import Head, load_head
+from spinscope.layers import Findings, register
+from spinscope.parse import Parsed
+
+Matrix = npt.NDArray[np.float32]
+
+#: The models' directory (`spinscope/models/frames/`), shared by both layers.
+MODELS = "frames"
+VERSION = "1"
+GENRE_SOURCE = f"genre/minilm-logreg@{VERSION}"
+FRAMES_SOURCE = f"frames/minilm-logreg@{VERSION}"
+
+
+@functools.cache
+def heads() -> tuple[Head, Head]:
+    """The shipped genre and frames heads, loaded once per process."""
+    return load_head(MODELS, "genre"), load_head(MODELS, "frames")
+
+
+def _features(parsed: Parsed) -> Matrix | None:
+    units = parsed.units
+    return document_features(sentence_vectors(units))[None] if units else None
+
+
+def find_genre(parsed: Parsed, head: Head | None = None) -> list[Genre]:
+    """The article's genre (none for an article without a sentence)."""
+    x = _features(parsed)
+    if x is None:
+        return []
+    head = head or heads()[0]
+    p = head.predict_proba(x)[0]
+    best = int(np.argmax(p))
+    return [Genre(genre=head.labels[best], score=float(p[best]), source=GENRE_SOURCE)]
+
+
+def find_frames(parsed: Parsed, head: Head | None = None) -> list[Frame]:
+    """The frames the article uses, most likely first."""
+    x = _features(parsed)
+    if x is None:
+        return []
+    head = head or heads()[1]
+    p = head.predict_proba(x)[0]
+    return [
+        Frame(frame=head.labels[j], score=float(p[j]), source=FRAMES_SOURCE)
+        for j in np.argsort(-p, kind="stable")
+        if p[j] >= head.thresholds[j]
+    ]
+
+
+@register("genre")
+def genre(parsed: Parsed, found: Findings) -> list[Genre]:
+    return find_genre(parsed)
+
+
+@register("frames")
+def frames(parsed: Parsed, found: Findings) -> list[Frame]:
+    return find_frames(parsed)

@@ -1,0 +1,177 @@
+"""Narratives layer: the SemEval-2025 narratives and sub-narratives an article carries (Ukraine–
+Russia war and climate change), or `Other` when it carries none.
+
+Two heads over the article's features from the shared encoder pass (`document_features`: the
+normalised mean of its sentence vectors and its title line's vector), both logistic
+regressions: one scores the 21 narratives and `Other`, one the 70 specific sub-narratives.
+Decoding (`Rules`, thresholds chosen by `spinscope train narratives` on out-of-fold
+predictions):
+
+- `Other` when its probability reaches its threshold; it matters most, since about four
+  articles in ten carry no narrative and one wrong narrative on such an article scores 0;
+- else the most likely narrative, and every other one at or above its threshold and within
+  `relative` of the most likely (an article has at least one narrative once it is not Other);
+- under each narrative, its specific sub-narratives at or above their threshold and within
+  `sub_relative` of the best one, and "<narrative>: Other" when none is, or when even the best
+  is below `sub_other_below` (the gold often has both). A sub-narrative is only ever chosen
+  under its narrative, so the two levels always agree.
+
+Evidence: a logistic regression over a mean is a sum over sentences, so each sentence's share
+of a narrative's score is its vector times the head's weights on the mean features; the
+sentences with the largest positive share are the evidence.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from spinscope.document import Narrative, Span
+from spinscope.encoder import DIM
+from spinscope.features import document_features, sentence_vectors
+from spinscope.heads import Head, load_head
+from spinscope.layers import Findings, register
+from spinscope.parse import Parsed
+from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
+
+Matrix = npt.NDArray[np.float32]
+
+LAYER = "narratives"
+VERSION = "1"
+SOURCE = f"narratives/minilm-logreg@{VERSION}"
+#: The narrative head's labels: the narratives, then `Other`.
+NARRATIVE_LABELS: tuple[str, ...] = (*NARRATIVES, OTHER)
+OTHER_INDEX = NARRATIVE_LABELS.index(OTHER)
+#: The sub-narrative head's labels: the specific sub-narratives (full labels; "<narrative>:
+#: Other" is decided by the rules, not scored).
+SUBNARRATIVE_LABELS: tuple[str, ...] = tuple(
+    subnarrative_label(n, s) for n, subs in NARRATIVES.items() for s in subs if s != OTHER
+)
+#: Each narrative's specific sub-narratives, as indices into `SUBNARRATIVE_LABELS`.
+SUBNARRATIVES_OF: dict[str, tuple[int, ...]] = {
+    n: tuple(j for j, label in enumerate(SUBNARRATIVE_LABELS) if label.startswith(f"{n}: "))
+    for n in NARRATIVES
+}
+#: Evidence sentences per narrative, at most.
+EVIDENCE = 2
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How probabilities become labels (see the module docstring)."""
+
+    narrative_thresholds: Matrix
+    subnarrative_thresholds: Matrix
+    relative: float
+    sub_relative: float
+    sub_other_below: float
+
+    @classmethod
+    def of(cls, narratives: Head, subnarratives: Head) -> Rules:
+        """The rules stored with the shipped heads (thresholds, and settings in `meta`)."""
+        meta = narratives.meta
+        return cls(
+            narratives.thresholds,
+            subnarratives.thresholds,
+            float(meta["relative"]),
+            float(meta["sub_relative"]),
+            float(meta["sub_other_below"]),
+        )
+
+    def decide(self, p: Matrix, p_sub: Matrix) -> list[tuple[int, list[str]]]:
+        """`(narrative index, full sub-narrative labels)` from one article's probabilities of
+        `NARRATIVE_LABELS` and `SUBNARRATIVE_LABELS`, most likely first; empty for `Other`."""
+        if p[OTHER_INDEX] >= self.narrative_thresholds[OTHER_INDEX]:
+            return []
+        top = max((j for j in range(len(p)) if j != OTHER_INDEX), key=lambda j: float(p[j]))
+        chosen = [
+            j
+            for j in range(len(p))
+            if j == top
+            or (
+                j != OTHER_INDEX
+                and p[j] >= self.narrative_thresholds[j]
+                and p[j] >= self.relative * p[top]
+            )
+        ]
+        chosen.sort(key=lambda j: -float(p[j]))
+        return [(j, self.subnarratives(NARRATIVE_LABELS[j], p_sub)) for j in chosen]
+
+    def subnarratives(self, narrative: str, p_sub: Matrix) -> list[str]:
+        """The full sub-narrative labels chosen under `narrative`."""
+        mine = SUBNARRATIVES_OF[narrative]
+        best = max((float(p_sub[j]) for j in mine), default=0.0)
+        chosen = [
+            SUBNARRATIVE_LABELS[j]
+            for j in sorted(mine, key=lambda j: -float(p_sub[j]))
+            if p_sub[j] >= self.subnarrative_thresholds[j] and p_sub[j] >= self.sub_relative * best
+        ]
+        if not chosen or best < self.sub_other_below:
+            chosen.append(subnarrative_label(narrative, OTHER))
+        return chosen
+
+
+@dataclass(frozen=True)
+class NarrativeModel:
+    narratives: Head
+    subnarratives: Head
+
+    @property
+    def rules(self) -> Rules:
+        return Rules.of(self.narratives, self.subnarratives)
+
+    def probabilities(self, sentences: Matrix) -> tuple[Matrix, Matrix]:
+        """One article's probabilities of `NARRATIVE_LABELS` and `SUBNARRATIVE_LABELS`."""
+        x = document_features(sentences)[None]
+        return self.narratives.predict_proba(x)[0], self.subnarratives.predict_proba(x)[0]
+
+
+@functools.cache
+def model() -> NarrativeModel:
+    """The shipped heads, loaded once per process."""
+    return NarrativeModel(load_head(LAYER, "narratives"), load_head(LAYER, "subnarratives"))
+
+
+def evidence(head: Head, label: int, sentences: Matrix, spans: Sequence[Span]) -> list[Span]:
+    """The sentences (at most `EVIDENCE`, in text order) that add most to `label`'s score: each
+    sentence's share is its vector times the head's weights on the mean features."""
+    if len(sentences) == 0:
+        return []
+    share = sentences @ (head.weights[0][:DIM, label] / head.scale[:DIM])
+    ranked = np.argsort(-share, kind="stable")[:EVIDENCE]
+    kept = [int(i) for i in ranked if share[i] > 0] or [int(ranked[0])]
+    return [spans[i] for i in sorted(kept)]
+
+
+def find_narratives(parsed: Parsed, trained: NarrativeModel | None = None) -> list[Narrative]:
+    """The narratives of a parsed article (one `Other` finding when it carries none), with
+    the shipped heads unless `trained` is given."""
+    units = parsed.units
+    if not units:
+        return []
+    heads = trained or model()
+    sentences = sentence_vectors(units)
+    p, p_sub = heads.probabilities(sentences)
+    decided = heads.rules.decide(p, p_sub)
+    if not decided:
+        return [Narrative(narrative=OTHER, score=float(p[OTHER_INDEX]), source=SOURCE)]
+    spans = [unit.span for unit in units]
+    return [
+        Narrative(
+            narrative=NARRATIVE_LABELS[j],
+            subnarratives=subs,
+            score=float(p[j]),
+            evidence=evidence(heads.narratives, j, sentences, spans),
+            source=SOURCE,
+        )
+        for j, subs in decided
+    ]
+
+
+@register(LAYER)
+def narratives(parsed: Parsed, found: Findings) -> list[Narrative]:
+    return find_narratives(parsed)
