@@ -564,7 +564,7 @@ def eval_checkworthiness(
         Console(highlight=False).print(checkworthiness_table(result))
 
 
-TrainedLayer = Literal["techniques", "checkworthiness", "quotes"]
+TrainedLayer = Literal["techniques", "checkworthiness", "quotes", "entities"]
 
 
 @app.command()
@@ -587,6 +587,7 @@ def train(
     checkworthiness: a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
     claimbuster-2class.csv is used too when it lies in ../claimbuster/ beside it.
     quotes: the PolNeAR root (only its train/ folder is read; dev/ is left for `eval quotes`).
+    entities: a SemEval-2025 Task 10 directory (documents/, subtask-1-annotations.txt).
     """
     from spinscope.heads import MODELS_DIR
 
@@ -598,6 +599,8 @@ def train(
             from spinscope.train.techniques import train as train_layer
         elif layer == "checkworthiness":
             from spinscope.train.checkworthiness import train as train_layer
+        elif layer == "entities":
+            from spinscope.train.entities import train as train_layer
         else:
             from spinscope.train.quotes import train as train_layer
         card = train_layer(
