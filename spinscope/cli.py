@@ -2,6 +2,7 @@
 
     spinscope analyze PATH|URL|- … [--format text|json|html|semeval] [--out FILE | --out-dir DIR]
     spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
+    spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope schema
     spinscope --version
 
@@ -518,6 +519,61 @@ def eval_techniques(
         Console(highlight=False).print(span_scores_table(result))
     else:
         Console(highlight=False).print(paragraph_scores_table(result))
+
+
+@eval_app.command("entities")
+def eval_entities(
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="SemEval-2025 Task 10 directory: documents/ and subtask-1-annotations.txt."
+        ),
+    ],
+    split: Annotated[
+        Split,
+        typer.Option(help="Score every article, or only spinscope's validation split."),
+    ] = "all",
+    predictions: Annotated[
+        Path | None,
+        typer.Option(help="Also write the predictions there, in the official format."),
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(help="Score this predictions file; the model does not run.", metavar="FILE"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score entity framing with the gold mentions given (SemEval-2025 Task 10 subtask 1): fine-role
+    exact match and main-role accuracy."""
+    from spinscope.evaluate.entities import (
+        predict_roles,
+        read_framing_dir,
+        read_roles,
+        roles_table,
+        score_roles,
+        write_roles,
+    )
+    from spinscope.train.split import is_validation
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        gold = read_framing_dir(data)
+        if split == "validation":
+            gold = gold.subset(doc for doc in gold.texts if is_validation(doc))
+        if score is not None:
+            found = [m for m in read_roles(score) if m.doc in gold.texts]
+        else:
+            found = predict_roles(gold)
+            if predictions is not None:
+                write_roles(predictions, found)
+        result = score_roles(gold.mentions, found)
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console(highlight=False).print(roles_table(result))
 
 
 @eval_app.command("checkworthiness")

@@ -16,7 +16,7 @@ from spinscope.layers import Findings, resolve
 from spinscope.parse import load_nlp, parse
 
 #: The layers `analyze` runs when none are named.
-DEFAULT_LAYERS: tuple[str, ...] = ("quotes", "claims", "techniques")
+DEFAULT_LAYERS: tuple[str, ...] = ("quotes", "claims", "techniques", "entities")
 
 
 class Pipeline:

@@ -138,9 +138,7 @@ def read_framing_dir(path: Path) -> FramingGold:
         raise DataError(
             f"{path}: expected documents/ and {ANNOTATIONS} (SemEval-2025 Task 10 layout)"
         )
-    texts = {
-        file.name: file.read_text(encoding="utf-8") for file in sorted(documents.glob("*.txt"))
-    }
+    texts = {file.name: _read_exactly(file) for file in sorted(documents.glob("*.txt"))}
     mentions = read_roles(annotations)
     for m in mentions:
         if m.doc not in texts:
@@ -148,6 +146,12 @@ def read_framing_dir(path: Path) -> FramingGold:
         if m.end > len(texts[m.doc]):
             raise DataError(f"{annotations}: {m.doc} {m.start}:{m.end} is outside the article")
     return FramingGold(path, texts, tuple(mentions))
+
+
+def _read_exactly(path: Path) -> str:
+    """The file's text with its line ends as they are: offsets count a CRLF as two characters."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
 
 
 @dataclass(frozen=True)
