@@ -53,6 +53,15 @@ def test_a_nationality_is_a_group_but_not_as_an_adjective_of_someone_else() -> N
     assert found["Volodymyr Zelensky"] == ["Volodymyr Zelensky"]
 
 
+def test_the_alliance_is_the_organisation_mentioned_most() -> None:
+    found = clusters(
+        "NATO foreign ministers met on Monday. The alliance will keep arming Kyiv, and the "
+        "US-led bloc is ready to defend its members, the Kremlin said of the bloc."
+    )
+    assert found["NATO"] == ["NATO", "The alliance", "the US-led bloc", "the bloc"]
+    assert found["Kremlin"] == ["Kremlin"]
+
+
 def test_spellings_of_one_country_are_one_entity() -> None:
     found = clusters("The US and the United States of America are one country, as is the U.S.")
     assert found["US"] == ["US", "United States of America", "U.S."]

@@ -3,8 +3,8 @@ mentions (`spinscope.layers.mentions`), and the role the article casts each in, 
 one: a main role (Protagonist / Antagonist / Innocent) and its fine roles (SemEval-2025 Task 10).
 
 Three trained heads over the shared encoder pass (`models/entities/`):
-- `cast`: whether the article casts an entity at all (one sigmoid; its threshold chosen on
-  held-out articles);
+- `cast`: whether the article casts an entity at all (one sigmoid over the features of its
+  first mention and its kind; its threshold chosen on articles held out from its fitting);
 - `main` and `fine`: for one mention, a distribution over the 3 main roles and one over the 22
   fine roles (multinomial logistic regressions: a head's outputs are the sigmoids of the
   logits, so `_softmax` recovers the logits and normalises them). The role is the main role
@@ -49,7 +49,6 @@ WINDOW = 4
 #: Most evidence sentences kept per entity.
 EVIDENCE = 2
 MENTION_FEATURES = 8 * DIM + 3
-CAST_FEATURES = MENTION_FEATURES + len(KINDS)
 
 
 class MentionVectors:

@@ -9,7 +9,9 @@ Sources, in document order:
 - nationalities as groups: "Ukrainians", "the Ukrainian people", "Ukrainian lives" are one
   group; an adjective before any other noun ("Ukrainian President …") is not a mention of it;
 - the quotes layer's resolved speakers: "he", "the NATO secretary general" join the entity
-  they were resolved to.
+  they were resolved to;
+- descriptions of an organisation ("the alliance", "the US-led bloc", "the organization")
+  join the organisation mentioned most often before them.
 
 Spelling variants of one country are one entity ("US", "U.S.", "the United States").
 """
@@ -38,6 +40,8 @@ _KINDS: dict[str, Kind] = {
 }
 #: Nouns that make a nationality a group of people: "the Ukrainian people".
 GROUP_NOUNS = frozenset("people peoples citizens civilians population public nation lives".split())
+#: Nouns that, after "the", stand for an organisation named before: "the alliance" for NATO.
+ORGANISATION_NOUNS = frozenset("alliance bloc organization organisation".split())
 #: Spellings of one place or body, by their lower-cased, dot-less form → one key.
 ALIASES = {
     "us": "united states",
@@ -83,6 +87,7 @@ def find_clusters(doc: Doc, quotes: Sequence[Quote] = ()) -> list[Cluster]:
             cluster.name = name  # "Ukrainians" names the group better than "Ukrainian people"
         cluster.add(start, end)
     _merge_misread_places(clusters)
+    _add_descriptions(doc, [c for c in clusters.values() if c.kind == "organisation"])
     by_name = {c.name: c for c in clusters.values()}
     for quote in quotes:
         if quote.speaker is None or quote.speaker_entity is None:
@@ -101,6 +106,26 @@ def _merge_misread_places(clusters: dict[str, Cluster]) -> None:
         if other is not None:
             for start, end in clusters.pop(key).mentions:
                 other.add(start, end)
+
+
+def _add_descriptions(doc: Doc, organisations: list[Cluster]) -> None:
+    """Add "the alliance", "the US-led bloc" to the organisation mentioned most often before them
+    (ties: the one named first): the story's main organisation, not whichever came last
+    ("Kremlin spokesman Dmitry Peskov … the bloc's Secretary General" is NATO's)."""
+    for token in doc:
+        if token.lower_ not in ORGANISATION_NOUNS or token.pos_ != "NOUN" or token.ent_type_:
+            continue
+        modifiers = [t for t in token.lefts if t.dep_ in ("det", "amod", "compound", "npadvmod")]
+        first = min(modifiers, key=lambda t: t.i, default=token)
+        if first.lower_ != "the":
+            continue
+        seen = [
+            (sum(start < first.idx for start, _ in c.mentions), -c.mentions[0][0], c)
+            for c in organisations
+            if c.mentions[0][0] < first.idx
+        ]
+        if seen:
+            max(seen, key=lambda found: found[:2])[2].add(first.idx, _end(token))
 
 
 def _mention(ent: SpacySpan, index: EntityIndex) -> tuple[str, str, Kind, int, int] | None:
