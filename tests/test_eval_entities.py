@@ -84,6 +84,8 @@ def test_the_official_scores() -> None:
     assert scores.exact_match == pytest.approx(1 / 3)
     assert scores.main_accuracy == pytest.approx(2 / 3)
     assert (scores.fine_precision, scores.fine_recall) == (1.0, 0.5)
+    reordered = mention("a", "NATO", 0, "Antagonist", "Instigator", "Conspirator")
+    assert score_roles(gold[:1], [reordered]).exact_match == 1.0  # sets, not lists
     with pytest.raises(DataError, match="a mention the gold does not list"):
         score_roles(gold, [mention("a", "Moscow", 40, "Antagonist", "Tyrant")])
 

@@ -7,11 +7,14 @@ Official metrics, over the gold mentions:
   of fine roles equals the gold set;
 - **main-role accuracy**: the share whose predicted main role is the gold one;
 - micro precision, recall and F1 over (mention, fine role) pairs, which the official scorer
-  prints beside them.
+  (`subtask1_scorer.py`) prints beside them (a ratio with nothing to divide is 1, as there).
 
-A gold mention with no prediction counts as wrong (the official scorer refuses such a file);
-`RoleScores.unpredicted` says how many there were. A prediction for a mention the gold does not
-list is an error.
+Where this differs from the official scorer: it compares each mention's main role and fine-role
+*list* as written, so two right fine roles in another order than the gold's do not match
+there; here they do (sets; the fine roles imply the main role). The two agree on every
+prediction with one fine role. The official scorer refuses a file that misses a gold mention;
+here the mention counts as wrong and `RoleScores.unpredicted` says how many there were. A
+prediction for a mention the gold does not list is an error in both.
 
 Files, the annotation and the submission alike: one mention per line, TAB-separated
 `doc  mention  start  end  main_role  fine_role [fine_role …]`, with `end` INCLUSIVE (the
@@ -189,9 +192,9 @@ def score_roles(gold: Sequence[RoleMention], predicted: Iterable[RoleMention]) -
         main += p.main == g.main
         tp += len(set(p.fine) & set(g.fine))
         n_predicted += len(set(p.fine))
-    precision = tp / n_predicted if n_predicted else 0.0
-    recall = tp / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    precision = tp / n_predicted if n_predicted else 1.0
+    recall = tp / n_gold if n_gold else 1.0
+    f1 = 2 * tp / (n_predicted + n_gold) if n_predicted + n_gold else 1.0
     total = len(gold)
     return RoleScores(
         mentions=total,
