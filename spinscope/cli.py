@@ -5,6 +5,7 @@
     spinscope eval quotes --data DIR [--predictions DIR | --score DIR] [--json]
     spinscope eval narratives|genre|frames --data DIR [--split all|validation]
         [--predictions FILE | --score FILE]
+    spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
     spinscope schema
     spinscope --version
@@ -595,6 +596,61 @@ def eval_techniques(
         Console(highlight=False).print(paragraph_scores_table(result))
 
 
+@eval_app.command("entities")
+def eval_entities(
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="SemEval-2025 Task 10 directory: documents/ and subtask-1-annotations.txt."
+        ),
+    ],
+    split: Annotated[
+        Split,
+        typer.Option(help="Score every article, or only spinscope's validation split."),
+    ] = "all",
+    predictions: Annotated[
+        Path | None,
+        typer.Option(help="Also write the predictions there, in the official format."),
+    ] = None,
+    score: Annotated[
+        Path | None,
+        typer.Option(help="Score this predictions file; the model does not run.", metavar="FILE"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score entity framing with the gold mentions given (SemEval-2025 Task 10 subtask 1): fine-role
+    exact match and main-role accuracy."""
+    from spinscope.evaluate.entities import (
+        predict_roles,
+        read_framing_dir,
+        read_roles,
+        roles_table,
+        score_roles,
+        write_roles,
+    )
+    from spinscope.train.split import is_validation
+
+    if predictions is not None and score is not None:
+        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    try:
+        gold = read_framing_dir(data)
+        if split == "validation":
+            gold = gold.subset(doc for doc in gold.texts if is_validation(doc))
+        if score is not None:
+            found = [m for m in read_roles(score) if m.doc in gold.texts]
+        else:
+            found = predict_roles(gold)
+            if predictions is not None:
+                write_roles(predictions, found)
+        result = score_roles(gold.mentions, found)
+    except (SpinscopeError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        Console(highlight=False).print(roles_table(result))
+
+
 @eval_app.command("checkworthiness")
 def eval_checkworthiness(
     data: Annotated[
@@ -805,7 +861,9 @@ def eval_frames(
     _eval_genre_or_frames("frames", data, split, predictions, score, workers, as_json)
 
 
-TrainedLayer = Literal["techniques", "checkworthiness", "quotes", "narratives", "frames"]
+TrainedLayer = Literal[
+    "techniques", "checkworthiness", "quotes", "entities", "narratives", "frames"
+]
 
 
 @app.command()
@@ -831,6 +889,7 @@ def train(
     narratives: a SemEval-2025 Task 10 directory (documents/, subtask-2-annotations.txt).
     frames: a SemEval-2023 Task 3 genre-framing directory (articles/, genre-labels.txt,
     frame-labels.txt); trains the genre and frames layers, into models/frames/.
+    entities: a SemEval-2025 Task 10 directory (documents/, subtask-1-annotations.txt).
     """
     from spinscope.heads import MODELS_DIR
 
@@ -846,6 +905,8 @@ def train(
             from spinscope.train.narratives import train as train_layer
         elif layer == "frames":
             from spinscope.train.frames import train as train_layer
+        elif layer == "entities":
+            from spinscope.train.entities import train as train_layer
         else:
             from spinscope.train.quotes import train as train_layer
         card = train_layer(

@@ -16,11 +16,13 @@ from spinscope.layers import Findings, resolve
 from spinscope.parse import load_nlp, parse
 
 #: The layers `analyze` runs when none are named.
-#: narratives, genre and frames add under a millisecond to the encoder pass they share.
+#: entities, narratives, genre and frames add a few milliseconds to the encoder pass they
+#: share (see docs/benchmarks.md).
 DEFAULT_LAYERS: tuple[str, ...] = (
     "quotes",
     "claims",
     "techniques",
+    "entities",
     "narratives",
     "genre",
     "frames",

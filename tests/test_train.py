@@ -13,7 +13,7 @@ import pytest
 
 from spinscope.errors import DataError
 from spinscope.heads import read_head
-from spinscope.train import checkworthiness, frames, narratives, techniques
+from spinscope.train import checkworthiness, entities, frames, narratives, techniques
 from spinscope.train.split import is_validation, split
 
 
@@ -78,6 +78,16 @@ def test_frames_training_is_reproducible(shared_data: Path, tmp_path: Path) -> N
         same_heads(tmp_path / "a" / head, tmp_path / "b" / head)
     assert cards[0]["validation"] == cards[1]["validation"]
     assert set(cards[0]["validation"]) >= {"genre_macro_f1", "frames_micro_f1"}
+
+
+def test_entities_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+    data = shared_data / "semeval2025-en"
+    cards = [entities.train(data, tmp_path / name, limit=3) for name in ("a", "b")]
+    for head in ("cast", "main", "fine"):
+        same_heads(tmp_path / "a" / f"{head}.npz", tmp_path / "b" / f"{head}.npz")
+    assert cards[0]["validation"] == cards[1]["validation"]
+    assert cards[0]["split"]["validation_articles"] == 3
+    assert "always Antagonist" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
 
 
 def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:

@@ -60,4 +60,4 @@ def resolve(names: Sequence[str]) -> list[Layer]:
 
 
 def _load_builtin_layers() -> None:
-    from spinscope.layers import claims, frames, narratives, quotes, techniques  # noqa: F401
+    from spinscope.layers import claims, entities, frames, narratives, quotes, techniques  # noqa: F401

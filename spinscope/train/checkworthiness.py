@@ -29,6 +29,7 @@ from spinscope.evaluate.checkworthiness import (
 )
 from spinscope.heads import MODELS_DIR
 from spinscope.train.common import (
+    best_f1_threshold,
     fit_mlp,
     require_sklearn,
     round_floats,
@@ -72,7 +73,7 @@ def train(
     progress(f"fitting on {len(fit)} sentences ({len(extra)} from ClaimBuster)")
     head = fit_mlp(X_fit, _labels(fit), ("checkworthy",), hidden=HIDDEN, alpha=ALPHA, seed=seed)
     scores = head.predict_proba(X_calibrate)[:, 0]
-    cut = _best_threshold(scores, _labels(calibrate)[:, 0])
+    _, cut = best_f1_threshold(scores, _labels(calibrate)[:, 0], THRESHOLD_GRID)
     head = with_thresholds(head, [cut])
 
     progress(f"scoring {len(validation)} validation sentences")
@@ -151,20 +152,6 @@ def _vectors(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dty
 
 def _labels(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return np.asarray([[s.label] for s in sentences], dtype=bool).reshape(-1, 1)
-
-
-def _best_threshold(
-    scores: np.ndarray[Any, np.dtype[np.float32]], gold: np.ndarray[Any, np.dtype[np.bool_]]
-) -> float:
-    """The grid threshold with the best F1 of the positive class (ties: the lower one)."""
-    best = (-1.0, THRESHOLD_GRID[0])
-    for threshold in THRESHOLD_GRID:
-        decided = scores >= threshold
-        tp = int((decided & gold).sum())
-        f1 = 2 * tp / (int(decided.sum()) + int(gold.sum())) if tp else 0.0
-        if f1 > best[0]:
-            best = (f1, threshold)
-    return best[1]
 
 
 def _card_markdown(card: dict[str, Any]) -> str:

@@ -109,6 +109,21 @@ def fit_logistic(
     )
 
 
+def best_f1_threshold(
+    scores: npt.NDArray[np.float32], gold: npt.NDArray[np.bool_], grid: tuple[float, ...]
+) -> tuple[float, float]:
+    """`(F1, threshold)`: the threshold of `grid` whose decisions `scores >= threshold` have the
+    best F1 against `gold` (ties: the lower threshold)."""
+    best = (-1.0, grid[0])
+    for threshold in grid:
+        decided = scores >= threshold
+        tp = int((decided & gold).sum())
+        f1 = 2 * tp / (int(decided.sum()) + int(gold.sum())) if tp else 0.0
+        if f1 > best[0]:
+            best = (f1, threshold)
+    return best
+
+
 def with_thresholds(head: Head, thresholds: list[float]) -> Head:
     return dataclasses.replace(head, thresholds=np.asarray(thresholds, dtype=np.float32))
 

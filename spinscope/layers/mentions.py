@@ -1,0 +1,171 @@
+"""Entity mentions: every name, group, title and pronoun in an article that refers to one
+entity, gathered into one cluster per entity.
+
+Sources, in document order:
+- spaCy's named entities of the kinds a story casts (people, organisations, countries and
+  cities, nationalities). Names are resolved as the quotes layer resolves speakers
+  (`spinscope.layers.speakers.EntityIndex`): "Stoltenberg" joins "Jens Stoltenberg" even where
+  spaCy calls it an organisation;
+- nationalities as groups: "Ukrainians", "the Ukrainian people", "Ukrainian lives" are one
+  group; an adjective before any other noun ("Ukrainian President …") is not a mention of it;
+- the quotes layer's resolved speakers: "he", "the NATO secretary general" join the entity
+  they were resolved to;
+- descriptions of an organisation ("the alliance", "the US-led bloc", "the organization")
+  join the organisation mentioned most often before them.
+
+Spelling variants of one country are one entity ("US", "U.S.", "the United States").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
+
+from spinscope.document import Quote
+from spinscope.layers.speakers import EntityIndex
+
+Kind = Literal["person", "group", "organisation", "place"]
+
+_KINDS: dict[str, Kind] = {
+    "PERSON": "person",
+    "NORP": "group",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+}
+#: Nouns that make a nationality a group of people: "the Ukrainian people".
+GROUP_NOUNS = frozenset("people peoples citizens civilians population public nation lives".split())
+#: Nouns that, after "the", stand for an organisation named before: "the alliance" for NATO.
+ORGANISATION_NOUNS = frozenset("alliance bloc organization organisation".split())
+#: Spellings of one place or body, by their lower-cased, dot-less form → one key.
+ALIASES = {
+    "us": "united states",
+    "usa": "united states",
+    "america": "united states",
+    "united states of america": "united states",
+    "uk": "united kingdom",
+    "britain": "united kingdom",
+    "great britain": "united kingdom",
+    "kiev": "kyiv",
+    "eu": "european union",
+    "un": "united nations",
+}
+
+
+@dataclass
+class Cluster:
+    """One entity: its name, kind and the `(start, end)` offsets of every mention, in order."""
+
+    name: str
+    kind: Kind
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, start: int, end: int) -> None:
+        if not any(s < end and start < e for s, e in self.mentions):
+            self.mentions.append((start, end))
+            self.mentions.sort()
+
+
+def find_clusters(doc: Doc, quotes: Sequence[Quote] = ()) -> list[Cluster]:
+    """The entities of a parsed article with all their mentions, in order of first mention."""
+    index = EntityIndex.build(doc)
+    clusters: dict[str, Cluster] = {}
+    for ent in doc.ents:
+        found = _mention(ent, index)
+        if found is None:
+            continue
+        key, name, kind, start, end = found
+        cluster = clusters.get(key)
+        if cluster is None:
+            cluster = clusters[key] = Cluster(name, kind)
+        elif kind == "group" and " " not in name:
+            cluster.name = name  # "Ukrainians" names the group better than "Ukrainian people"
+        cluster.add(start, end)
+    _merge_misread_places(clusters)
+    _add_descriptions(doc, [c for c in clusters.values() if c.kind == "organisation"])
+    by_name = {c.name: c for c in clusters.values()}
+    for quote in quotes:
+        if quote.speaker is None or quote.speaker_entity is None:
+            continue
+        target = clusters.get(_key(quote.speaker_entity)) or by_name.get(quote.speaker_entity)
+        if target is not None:
+            target.add(quote.speaker.start, quote.speaker.end)
+    return sorted(clusters.values(), key=lambda c: c.mentions[0])
+
+
+def _merge_misread_places(clusters: dict[str, Cluster]) -> None:
+    """A one-word "person" that is also a place or organisation ("Kiev", read as PERSON in some
+    sentences) is that place: its mentions move there."""
+    for key in [k for k in clusters if k.startswith("person:") and " " not in k]:
+        other = clusters.get(_key(key.removeprefix("person:")))
+        if other is not None:
+            for start, end in clusters.pop(key).mentions:
+                other.add(start, end)
+
+
+def _add_descriptions(doc: Doc, organisations: list[Cluster]) -> None:
+    """Add "the alliance", "the US-led bloc" to the organisation mentioned most often before them
+    (ties: the one named first): the story's main organisation, not whichever came last
+    ("Kremlin spokesman Dmitry Peskov … the bloc's Secretary General" is NATO's)."""
+    for token in doc:
+        if token.lower_ not in ORGANISATION_NOUNS or token.pos_ != "NOUN" or token.ent_type_:
+            continue
+        modifiers = [t for t in token.lefts if t.dep_ in ("det", "amod", "compound", "npadvmod")]
+        first = min(modifiers, key=lambda t: t.i, default=token)
+        if first.lower_ != "the":
+            continue
+        seen = [
+            (sum(start < first.idx for start, _ in c.mentions), -c.mentions[0][0], c)
+            for c in organisations
+            if c.mentions[0][0] < first.idx
+        ]
+        if seen:
+            max(seen, key=lambda found: found[:2])[2].add(first.idx, _end(token))
+
+
+def _mention(ent: SpacySpan, index: EntityIndex) -> tuple[str, str, Kind, int, int] | None:
+    """`(key, name, kind, start, end)` of a named entity, or None when it is not one a story
+    casts. Leading "the" and a trailing possessive are left out of the mention."""
+    kind = _KINDS.get(ent.label_)
+    tokens = [t for t in ent if t.tag_ != "POS" and t.lower_ != "the"]
+    if kind is None or not tokens:
+        return None
+    if kind == "group":
+        return _group(tokens)
+    name, person = index.resolve_name(tokens)
+    if person or kind == "person":
+        return f"person:{name}", name, "person", tokens[0].idx, _end(tokens[-1])
+    return _key(name), name, kind, tokens[0].idx, _end(tokens[-1])
+
+
+def _group(tokens: list[Token]) -> tuple[str, str, Kind, int, int] | None:
+    """A nationality as a group of people: "Ukrainians", or "the Ukrainian people"."""
+    last = tokens[-1]
+    key = "group:" + " ".join(t.lower_ for t in tokens).removesuffix("s")
+    if last.tag_ in ("NNPS", "NNS") or last.dep_ not in ("amod", "compound"):
+        return key, _text(tokens), "group", tokens[0].idx, _end(last)
+    head = last.head
+    if head.lower_ not in GROUP_NOUNS or head.i != last.i + 1:
+        return None
+    start = tokens[0].idx
+    if tokens[0].i > 0 and tokens[0].doc[tokens[0].i - 1].lower_ == "the":
+        start = tokens[0].doc[tokens[0].i - 1].idx
+    return key, f"{_text(tokens)} {head.text}", "group", start, _end(head)
+
+
+def _key(name: str) -> str:
+    plain = name.lower().replace(".", "").removeprefix("the ").strip()
+    return ALIASES.get(plain, plain)
+
+
+def _text(tokens: list[Token]) -> str:
+    return "".join(t.text_with_ws for t in tokens).strip()
+
+
+def _end(token: Token) -> int:
+    return token.idx + len(token.text)
