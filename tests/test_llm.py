@@ -432,12 +432,15 @@ def test_analyze_with_llm_end_to_end(server: FakeLLM, tmp_path: Path) -> None:
     first = CliRunner().invoke(app, [*args, "--llm-cache", str(cache)])
     assert first.exit_code == 0, first.output
     analysis = Analysis.from_json(first.stdout)
-    assert {e.name: e.role and e.role.main for e in analysis.entities} == {
-        "Northern Alliance": "Antagonist",
-        "villagers": "Innocent",
-    }
+    # The learned entities layer runs first; the answer refines or adds the entities it names
+    # (an invalid role, as for Anna Berg, leaves the learned one) and leaves the others be.
+    answered = {e.name: e for e in analysis.entities if f"llm:{MODEL}" in e.source}
+    assert answered["Northern Alliance"].role == Role(main="Antagonist", fine=["Instigator"])
+    assert answered["villagers"].role == Role(main="Innocent", fine=["Victim"])
+    assert "Ghost Army" not in answered  # not in the text
+    others = [e for e in analysis.entities if e.name not in answered]
+    assert all(e.source.startswith("entities/") for e in others)
     assert [n.narrative for n in analysis.narratives] == [BLAME]
-    assert all(e.source == f"llm:{MODEL}" for e in analysis.entities)
     assert f"warning: {story}: llm:{MODEL}: kept" in first.stderr  # something was dropped
     second = CliRunner().invoke(app, [*args, "--llm-cache", str(cache)])
     assert second.exit_code == 0 and len(server.requests) == 1  # from the cache
