@@ -1,6 +1,6 @@
 """Speed and memory of `spinscope analyze` on real news articles.
 
-    python benchmarks/bench_analyze.py [--data DIR] [--repeats N] [--json FILE]
+    python benchmarks/bench_analyze.py [--data DIR] [--layers A,B,…] [--repeats N] [--json FILE]
 
 Measures, over the articles in DIR (`*.txt`, default: the PolNeAR dev texts in
 `../shared/data/polnear/dev/text`):
@@ -14,6 +14,9 @@ Measures, over the articles in DIR (`*.txt`, default: the PolNeAR dev texts in
 - cold start: wall time of the `spinscope analyze ARTICLE --format json` command, a fresh
   process each time (median of N runs), and of `spinscope --version` for comparison;
 - peak memory: the largest resident set (`getrusage` maxrss) of the analysing process(es).
+
+`--layers` names the layers run (default: the pipeline's `DEFAULT_LAYERS`); the cold start
+always runs the command's defaults.
 
 Every measurement runs in a fresh Python process, so one does not warm up the next.
 """
@@ -51,7 +54,7 @@ def peak_mb(who: int) -> float:
 # --- measurements, each run in a child process --------------------------------------------
 
 
-def measure_throughput(data: Path, workers: int) -> dict[str, Any]:
+def measure_throughput(data: Path, workers: int, layers: tuple[str, ...]) -> dict[str, Any]:
     from spinscope.document import Analysis
     from spinscope.pipeline import analyze_many
 
@@ -59,7 +62,7 @@ def measure_throughput(data: Path, workers: int) -> dict[str, Any]:
     start = time.perf_counter()
     first = last = start
     failed = 0
-    for result, _ in analyze_many(((a, None) for a in articles), workers=workers):
+    for result, _ in analyze_many(((a, None) for a in articles), layers=layers, workers=workers):
         last = time.perf_counter()
         if first == start:
             first = last
@@ -80,12 +83,12 @@ def measure_throughput(data: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def measure_latency(data: Path) -> dict[str, Any]:
+def measure_latency(data: Path, layers: tuple[str, ...]) -> dict[str, Any]:
     from spinscope.parse import load_nlp, parse
     from spinscope.pipeline import Pipeline
 
     articles = corpus(data)
-    pipeline = Pipeline()
+    pipeline = Pipeline(layers)
     start = time.perf_counter()
     load_nlp()
     load_s = time.perf_counter() - start
@@ -192,6 +195,7 @@ def print_report(results: dict[str, Any]) -> None:
     table = Table(
         title=f"spinscope analyze, {results['throughput'][0]['articles']} articles",
         caption=(
+            f"layers: {', '.join(results['layers'])}; "
             f"{m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, spaCy {m['spacy']}; "
             f"load average before: {m['load_average_1min']:.2f}"
         ),
@@ -229,16 +233,21 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of .txt articles")
     parser.add_argument("--repeats", type=int, default=5, help="cold-start runs (median)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--layers", help="comma-separated layers (default: the default layers)")
     parser.add_argument("--child", choices=["throughput", "latency"], help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     data: Path = args.data.resolve()
+    from spinscope.pipeline import DEFAULT_LAYERS
+
+    layers = tuple(args.layers.split(",")) if args.layers else DEFAULT_LAYERS
+    chosen = ("--layers", ",".join(layers))
 
     if args.child == "throughput":
-        print(json.dumps(measure_throughput(data, args.workers)))
+        print(json.dumps(measure_throughput(data, args.workers, layers)))
         return
     if args.child == "latency":
-        print(json.dumps(measure_latency(data)))
+        print(json.dumps(measure_latency(data, layers)))
         return
 
     articles = sorted(data.glob("*.txt"))
@@ -249,17 +258,20 @@ def main() -> None:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "data": str(data),
         "machine": machine(),
+        "layers": list(layers),
         "throughput": [
             {
                 **in_child(
-                    "--child", "throughput", "--workers", str(w), "--data", str(data), env=env
+                    *("--child", "throughput", "--workers", str(w), "--data", str(data)),
+                    *chosen,
+                    env=env,
                 ),
                 "encoder_threads": env.get("SPINSCOPE_THREADS", "all cores"),
             }
             # One worker twice: its encoder on one core (the per-core figure) and on all cores.
             for w, env in ((1, {"SPINSCOPE_THREADS": "1"}), (1, {}), (2, {}))
         ],
-        "latency": in_child("--child", "latency", "--data", str(data)),
+        "latency": in_child("--child", "latency", "--data", str(data), *chosen),
         "cold_start": cold_start(typical, args.repeats),
     }
     results["load_average_1min_after"] = os.getloadavg()[0]
