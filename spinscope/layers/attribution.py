@@ -1,6 +1,7 @@
-"""Attribution, learned: a word tagger for PolNeAR's three roles (source, cue, content) over the
-shared encoder's pass, the decoding that turns its word probabilities into attributions, and
-how the quotes layer combines them with its rules.
+"""Attribution, learned: a word tagger for PolNeAR's three roles (source, cue, content) over its
+own fine-tuned copy of the encoder's last layers (`spinscope.tagger`), the decoding that turns
+its word probabilities into attributions, and how the quotes layer combines them with its
+rules.
 
 The rules of `spinscope.layers.quotes` are precise where the syntax is plain (quote marks, a
 reporting verb of their lexicon with a subject) but miss what their lexicon and parse do not
@@ -31,17 +32,19 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Quote, Span
-from spinscope.features import WordFeatures, word_features
-from spinscope.heads import Head, load_head
+from spinscope.features import WordFeatures, Words
 from spinscope.layers.cues import NOUNS, VERBS
 from spinscope.layers.reporting import char_range, subject, trim
 from spinscope.layers.speakers import SpeakerResolver
 from spinscope.parse import Parsed
+from spinscope.tagger import Tagger, load_tagger
 
 Matrix = npt.NDArray[np.float32]
 
 LAYER = "quotes"
 HEAD = "attribution"
+#: File of the tagger's fine-tuned encoder layers, beside its head.
+LAYERS_FILE = "attribution-layers.npz"
 VERSION = "1"
 TAGGER_SOURCE = f"quotes/minilm-tagger@{VERSION}"
 #: The tagger's outputs, in order.
@@ -89,16 +92,21 @@ class Candidate:
     score: float
 
 
-def tagger() -> Head:
-    """The shipped tagger (labels: `LABELS`; one threshold each)."""
-    return load_head(LAYER, HEAD)
+def tagger() -> Tagger:
+    """The shipped tagger (labels: `LABELS`; one threshold each), loaded once per process."""
+    return load_tagger(LAYER, HEAD, LAYERS_FILE)
 
 
 def features(doc: Doc, words: WordFeatures, rules: Sequence[Quote]) -> Matrix:
-    """The tagger's input, one row per word: the encoder's vectors (the word's, its sentence's),
-    what the parse says of the word (part of speech, dependency, its relation to the nearest
-    reporting verb above it) and what the rules found there (content, cue, speaker, quote
-    marks), so the tagger learns where the rules are right and where they stop short."""
+    """The tagger's input, one row per word: the word's and its sentence's vectors (`words`),
+    then its `linguistic` features."""
+    return np.hstack([words.X, linguistic(doc, words, rules)]).astype(np.float32)
+
+
+def linguistic(doc: Doc, words: Words, rules: Sequence[Quote]) -> Matrix:
+    """Per word: what the parse says of it (part of speech, dependency, its relation to the
+    nearest reporting verb above it) and what the rules found there (content, cue, speaker,
+    quote marks), so the tagger learns where the rules are right and where they stop short."""
     tokens = {t.idx: t for t in doc}
     sentences = {t.i: sent for sent in doc.sents for t in sent}
     first_cue = {
@@ -110,7 +118,7 @@ def features(doc: Doc, words: WordFeatures, rules: Sequence[Quote]) -> Matrix:
         token = tokens[int(start)]
         rows.append(_parse_row(token, sentences[token.i], first_cue[sentences[token.i].start]))
     parse_rows = np.asarray(rows, dtype=np.float32).reshape(len(words.starts), len(_PARSE_NAMES))
-    return np.hstack([words.X, parse_rows, _rule_roles(words, rules)]).astype(np.float32)
+    return np.hstack([parse_rows, _rule_roles(words, rules)]).astype(np.float32)
 
 
 _POS = ("ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X").split()
@@ -160,7 +168,7 @@ def _is_cue_verb(token: Token) -> bool:
     return token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in VERBS
 
 
-def _rule_roles(words: WordFeatures, rules: Sequence[Quote]) -> Matrix:
+def _rule_roles(words: Words, rules: Sequence[Quote]) -> Matrix:
     """Per word: inside the rules' content (by kind), cue, speaker, quote marks."""
     kinds = ("direct", "indirect", "mixed", "partial")
     roles = np.zeros((len(words.starts), len(kinds) + 3), dtype=np.float32)
@@ -288,13 +296,14 @@ def _chars(words: WordFeatures, run: tuple[int, int] | None) -> tuple[int, int] 
     return int(words.starts[run[0]]), int(words.ends[run[1]])
 
 
-def with_learned(parsed: Parsed, rules: Sequence[Quote], head: Head) -> list[Quote]:
+def with_learned(parsed: Parsed, rules: Sequence[Quote], tagger: Tagger) -> list[Quote]:
     """The rules' quotes combined with what the tagger finds in the article (`combine`); the
-    rules' quotes alone, without running the encoder, when the head's settings add nothing."""
+    rules' quotes alone, without running the tagger, when the head's settings add nothing."""
+    head = tagger.head
     settings = Settings.of(head.meta)
     if head.thresholds[CONTENT] > 1 and not settings.fill_speakers:
         return list(rules)
-    words = word_features(parsed)
+    words = tagger.features(parsed)
     if len(words.starts) == 0:
         return list(rules)
     probabilities = head.predict_proba(features(parsed.doc, words, rules))
