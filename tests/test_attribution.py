@@ -114,6 +114,61 @@ def test_combination_never_duplicates_a_rule_quote() -> None:
     assert combined == rules
 
 
+#: The parse hangs "calling" on the main clause, so the rules take "The fracas" for the speaker.
+FRACAS = (
+    "The fracas erupted just two months after the real estate tycoon entered the race with "
+    "harsh words about Mexican immigrants, calling them rapists.\n"
+)
+
+
+def test_a_speaker_the_tagger_doubts_gives_way_to_the_source_it_tags() -> None:
+    parsed = parsed_of(FRACAS)
+    (rule,) = rule_quotes(parsed)
+    assert rule.speaker is not None and rule.speaker.text == "The fracas"
+    P = probabilities_for(parsed, "the real estate tycoon", "calling", "them rapists")
+    words = word_features(parsed)
+
+    def combined(P: np.ndarray, settings: Settings) -> Quote:
+        (quote,) = combine(FRACAS, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], settings)
+        return quote
+
+    assert combined(P, Settings(fill_speakers=True)) == rule  # only speakerless quotes
+    quote = combined(P, Settings(replace_speakers=True))
+    assert quote.speaker is not None and quote.speaker.text == "the real estate tycoon"
+    assert quote.source == f"{rule.source}+{attribution.TAGGER_SOURCE}"
+    assert (quote.content, quote.cue) == (rule.content, rule.cue)
+    # a speaker the tagger gives some source probability stays
+    P[words_at(parsed, "The fracas"), SOURCE] = 2 * attribution.DOUBTED_SOURCE
+    assert combined(P, Settings(replace_speakers=True)) == rule
+
+
+def test_content_the_rules_cut_short_runs_on_with_the_tagger() -> None:
+    text = "The mayor praised the firefighters after the storm.\n"
+    parsed = parsed_of(text)
+    (rule,) = rule_quotes(parsed)
+    assert [c.text for c in rule.content] == ["the firefighters"]
+    P = probabilities_for(parsed, "The mayor", "praised", "the firefighters after the storm")
+    words = word_features(parsed)
+    (quote,) = combine(text, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], Settings(extend=True))
+    assert [c.text for c in quote.content] == ["the firefighters after the storm"]
+    assert (quote.speaker, quote.cue) == (rule.speaker, rule.cue)
+    assert combine(text, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], Settings()) == [rule]
+
+
+def test_content_never_runs_on_over_another_quote() -> None:
+    text = "The governor said the economy is growing, adding that wages will rise.\n"
+    parsed = parsed_of(text)
+    rules = rule_quotes(parsed)
+    assert len(rules) == 2
+    P = probabilities_for(
+        parsed, "The governor", "said", "the economy is growing, adding that wages will rise"
+    )
+    words = word_features(parsed)
+    assert combine(text, parsed.doc, rules, words, P, [0.5, 0.5, 0.8], Settings(extend=True)) == (
+        rules
+    )
+
+
 def test_a_head_that_adds_nothing_leaves_the_rules_alone() -> None:
     head = Head(
         labels=LABELS,
@@ -131,7 +186,7 @@ def test_a_head_that_adds_nothing_leaves_the_rules_alone() -> None:
 
 
 def test_settings_round_trip_through_the_head_meta() -> None:
-    settings = Settings(across=True, require_cue=False, fill_speakers=True)
+    settings = Settings(across=True, fill_speakers=True, replace_speakers=True, extend=True)
     assert Settings.of(settings.to_meta()) == settings
     assert Settings.of({}) == Settings()
 

@@ -34,6 +34,7 @@ from spinscope.features import WordFeatures, Words, words
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.attribution import (
     CONTENT,
+    DOUBTED_SOURCE,
     GAP,
     HEAD,
     LABELS,
@@ -181,7 +182,10 @@ def train(
                 "cue's verb, else the tagged source",
                 "combination": "the rules' quotes, plus learned attributions whose content "
                 "overlaps none of theirs; fill_speakers gives a rule quote with no speaker "
-                "the tagger's",
+                "the tagger's, replace_speakers one whose speaker's words all have a source "
+                f"probability below {DOUBTED_SOURCE} the tagged source nearest its content; "
+                "extend runs a rule quote's reported speech on to the end of the run of "
+                "likely content words it stops in",
                 "thresholds": dict(zip(LABELS, thresholds, strict=True)),
                 "settings": settings.to_meta(),
                 "objective": " + ".join(OBJECTIVE) + ", none of them below the rules alone",
@@ -276,12 +280,19 @@ def choose(
         rules,
     )
     tried = 0
-    for score, role, require_cue, fill, across in itertools.product(
-        reversed(SCORE_GRID), ROLE_GRID, (True, False), (False, True), (False, True)
+    switches = list(itertools.product((False, True), repeat=4))
+    for score, role, require_cue, (across, fill, replace, extend) in itertools.product(
+        reversed(SCORE_GRID), ROLE_GRID, (True, False), switches
     ):
-        if score > 1 and (not fill or require_cue or across):
+        settings = Settings(
+            across=across,
+            require_cue=require_cue,
+            fill_speakers=fill,
+            replace_speakers=replace,
+            extend=extend,
+        )
+        if score > 1 and (not settings.adds or require_cue or across):
             continue  # adds nothing: the same as other settings
-        settings = Settings(across=across, require_cue=require_cue, fill_speakers=fill)
         thresholds = [role, role, score]
         scores = evaluate_tagged(tagged, thresholds, settings)
         tried += 1
@@ -292,7 +303,7 @@ def choose(
         "settings_tried": tried,
         "rules": rules.to_dict(),
         "rules+tagger": chosen.to_dict(),
-        "added_nothing": thresholds[CONTENT] > 1 and not settings.fill_speakers,
+        "added_nothing": thresholds[CONTENT] > 1 and not settings.adds,
     }
     return thresholds, settings, grid
 
