@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from spinscope.layers import attribution
 from spinscope.layers.attribution import CONTENT, CUE, LABELS, SOURCE, Settings, combine
 from spinscope.layers.quotes import rule_quotes
 from spinscope.parse import Parsed, parse
+from spinscope.tagger import Tagger
 from spinscope.train import quotes as train_quotes
 
 #: Reported speech the rules do not read as an attribution: "contends" and "convinced" are not
@@ -112,6 +114,61 @@ def test_combination_never_duplicates_a_rule_quote() -> None:
     assert combined == rules
 
 
+#: The parse hangs "calling" on the main clause, so the rules take "The fracas" for the speaker.
+FRACAS = (
+    "The fracas erupted just two months after the real estate tycoon entered the race with "
+    "harsh words about Mexican immigrants, calling them rapists.\n"
+)
+
+
+def test_a_speaker_the_tagger_doubts_gives_way_to_the_source_it_tags() -> None:
+    parsed = parsed_of(FRACAS)
+    (rule,) = rule_quotes(parsed)
+    assert rule.speaker is not None and rule.speaker.text == "The fracas"
+    P = probabilities_for(parsed, "the real estate tycoon", "calling", "them rapists")
+    words = word_features(parsed)
+
+    def combined(P: np.ndarray, settings: Settings) -> Quote:
+        (quote,) = combine(FRACAS, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], settings)
+        return quote
+
+    assert combined(P, Settings(fill_speakers=True)) == rule  # only speakerless quotes
+    quote = combined(P, Settings(replace_speakers=True))
+    assert quote.speaker is not None and quote.speaker.text == "the real estate tycoon"
+    assert quote.source == f"{rule.source}+{attribution.TAGGER_SOURCE}"
+    assert (quote.content, quote.cue) == (rule.content, rule.cue)
+    # a speaker the tagger gives some source probability stays
+    P[words_at(parsed, "The fracas"), SOURCE] = 2 * attribution.DOUBTED_SOURCE
+    assert combined(P, Settings(replace_speakers=True)) == rule
+
+
+def test_content_the_rules_cut_short_runs_on_with_the_tagger() -> None:
+    text = "The mayor praised the firefighters after the storm.\n"
+    parsed = parsed_of(text)
+    (rule,) = rule_quotes(parsed)
+    assert [c.text for c in rule.content] == ["the firefighters"]
+    P = probabilities_for(parsed, "The mayor", "praised", "the firefighters after the storm")
+    words = word_features(parsed)
+    (quote,) = combine(text, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], Settings(extend=True))
+    assert [c.text for c in quote.content] == ["the firefighters after the storm"]
+    assert (quote.speaker, quote.cue) == (rule.speaker, rule.cue)
+    assert combine(text, parsed.doc, [rule], words, P, [0.5, 0.5, 0.8], Settings()) == [rule]
+
+
+def test_content_never_runs_on_over_another_quote() -> None:
+    text = "The governor said the economy is growing, adding that wages will rise.\n"
+    parsed = parsed_of(text)
+    rules = rule_quotes(parsed)
+    assert len(rules) == 2
+    P = probabilities_for(
+        parsed, "The governor", "said", "the economy is growing, adding that wages will rise"
+    )
+    words = word_features(parsed)
+    assert combine(text, parsed.doc, rules, words, P, [0.5, 0.5, 0.8], Settings(extend=True)) == (
+        rules
+    )
+
+
 def test_a_head_that_adds_nothing_leaves_the_rules_alone() -> None:
     head = Head(
         labels=LABELS,
@@ -125,11 +182,11 @@ def test_a_head_that_adds_nothing_leaves_the_rules_alone() -> None:
     parsed = parsed_of(TEXT)
     rules = rule_quotes(parsed)
     # the head has no weights at all: it must not even be run
-    assert attribution.with_learned(parsed, rules, head) == rules
+    assert attribution.with_learned(parsed, rules, Tagger(head)) == rules
 
 
 def test_settings_round_trip_through_the_head_meta() -> None:
-    settings = Settings(across=True, require_cue=False, fill_speakers=True)
+    settings = Settings(across=True, fill_speakers=True, replace_speakers=True, extend=True)
     assert Settings.of(settings.to_meta()) == settings
     assert Settings.of({}) == Settings()
 
@@ -185,16 +242,45 @@ def same_heads(a: Path, b: Path) -> None:
         assert np.array_equal(x, y)
 
 
-def test_quotes_training_is_reproducible(shared_data: Path, tmp_path: Path) -> None:
+def test_quotes_training_is_reproducible(shared_data: Path, torch: object, tmp_path: Path) -> None:
     data = shared_data / "polnear"
     cards = [train_quotes.train(data, tmp_path / name, limit=3) for name in ("a", "b")]
     same_heads(tmp_path / "a" / "attribution.npz", tmp_path / "b" / "attribution.npz")
+    layers = [dict(np.load(tmp_path / name / attribution.LAYERS_FILE)) for name in ("a", "b")]
+    assert layers[0].keys() == layers[1].keys()
+    assert all(np.array_equal(layers[0][k], layers[1][k]) for k in layers[0])
     assert cards[0]["validation"] == cards[1]["validation"]
     written = json.loads((tmp_path / "a" / "card.json").read_text())
     assert written["split"]["validation_articles"] == 3
     assert set(written["validation"]) == {"rules", "rules+tagger"}
     assert {"soft_f1", "iou_f1", "speaker_overlap"} <= set(written["validation"]["rules"])
     assert "Validation figures" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
+
+
+def test_the_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
+    """The head reads the tuned layers' word and sentence vectors and then the linguistic
+    features, in training (torch, batched) as at run time (numpy): the same probabilities."""
+    from spinscope.features import words
+    from spinscope.train import finetune
+    from spinscope.transformer import Layer
+
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    found = words(parsed)
+    extra = attribution.linguistic(parsed.doc, found, rules)
+    y = np.zeros((len(found.starts), len(LABELS)), dtype=bool)
+    torch.manual_seed(0)
+    model = finetune._new_tagger(finetune.Recipe(), len(LABELS), extra.shape[1])
+    model.eval()
+    with torch.no_grad():
+        trained = torch.sigmoid(
+            model(finetune._batch(finetune._units(parsed, found, y, extra)))
+        ).numpy()
+    tagger = Tagger(model.head_export(LABELS), tuple(Layer(w) for w in model.export()))
+    tuned = tagger.features(parsed)
+    at_run_time = tagger.head.predict_proba(attribution.features(parsed.doc, tuned, rules))
+    assert extra.shape[1] > 50 and extra.any()
+    assert np.abs(at_run_time - trained).max() < 1e-5
 
 
 def test_training_refuses_a_directory_without_train(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ import pytest
 
 import spinscope
 from spinscope import Analysis, Quote
+from spinscope.document import Article
 from spinscope.layers.quote_marks import find_quote_marks
-from spinscope.parse import paragraph_spans
+from spinscope.layers.quotes import rule_quotes
+from spinscope.parse import paragraph_spans, parse
 
 
 def quotes_of(text: str) -> list[Quote]:
@@ -92,6 +94,21 @@ def test_continuing_quote_joins_its_speaker(opening: str, closing: str) -> None:
         f"{opening}We lost.{closing}",
     ]
     assert quote.speaker is not None and quote.speaker.text == "Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("The senator accused Clinton of lying about it.", "Clinton of lying about it"),
+        ("She described the plan as a disaster on Monday.", "the plan as a disaster"),
+        ("The mayor praised the firefighters on Monday.", "the firefighters"),
+    ],
+)
+def test_a_reported_object_keeps_what_it_is_reported_as(text: str, content: str) -> None:
+    """PolNeAR's content runs through the complement of a reported object ("accused X of Y",
+    "described X as Y"), not through a date."""
+    (quote,) = rule_quotes(parse(Article(id="t", text=text)))
+    assert [c.text for c in quote.content] == [content]
 
 
 def test_indirect_speech_keeps_that_and_drops_the_final_period() -> None:

@@ -95,8 +95,8 @@ def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) 
     time (numpy, one chunk at a time): the same probabilities for every word."""
     from spinscope.document import Article
     from spinscope.features import words
-    from spinscope.layers.techniques import Tagger
     from spinscope.parse import load_nlp, parse
+    from spinscope.tagger import Tagger
     from spinscope.train import finetune
     from spinscope.transformer import Layer
 

@@ -12,8 +12,9 @@ joins them over the article:
 - `_fragment_owner` gives a quoted fragment to the subject of its clause;
 - whatever quote marks remain are partial quotes with no speaker (titles, terms, scare quotes).
 
-Last, the learned step (the end of this module): a word tagger over the shared encoder
-(`spinscope.layers.attribution`) adds the attributions the rules missed.
+Last, the learned step (the end of this module): a word tagger over its own fine-tuned copy
+of the encoder's last layers (`spinscope.layers.attribution`) adds the attributions the rules
+missed.
 
 What counts as "who said what" is documented in docs/quotes.md.
 """

@@ -262,7 +262,7 @@ def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]
         if objects and complements:
             return {t.i for t in objects[0].subtree} | {t.i for t in complements[-1].subtree}
     if cue.takes_object and objects:
-        return {t.i for t in objects[0].subtree}
+        return {t.i for t in objects[0].subtree} | _object_complements(verb, objects[0])
     for child in children:
         if child.dep_ == "prep" and child.lower_ in cue.prepositions:
             return {t.i for t in child.subtree if t.i != child.i}
@@ -270,6 +270,30 @@ def _content(token: Token, verb: Token, lemma: str, sent: SpacySpan) -> set[int]
         # "The economy, the minister said, is growing." / "…, the minister said on Monday."
         return {t.i for t in sent} - {t.i for t in token.subtree}
     return set()
+
+
+#: Prepositions whose phrase after a reported object says what the object is reported as, or
+#: accused or praised of ("described Obama as elitist", "accused Clinton of lying", "blamed the
+#: shootings on “sickos”"): PolNeAR's content runs through them.
+_COMPLEMENT_PREPOSITIONS = frozenset({"as", "of", "for", "on"})
+
+
+def _object_complements(verb: Token, obj: Token) -> set[int]:
+    """The verb's complements after its reported object: a secondary predicate ("called it
+    “meritless”", "urged him to resign") or a preposition of `_COMPLEMENT_PREPOSITIONS`, unless
+    it is a date ("praised him on Monday")."""
+    found: set[int] = set()
+    for child in verb.rights:
+        if child.i < obj.i:
+            continue
+        complement = child.dep_ in ("oprd", "xcomp") or (
+            child.dep_ == "prep"
+            and child.lower_ in _COMPLEMENT_PREPOSITIONS
+            and not any(t.ent_type_ in ("DATE", "TIME") for t in child.subtree)
+        )
+        if complement:
+            found |= {t.i for t in child.subtree}
+    return found
 
 
 def verb_cues(sent: SpacySpan) -> list[Attribution]:

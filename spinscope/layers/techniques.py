@@ -12,21 +12,18 @@ Two parts, combined:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spinscope.document import Span, Technique
-from spinscope.features import WordFeatures, word_features
-from spinscope.heads import MODELS_DIR, Head, load_head
+from spinscope.features import WordFeatures
 from spinscope.layers import Findings, register, technique_rules
 from spinscope.parse import Parsed
+from spinscope.tagger import Tagger, load_tagger
 from spinscope.taxonomy import TECHNIQUES
-from spinscope.transformer import Layer, read_tuned_layers, retop
 
 Matrix = npt.NDArray[np.float32]
 
@@ -42,25 +39,10 @@ GAP = 2
 LAYERS_FILE = "tagger-layers.npz"
 
 
-@dataclass(frozen=True)
-class Tagger:
-    """The word tagger: its head (labels: techniques; one threshold each) and its fine-tuned
-    copy of the encoder's last layers (none: the head reads the shared pass as it is)."""
-
-    head: Head
-    layers: tuple[Layer, ...] = ()
-
-    def features(self, parsed: Parsed) -> WordFeatures:
-        units = retop(parsed.units, self.layers) if self.layers else parsed.units
-        return word_features(parsed, units)
-
-
-@functools.cache
 def tagger() -> Tagger:
-    """The shipped word tagger, loaded once per process."""
-    path = MODELS_DIR / LAYER / LAYERS_FILE
-    layers = tuple(read_tuned_layers(path)) if path.exists() else ()
-    return Tagger(load_head(LAYER, "tagger"), layers)
+    """The shipped word tagger (labels: techniques; one threshold each), loaded once per
+    process."""
+    return load_tagger(LAYER, "tagger", LAYERS_FILE)
 
 
 def decode(

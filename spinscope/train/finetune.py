@@ -2,8 +2,9 @@
 
 The tagger reads what `spinscope.features.word_features` gives it, but from a fine-tuned copy
 of the encoder's last layers run on the states the shared pass tapped before them
-(`EncodedUnit.tapped`, see `spinscope.transformer`). Training never re-runs the lower layers:
-the tapped states of every training article are computed once, by the shared pass.
+(`EncodedUnit.tapped`, see `spinscope.transformer`), followed by any extra features of each
+word the caller gives (the quotes layer's parse and rule features). Training never re-runs the
+lower layers: the tapped states of every training article are computed once, by the shared pass.
 
 Recipe (chosen on the inner fold of the training articles; see docs/benchmarks.md): the head
 is first trained alone on the frozen encoder's features, then the head and the copied layers
@@ -70,13 +71,17 @@ class _Unit:
     #: per word: indices of its pieces in the unit's tokens (chunks concatenated, no specials)
     pieces: list[npt.NDArray[np.int64]]
     labels: npt.NDArray[np.float32]  # (words, labels)
+    extra: Matrix  # (words, extra features)
 
     @property
     def rows(self) -> int:
         return sum(len(t) for t in self.tapped)
 
 
-def _units(parsed: Parsed, words: Words, labels: npt.NDArray[np.bool_]) -> list[_Unit]:
+def _units(
+    parsed: Parsed, words: Words, labels: npt.NDArray[np.bool_], extra: Matrix | None = None
+) -> list[_Unit]:
+    extra = np.zeros((len(labels), 0), np.float32) if extra is None else extra
     result = []
     for index, encoded in enumerate(parsed.units):
         mine = np.flatnonzero(words.sentence == index)
@@ -85,6 +90,7 @@ def _units(parsed: Parsed, words: Words, labels: npt.NDArray[np.bool_]) -> list[
                 encoded.tapped,
                 [words.pieces[w] for w in mine],
                 labels[mine].astype(np.float32),
+                extra[mine].astype(np.float32),
             )
         )
     return result
@@ -95,26 +101,38 @@ def fine_tune(
     labels: tuple[str, ...],
     recipe: Recipe = Recipe(),
     *,
+    extras: Sequence[Matrix] | None = None,
     seed: int = 0,
     progress: Progress = lambda message: None,
 ) -> tuple[list[dict[str, Matrix]], Head]:
     """Train copies of the encoder's layers `recipe.first`… and a tagger head on `articles`
-    (each: the parse, its words, and a (words, labels) bool matrix). Returns the layers'
-    weights (Hugging Face names, matrices (in, out)) and the head (thresholds 0.5)."""
+    (each: the parse, its words, and a (words, labels) bool matrix). With `extras` (one
+    (words, k) matrix per article, the same k for all), the head reads each word's k extra
+    features after its word and sentence vectors, unscaled. Returns the layers' weights
+    (Hugging Face names, matrices (in, out)) and the head (thresholds 0.5)."""
     require_torch()
     import torch
     from torch.nn import functional as F
 
+    if extras is None:
+        extras = [np.zeros((len(y), 0), np.float32) for _, _, y in articles]
     torch.manual_seed(seed)
     torch.set_num_threads(THREADS)
     rng = np.random.default_rng(seed)
-    model = _new_tagger(recipe, len(labels))
+    model = _new_tagger(recipe, len(labels), extras[0].shape[1] if extras else 0)
     Y = np.vstack([y for _, _, y in articles]).astype(np.float32)
     prior = torch.as_tensor(np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4))
     with torch.no_grad():  # every output starts at its label's base rate
         model.head[-1].bias.copy_(torch.log(prior / (1 - prior)))
 
-    X = torch.as_tensor(np.vstack([word_features(parsed).X for parsed, _, _ in articles]))
+    X = torch.as_tensor(
+        np.vstack(
+            [
+                np.hstack([word_features(parsed).X, extra])
+                for (parsed, _, _), extra in zip(articles, extras, strict=True)
+            ]
+        )
+    )
     Yt = torch.as_tensor(Y)
     optimiser = torch.optim.AdamW(
         model.head.parameters(), lr=recipe.head_lr, weight_decay=recipe.weight_decay
@@ -137,7 +155,12 @@ def fine_tune(
         progress(f"head alone, epoch {epoch + 1}/{recipe.head_epochs}: loss {total / len(X):.4f}")
     del X, Yt
 
-    units = [u for parsed, words, y in articles for u in _units(parsed, words, y) if u.pieces]
+    units = [
+        u
+        for (parsed, words, y), extra in zip(articles, extras, strict=True)
+        for u in _units(parsed, words, y, extra)
+        if u.pieces
+    ]
     optimiser = torch.optim.AdamW(
         [
             {"params": model.head.parameters(), "lr": recipe.head_lr},
@@ -240,6 +263,7 @@ def _batch(units: Sequence[_Unit]) -> dict[str, Any]:
         "piece_weight": t(np.asarray(piece_weight, dtype=np.float32)),
         "word_unit": t(np.asarray(word_unit, dtype=np.int64)),
         "has_piece": t(np.asarray(has_piece, dtype=bool)),
+        "extra": t(np.vstack([u.extra for u in units])),
         "y": t(np.vstack([u.labels for u in units])),
     }
 
@@ -324,14 +348,15 @@ def _torch_modules() -> Any:
             return weights
 
     class Tagger(nn.Module):  # type: ignore[misc]
-        def __init__(self, recipe: Recipe, labels: int) -> None:
+        def __init__(self, recipe: Recipe, labels: int, extra: int) -> None:
             super().__init__()
             self.layers = nn.ModuleList(
                 Layer(weights, recipe.dropout) for weights in base_layers(recipe.first)
             )
+            self.inputs = 2 * DIM + extra
             self.head = nn.Sequential(
                 nn.Dropout(recipe.dropout),
-                nn.Linear(2 * DIM, recipe.hidden),
+                nn.Linear(self.inputs, recipe.hidden),
                 nn.ReLU(),
                 nn.Dropout(recipe.dropout),
                 nn.Linear(recipe.hidden, labels),
@@ -352,7 +377,7 @@ def _torch_modules() -> Any:
             )
             unit_vector = sentence[b["word_unit"]]
             word = torch.where(b["has_piece"][:, None], pooled, unit_vector)
-            logits: torch.Tensor = self.head(torch.cat([word, unit_vector], dim=-1))
+            logits: torch.Tensor = self.head(torch.cat([word, unit_vector, b["extra"]], dim=-1))
             return logits
 
         def export(self) -> list[dict[str, Matrix]]:
@@ -362,8 +387,8 @@ def _torch_modules() -> Any:
             first, second = self.head[1], self.head[4]
             return Head(
                 labels=labels,
-                mean=np.zeros(2 * DIM, np.float32),
-                scale=np.ones(2 * DIM, np.float32),
+                mean=np.zeros(self.inputs, np.float32),
+                scale=np.ones(self.inputs, np.float32),
                 weights=(
                     first.weight.detach().numpy().T.copy(),
                     second.weight.detach().numpy().T.copy(),
@@ -375,7 +400,9 @@ def _torch_modules() -> Any:
     return Tagger
 
 
-def _new_tagger(recipe: Recipe, labels: int) -> Any:
+def _new_tagger(recipe: Recipe, labels: int, extra: int = 0) -> Any:
+    """The torch tagger: the copied layers, and a head over word and sentence vectors and
+    `extra` further features per word."""
     if recipe.first != TAP_LAYER:  # the layers copied must start where the encoder pass taps
         raise ValueError(f"the encoder pass taps layer {TAP_LAYER}, not {recipe.first}")
-    return _torch_modules()(recipe, labels)
+    return _torch_modules()(recipe, labels, extra)

@@ -4,11 +4,12 @@ combines it with its rules.
 Data: the `train/` directory of PolNeAR (`<data>/train/text`, `<data>/train/attributions`); its
 `dev/` directory is not read: it is kept for `spinscope eval quotes`. Split by article id
 (`spinscope.train.split`): validation articles are only scored, at the end. The training
-articles are split once more (`INNER_SEED`): the tagger is fitted on one part, and its
-thresholds and combination settings are chosen on the other by the combined layer's scores
-there. "Add nothing" is one of the choices, so the learned step is only switched on where it
-beats the rules alone on articles it was not fitted on. Everything is seeded; a rerun gives the
-same artifacts and figures.
+articles are split once more (`INNER_SEED`): the tagger (the encoder's last layers fine-tuned
+with a head that also reads each word's `linguistic` features, `spinscope.train.finetune`) is
+fitted on one part, and its thresholds and combination settings are chosen on the other by
+the combined layer's scores there. "Add nothing" is one of the choices, so the learned step is
+only switched on where it beats the rules alone on articles it was not fitted on. Everything is
+seeded; a rerun gives the same artifacts and figures.
 """
 
 from __future__ import annotations
@@ -29,38 +30,35 @@ from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.brat import Attribution
 from spinscope.evaluate.quotes import GoldArticle, QuoteScores, load_gold, score_quotes
-from spinscope.features import WordFeatures, word_features
+from spinscope.features import WordFeatures, Words, words
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.attribution import (
     CONTENT,
+    DOUBTED_SOURCE,
     GAP,
     HEAD,
     LABELS,
     LAYER,
+    LAYERS_FILE,
     MIN_CONTENT_WORDS,
     RUN_THRESHOLD,
     Settings,
     combine,
     features,
+    linguistic,
 )
 from spinscope.layers.quotes import rule_quotes
-from spinscope.parse import load_nlp, parse
-from spinscope.train.common import (
-    fit_mlp,
-    require_sklearn,
-    round_floats,
-    today,
-    versions,
-    with_thresholds,
-    write_card,
-)
+from spinscope.parse import Parsed, load_nlp, parse
+from spinscope.tagger import Tagger
+from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
+from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
+from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
 Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
-HIDDEN = 256
-ALPHA = 1e-3
+RECIPE = Recipe()
 #: Mean content probability an attribution the rules missed needs; above 1 means "never".
 SCORE_GRID = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01)
 #: Thresholds tried for cue and source words (one value for both).
@@ -72,8 +70,8 @@ OBJECTIVE = ("soft_f1", "iou_f1", "speaker_overlap")
 
 @dataclasses.dataclass(frozen=True)
 class Prepared:
-    """One article as training and scoring need it: the parse, the rules' quotes, the words
-    and the tagger's features of each."""
+    """One article as scoring needs it: the parse, the rules' quotes, the words and the
+    tagger's features of each."""
 
     gold: GoldArticle
     doc: Doc
@@ -110,10 +108,11 @@ def train(
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
     """Train the attribution tagger from the PolNeAR directory `data` (which holds `train/`);
-    write the head and the model card into `out`; return the card.
+    write its fine-tuned encoder layers, its head and the model card into `out`; return the
+    card.
 
     `limit` keeps only the first `limit` articles of each split (for quick checks)."""
-    require_sklearn()
+    require_torch()
     started = time.monotonic()
     directory = data / "train"
     if not directory.is_dir():
@@ -123,21 +122,32 @@ def train(
 
     nlp = load_nlp()
     progress(f"parsing, encoding and running the rules on {len(fit_ids)} articles to fit on")
-    fitted = [prepare(gold[name], nlp) for name in fit_ids]
-    X = np.vstack([p.X for p in fitted])
-    Y = np.vstack([word_labels(p.words, p.gold.attributions) for p in fitted])
-    del fitted
-    progress(f"fitting the tagger on {len(X)} words of {len(fit_ids)} articles")
-    head = fit_mlp(X, Y, LABELS, hidden=HIDDEN, alpha=ALPHA, seed=seed)
-    del X, Y
+    fitting = [_fitting(gold[name], nlp) for name in fit_ids]
+    progress(
+        f"fine-tuning encoder layers {RECIPE.first}+ and the tagger on "
+        f"{sum(len(y) for _, _, y, _ in fitting)} words of {len(fit_ids)} articles"
+    )
+    layers, head = fine_tune(
+        [(parsed, found, y) for parsed, found, y, _ in fitting],
+        LABELS,
+        RECIPE,
+        extras=[extra for _, _, _, extra in fitting],
+        seed=seed,
+        progress=progress,
+    )
+    del fitting
+    out.mkdir(parents=True, exist_ok=True)
+    # Everything below scores the layers as they ship: quantised, read back from the file.
+    save_tuned_layers(out / LAYERS_FILE, RECIPE.first, layers)
+    tuned = tuple(read_tuned_layers(out / LAYERS_FILE))
 
     progress(f"choosing thresholds and settings on {len(tune_ids)} articles")
-    tuning = [prepare(gold[name], nlp) for name in tune_ids]
+    tuning = [prepare(gold[name], nlp, Tagger(head, tuned)) for name in tune_ids]
     thresholds, settings, grid = choose(tuning, head)
     head = dataclasses.replace(with_thresholds(head, thresholds), meta=settings.to_meta())
 
     progress(f"scoring {len(validation_ids)} validation articles")
-    validating = [prepare(gold[name], nlp) for name in validation_ids]
+    validating = [prepare(gold[name], nlp, Tagger(head, tuned)) for name in validation_ids]
     card: dict[str, Any] = round_floats(
         {
             "layer": LAYER,
@@ -155,11 +165,14 @@ def train(
             },
             "seed": seed,
             "model": {
-                "tagger": f"MLP {tuning[0].X.shape[1] if tuning else '?'}->{HIDDEN}->"
-                f"{len(LABELS)} sigmoid, alpha {ALPHA}",
-                "features": "word vector (mean of its word pieces) + sentence vector; part of "
-                "speech, dependency and path to the nearest reporting verb above the word; "
-                "the rules' roles at the word (content by kind, cue, speaker, quote marks)",
+                "tagger": f"encoder layers {RECIPE.first}+ fine-tuned with an MLP head "
+                f"{len(head.mean)}->{RECIPE.hidden}->{len(LABELS)} sigmoid",
+                "recipe": dataclasses.asdict(RECIPE),
+                "torch_threads": THREADS,
+                "features": "word vector (mean of its word pieces) + sentence vector from the "
+                "fine-tuned layers; part of speech, dependency and path to the nearest "
+                "reporting verb above the word; the rules' roles at the word (content by "
+                "kind, cue, speaker, quote marks)",
                 "labels": list(LABELS),
                 "word_label": "the roles whose gold spans the word overlaps",
                 "decoding": f"content: runs of words with probability >= {RUN_THRESHOLD}, gaps "
@@ -169,7 +182,10 @@ def train(
                 "cue's verb, else the tagged source",
                 "combination": "the rules' quotes, plus learned attributions whose content "
                 "overlaps none of theirs; fill_speakers gives a rule quote with no speaker "
-                "the tagger's",
+                "the tagger's, replace_speakers one whose speaker's words all have a source "
+                f"probability below {DOUBTED_SOURCE} the tagged source nearest its content; "
+                "extend runs a rule quote's reported speech on to the end of the run of "
+                "likely content words it stops in",
                 "thresholds": dict(zip(LABELS, thresholds, strict=True)),
                 "settings": settings.to_meta(),
                 "objective": " + ".join(OBJECTIVE) + ", none of them below the rules alone",
@@ -191,15 +207,26 @@ def train(
     return card
 
 
-def prepare(gold: GoldArticle, nlp: Language) -> Prepared:
-    """Parse, encode and run the rules on one article; keep what the tagger reads."""
+def _fitting(
+    gold: GoldArticle, nlp: Language
+) -> tuple[Parsed, Words, npt.NDArray[np.bool_], Matrix]:
+    """One article as fine-tuning reads it: the parse, its words, their gold labels and their
+    `linguistic` features."""
+    parsed = parse(Article(id=gold.name, text=gold.text), nlp)
+    found = words(parsed)
+    extra = linguistic(parsed.doc, found, rule_quotes(parsed))
+    return parsed, found, word_labels(found, gold.attributions), extra
+
+
+def prepare(gold: GoldArticle, nlp: Language, tagger: Tagger) -> Prepared:
+    """Parse, encode and run the rules on one article; keep what `tagger` reads."""
     parsed = parse(Article(id=gold.name, text=gold.text), nlp)
     rules = rule_quotes(parsed)
-    words = word_features(parsed)
-    return Prepared(gold, parsed.doc, rules, words, features(parsed.doc, words, rules))
+    found = tagger.features(parsed)
+    return Prepared(gold, parsed.doc, rules, found, features(parsed.doc, found, rules))
 
 
-def word_labels(words: WordFeatures, attributions: Sequence[Attribution]) -> npt.NDArray[np.bool_]:
+def word_labels(words: Words, attributions: Sequence[Attribution]) -> npt.NDArray[np.bool_]:
     """(words, LABELS): whether each word overlaps a gold span of each role."""
     Y = np.zeros((len(words.starts), len(LABELS)), dtype=bool)
     for attribution in attributions:
@@ -253,12 +280,19 @@ def choose(
         rules,
     )
     tried = 0
-    for score, role, require_cue, fill, across in itertools.product(
-        reversed(SCORE_GRID), ROLE_GRID, (True, False), (False, True), (False, True)
+    switches = list(itertools.product((False, True), repeat=4))
+    for score, role, require_cue, (across, fill, replace, extend) in itertools.product(
+        reversed(SCORE_GRID), ROLE_GRID, (True, False), switches
     ):
-        if score > 1 and (not fill or require_cue or across):
+        settings = Settings(
+            across=across,
+            require_cue=require_cue,
+            fill_speakers=fill,
+            replace_speakers=replace,
+            extend=extend,
+        )
+        if score > 1 and (not settings.adds or require_cue or across):
             continue  # adds nothing: the same as other settings
-        settings = Settings(across=across, require_cue=require_cue, fill_speakers=fill)
         thresholds = [role, role, score]
         scores = evaluate_tagged(tagged, thresholds, settings)
         tried += 1
@@ -269,7 +303,7 @@ def choose(
         "settings_tried": tried,
         "rules": rules.to_dict(),
         "rules+tagger": chosen.to_dict(),
-        "added_nothing": thresholds[CONTENT] > 1 and not settings.fill_speakers,
+        "added_nothing": thresholds[CONTENT] > 1 and not settings.adds,
     }
     return thresholds, settings, grid
 
@@ -290,9 +324,11 @@ def card_markdown(card: dict[str, Any]) -> str:
 Written by `spinscope train quotes --data {Path(card["data"]).parent}` on {card["date"]}.
 
 - **What it does:** tags each word as part of an attribution's source, cue or content, over
-  the frozen encoder `{card["versions"]["encoder"]}`; the quotes layer adds what it finds to
-  the rules' quotes.
+  a fine-tuned copy of the last layers of the encoder `{card["versions"]["encoder"]}` (shipped
+  as int8 differences from its weights, `{LAYERS_FILE}`); the quotes layer adds what it finds
+  to the rules' quotes.
   - tagger: {model["tagger"]}
+  - recipe: {_pairs(model["recipe"])}; torch on {model["torch_threads"]} thread
   - features: {model["features"]}
   - word label: {model["word_label"]}
   - decoding: {model["decoding"]}

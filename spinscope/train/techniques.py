@@ -26,15 +26,9 @@ from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraph
 from spinscope.features import WordFeatures, Words, words
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers import technique_rules
-from spinscope.layers.techniques import (
-    GAP,
-    LAYER,
-    LAYERS_FILE,
-    Tagger,
-    decode,
-    find_techniques,
-)
+from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, find_techniques
 from spinscope.parse import Parsed, load_nlp, parse
+from spinscope.tagger import Tagger
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
