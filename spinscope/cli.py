@@ -468,6 +468,24 @@ def analyze(
     raise typer.Exit(1 if report.failed else 0)
 
 
+Level = Literal["span", "paragraph"]
+Split = Literal["all", "validation"]
+
+#: Options the eval commands share.
+SplitOption = Annotated[
+    Split, typer.Option(help="Score every article, or only spinscope's validation split.")
+]
+PredictionsOption = Annotated[
+    Path | None, typer.Option(help="Also write the predictions there, in the official format.")
+]
+ScoreOption = Annotated[
+    Path | None,
+    typer.Option(help="Score this predictions file; the layer does not run.", metavar="FILE"),
+]
+WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")]
+
+
 @eval_app.command("quotes")
 def eval_quotes(
     data: Annotated[
@@ -484,7 +502,7 @@ def eval_quotes(
             help="Score the .ann predictions in DIR; the pipeline does not run.", metavar="DIR"
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Score quote attribution (who said what) against annotated articles."""
     if predictions is not None and score is not None:
@@ -506,10 +524,6 @@ def eval_quotes(
         Console(highlight=False).print(scores_table(scores))
 
 
-Level = Literal["span", "paragraph"]
-Split = Literal["all", "validation"]
-
-
 @eval_app.command("techniques")
 def eval_techniques(
     data: Annotated[
@@ -519,22 +533,11 @@ def eval_techniques(
         ),
     ],
     level: Annotated[Level, typer.Option(help="Score spans or (line, technique) pairs.")] = "span",
-    split: Annotated[
-        Split,
-        typer.Option(help="Score every article, or only spinscope's validation split."),
-    ] = "all",
-    predictions: Annotated[
-        Path | None,
-        typer.Option(help="Also write the predictions there, in the official format."),
-    ] = None,
-    score: Annotated[
-        Path | None,
-        typer.Option(
-            help="Score this predictions file; the pipeline does not run.", metavar="FILE"
-        ),
-    ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    split: SplitOption = "all",
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    workers: WorkersOption = 1,
+    as_json: JsonOption = False,
 ) -> None:
     """Score persuasion-technique detection with the official SemEval metrics."""
     from spinscope.evaluate.semeval import (
@@ -604,19 +607,10 @@ def eval_entities(
             help="SemEval-2025 Task 10 directory: documents/ and subtask-1-annotations.txt."
         ),
     ],
-    split: Annotated[
-        Split,
-        typer.Option(help="Score every article, or only spinscope's validation split."),
-    ] = "all",
-    predictions: Annotated[
-        Path | None,
-        typer.Option(help="Also write the predictions there, in the official format."),
-    ] = None,
-    score: Annotated[
-        Path | None,
-        typer.Option(help="Score this predictions file; the model does not run.", metavar="FILE"),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    split: SplitOption = "all",
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Score entity framing with the gold mentions given (SemEval-2025 Task 10 subtask 1): fine-role
     exact match and main-role accuracy."""
@@ -656,15 +650,9 @@ def eval_checkworthiness(
     data: Annotated[
         Path, typer.Option(help="CheckThat! TSV: Sentence_id, Text, class_label (Yes|No).")
     ],
-    predictions: Annotated[
-        Path | None,
-        typer.Option(help="Also write the predictions there, in the official format."),
-    ] = None,
-    score: Annotated[
-        Path | None,
-        typer.Option(help="Score this predictions file; the model does not run.", metavar="FILE"),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    predictions: PredictionsOption = None,
+    score: ScoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Score check-worthiness decisions: F1, precision and recall of the positive class."""
     from spinscope.evaluate.checkworthiness import (
@@ -693,21 +681,6 @@ def eval_checkworthiness(
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         Console(highlight=False).print(checkworthiness_table(result))
-
-
-#: Options of `eval narratives`, `eval genre` and `eval frames`.
-SplitOption = Annotated[
-    Split, typer.Option(help="Score every article, or only spinscope's validation split.")
-]
-PredictionsOption = Annotated[
-    Path | None, typer.Option(help="Also write the predictions there, in the official format.")
-]
-ScoreOption = Annotated[
-    Path | None,
-    typer.Option(help="Score this predictions file; the layer does not run.", metavar="FILE"),
-]
-WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")]
 
 
 @eval_app.command("narratives")
