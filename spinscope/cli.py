@@ -468,6 +468,19 @@ def analyze(
     raise typer.Exit(1 if report.failed else 0)
 
 
+def _run_or_rescore(predictions: Path | None, score: Path | None, what: str = "FILE") -> None:
+    """An eval command runs the layer (and may write `--predictions`) or re-scores a `--score`
+    file; asking for both is a usage error."""
+    if predictions is not None and score is not None:
+        options = f"--predictions {what} (run and write) or --score {what} (re-score)"
+        _fail(f"give {options}, not both", 2)
+
+
+def _require_dir(path: Path) -> None:
+    if not path.is_dir():
+        raise DataError(f"{path}: no such directory")
+
+
 Level = Literal["span", "paragraph"]
 Split = Literal["all", "validation"]
 
@@ -505,14 +518,11 @@ def eval_quotes(
     as_json: JsonOption = False,
 ) -> None:
     """Score quote attribution (who said what) against annotated articles."""
-    if predictions is not None and score is not None:
-        _fail("give --predictions DIR (run and write) or --score DIR (re-score), not both", 2)
+    _run_or_rescore(predictions, score, "DIR")
     try:
-        if not data.is_dir():
-            raise DataError(f"{data}: no such directory")
+        _require_dir(data)
         if score is not None:
-            if not score.is_dir():
-                raise DataError(f"{score}: no such directory")
+            _require_dir(score)
             scores = score_prediction_files(data, score)
         else:
             scores = evaluate_quotes(data, write_dir=predictions)
@@ -557,11 +567,9 @@ def eval_techniques(
     )
     from spinscope.train.split import is_validation
 
-    if predictions is not None and score is not None:
-        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    _run_or_rescore(predictions, score)
     try:
-        if not data.is_dir():
-            raise DataError(f"{data}: no such directory")
+        _require_dir(data)
         gold = read_techniques_dir(data)
         if split == "validation":
             gold = gold.subset(aid for aid in gold.texts if is_validation(aid))
@@ -624,8 +632,7 @@ def eval_entities(
     )
     from spinscope.train.split import is_validation
 
-    if predictions is not None and score is not None:
-        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    _run_or_rescore(predictions, score)
     try:
         gold = read_framing_dir(data)
         if split == "validation":
@@ -664,8 +671,7 @@ def eval_checkworthiness(
         write_checkworthy_predictions,
     )
 
-    if predictions is not None and score is not None:
-        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    _run_or_rescore(predictions, score)
     try:
         gold = read_checkworthy(data)
         if score is not None:
@@ -710,11 +716,9 @@ def eval_narratives(
     )
     from spinscope.train.split import is_validation
 
-    if predictions is not None and score is not None:
-        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    _run_or_rescore(predictions, score)
     try:
-        if not data.is_dir():
-            raise DataError(f"{data}: no such directory")
+        _require_dir(data)
         gold = read_narratives_dir(data)
         if split == "validation":
             gold = gold.subset(doc for doc in gold.labels if is_validation(doc))
@@ -761,11 +765,9 @@ def _eval_genre_or_frames(
     from spinscope.taxonomy import FRAMES
     from spinscope.train.split import is_validation
 
-    if predictions is not None and score is not None:
-        _fail("give --predictions FILE (run and write) or --score FILE (re-score), not both", 2)
+    _run_or_rescore(predictions, score)
     try:
-        if not data.is_dir():
-            raise DataError(f"{data}: no such directory")
+        _require_dir(data)
         gold = read_genre_framing_dir(data)
         truth: dict[str, Any] = gold.genres if task == "genre" else gold.frames
         if split == "validation":
