@@ -142,6 +142,21 @@ def test_a_speaker_the_tagger_doubts_gives_way_to_the_source_it_tags() -> None:
     assert combined(P, Settings(replace_speakers=True)) == rule
 
 
+#: "Pence’s call for": a reporting noun whose owner is the speaker.
+CALL = "Other Republicans joined Pence’s call for a special prosecutor on Tuesday.\n"
+
+
+def test_the_owner_of_a_reporting_noun_is_its_speaker() -> None:
+    parsed = parsed_of(CALL)
+    rules = rule_quotes(parsed)
+    P = probabilities_for(parsed, "Other Republicans", "call for", "a special prosecutor")
+    combined = combine(
+        CALL, parsed.doc, rules, word_features(parsed), P, [0.5, 0.5, 0.8], Settings()
+    )
+    (quote,) = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert quote.speaker is not None and quote.speaker.text == "Pence’s"
+
+
 def test_content_the_rules_cut_short_runs_on_with_the_tagger() -> None:
     text = "The mayor praised the firefighters after the storm.\n"
     parsed = parsed_of(text)

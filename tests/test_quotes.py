@@ -136,6 +136,38 @@ def test_inverted_attribution_after_a_quote() -> None:
     assert quote.speaker is not None and quote.speaker.text == "Cuban"
 
 
+@pytest.mark.parametrize(
+    ("quotation", "after", "speaker", "cue"),
+    [
+        ("“We will find the emails that are missing.”", "Trump said.", "Trump", "said"),
+        (
+            "“You know, it happens, right?”",
+            "Trump went on, as if he had not heard.",
+            "Trump",
+            "went on",
+        ),
+        ("“What is this about unity?”", "Trump added on Fox and Friends.", "Trump", "added"),
+    ],
+)
+def test_attribution_split_from_its_quote_by_the_parser(
+    quotation: str, after: str, speaker: str, cue: str
+) -> None:
+    """A quotation ending in a period, question or exclamation mark ends the parser's sentence;
+    the subject and verb right after it still attribute it, and a quote that follows continues."""
+    text = f"He spoke on Monday.\n\n{quotation} {after} “It is over.”\n"
+    quote = find(quotes_of(text), quotation.strip("“”")[:12])
+    assert quote.speaker is not None and quote.speaker.text == speaker
+    assert quote.cue is not None and quote.cue.text == cue
+    assert quote.kind == "direct"
+    assert [c.text for c in quote.content] == [quotation, "“It is over.”"]
+
+
+def test_a_quotation_ending_a_paragraph_is_not_attributed_to_the_next() -> None:
+    text = "He spoke on Monday.\n\n“It is over.”\n\nSmith left the room.\n"
+    quote = find(quotes_of(text), "It is over")
+    assert quote.speaker is None
+
+
 def test_headline_colon_attributes_the_quote() -> None:
     quote = find(quotes_of("Issa: Clinton’s ‘Honesty Is In Question’\nBody text.\n"), "Honesty")
     assert quote.speaker is not None and quote.speaker.text == "Issa"

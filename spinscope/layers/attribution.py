@@ -360,7 +360,7 @@ def combine(
         for c in candidates(text, words, probabilities, thresholds, settings)
         if not any(c.content[0] < end and start < c.content[1] for start, end in taken)
     ]
-    fills = _speaker_fills(rules, words, probabilities, thresholds, settings)
+    fills = _speaker_fills(doc, rules, words, probabilities, thresholds, settings)
     if not added and not fills:
         return list(rules)
     resolver = SpeakerResolver(doc)
@@ -422,6 +422,7 @@ def _extended(
 
 
 def _speaker_fills(
+    doc: Doc,
     rules: Sequence[Quote],
     words: WordFeatures,
     probabilities: Matrix,
@@ -431,14 +432,16 @@ def _speaker_fills(
     """The rule quotes (by `id`) that take the tagger's speaker, with its cue and source for
     their content: with `settings.fill_speakers` those with no speaker, where it tags a cue or
     a source; with `settings.replace_speakers` those whose speaker it doubts, where it tags
-    a source."""
+    a source (never the owner of a reporting noun: “the judges’ statement that …”)."""
     tagged = RoleRuns.of(words, probabilities, thresholds)
     fills = {}
     for quote in rules:
         if quote.speaker is None and not settings.fill_speakers:
             continue
         if quote.speaker is not None and not (
-            settings.replace_speakers and _doubted(quote.speaker, words, probabilities)
+            settings.replace_speakers
+            and _doubted(quote.speaker, words, probabilities)
+            and not _owns_cue(doc, quote)
         ):
             continue
         start, end = quote.content[0].start, quote.content[-1].end
@@ -449,6 +452,14 @@ def _speaker_fills(
         if source is not None or (cue is not None and quote.speaker is None):
             fills[id(quote)] = Candidate((start, end), cue, source, 1.0)
     return fills
+
+
+def _owns_cue(doc: Doc, quote: Quote) -> bool:
+    """Whether the quote's speaker is the owner of its reporting noun."""
+    if quote.cue is None or quote.speaker is None:
+        return False
+    owner = possessor(_tokens(doc, quote.cue.start, quote.cue.end))
+    return any(quote.speaker.start <= t.idx < quote.speaker.end for t in owner)
 
 
 def _doubted(speaker: Span, words: WordFeatures, probabilities: Matrix) -> bool:
@@ -466,8 +477,9 @@ def speaker_tokens(doc: Doc, candidate: Candidate) -> list[Token]:
     outside the content (the rules' reading of the clause), else the tagged source, its names
     completed."""
     if candidate.cue is not None:
-        verbs = [t for t in _tokens(doc, *candidate.cue) if t.pos_ in ("VERB", "AUX")]
-        agent = subject(verbs[-1]) if verbs else []
+        cue = _tokens(doc, *candidate.cue)
+        verbs = [t for t in cue if t.pos_ in ("VERB", "AUX")]
+        agent = subject(verbs[-1]) if verbs else possessor(cue)
         start, end = candidate.content
         if agent and not any(start <= t.idx < end for t in agent):
             return agent
@@ -475,6 +487,16 @@ def speaker_tokens(doc: Doc, candidate: Candidate) -> list[Token]:
         return []
     start, end = candidate.source
     return whole_names(_tokens(doc, start, end), outside=candidate.content)
+
+
+def possessor(cue: list[Token]) -> list[Token]:
+    """The owner of a reporting noun in the cue ("Pence’s call for", "her apparent reversal
+    of", "the judges’ statement"): the one whose words they are."""
+    for token in cue:
+        owners = [c for c in token.children if c.dep_ == "poss"] if token.pos_ == "NOUN" else []
+        if owners:
+            return list(owners[0].subtree)
+    return []
 
 
 def whole_names(tokens: list[Token], outside: tuple[int, int]) -> list[Token]:

@@ -205,7 +205,12 @@ def rule_quotes(parsed: Parsed) -> list[Quote]:
             + noun_cues(sent)
             if a.cue is None or not inside_any(a.cue, regions)
         ]
-        found_here = list({a.cue: a for a in reversed(found_here)}.values())[::-1]
+        # one attribution per cue: the first found, unless a later one has content and it not
+        by_cue: dict[tuple[int, int] | None, Attribution] = {}
+        for a in found_here:
+            if a.cue not in by_cue or (a.content and not by_cue[a.cue].content):
+                by_cue[a.cue] = a
+        found_here = list(by_cue.values())
         found_here = attach_quote_marks(text, sent, found_here, regions)
         by_sentence.append(found_here)
         attributions.extend(found_here)
@@ -278,10 +283,11 @@ def _continuations(
             for r in regions
             if end <= r.start < region.start and len(text[r.start : r.end].split()) > 4
         ]
+        said = max(end, previous.cue[1] if previous.cue else end)  # “…?” he asked. “…”
         if (
             end >= paragraph.start
             and not between
-            and _sentences_between(sentences, end, region.start) <= 1
+            and _sentences_between(sentences, said, region.start) <= 1
         ):
             previous.content.append((region.start, region.end))
             previous.quoted.append((region.inner_start, region.inner_end))

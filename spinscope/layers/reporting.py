@@ -449,30 +449,59 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
 
 def post_quote_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
     """ "“Go back to Univision,” Trump barked": after a quotation that ends in a comma, a
-    question or exclamation mark, a subject and its verb attribute it, whatever the verb."""
+    question or exclamation mark, a subject and its verb attribute it, whatever the verb.
+
+    When the parser ended the sentence at the closing mark (“… right?” Trump went on. /
+    “… missing.” Trump said.), the quotation stands alone in the sentence before, and this
+    sentence opens with its subject and verb: the attribution takes the quotation with it."""
     found = []
     doc = sent.doc
+    text = doc_text(doc)
     for region in regions:
-        if not sent.start_char <= region.end < sent.end_char:
+        inside = sent.start_char <= region.end < sent.end_char
+        if not (inside or _stands_before(text, sent, region)):
             continue
-        if doc_text(doc)[region.inner_end - 1 : region.inner_end] not in (",", "?", "!"):
+        ending = text[region.inner_end - 1 : region.inner_end]
+        if ending not in (",", "?", "!") and (inside or ending != "."):
             continue
         after = [t for t in sent if t.idx >= region.end][:7]
         verb = next((t for t in after if t.pos_ == "VERB"), None)
-        if verb is None or verb.lemma_.lower() in VERBS:
+        if verb is None or (inside and verb.lemma_.lower() in VERBS):
             continue
         subject = [c for c in verb.children if c.dep_ == "nsubj" and c.idx >= region.end]
-        if subject and all(t.i < verb.i for t in subject[0].subtree):
-            found.append(
-                Attribution(
-                    cue=cue_range(verb),
-                    cue_lemma=verb.lemma_.lower(),
-                    speaker=_noun_phrase(subject[0]),
-                    content=[],
-                    verb=verb,
-                )
+        if not subject or not all(t.i < verb.i for t in subject[0].subtree):
+            continue
+        if not inside and (
+            subject[0].left_edge.i != sent.start or subject[0].lower_ in _NOT_SPEAKERS
+        ):
+            continue
+        found.append(
+            Attribution(
+                cue=cue_range(verb),
+                cue_lemma=verb.lemma_.lower(),
+                speaker=_noun_phrase(subject[0]),
+                content=[] if inside else [(region.start, region.end)],
+                verb=verb,
             )
+        )
     return found
+
+
+#: Subjects that do not speak: "“…” It’s a problem."
+_NOT_SPEAKERS = frozenset({"it", "this", "that", "there", "what", "which"})
+
+
+def _stands_before(text: str, sent: SpacySpan, region: QuoteMarks) -> bool:
+    """Whether the quotation ends right before the sentence (at most a space between) and is
+    all of the sentence it sits in, in the same paragraph: a quotation the parser split from
+    its attribution."""
+    if not 0 <= sent.start_char - region.end <= 2 or text[region.end : sent.start_char] not in (
+        "",
+        " ",
+    ):
+        return False
+    previous = sent.doc[sent.start - 1].sent if sent.start > 0 else None
+    return previous is not None and not text[previous.start_char : region.start].strip()
 
 
 def according_to_cues(sent: SpacySpan) -> list[Attribution]:
