@@ -40,6 +40,7 @@ from spinscope.layers.reporting import (
     noun_cues,
     post_quote_cues,
     quoting_verb_cues,
+    speaker_outside_quotes,
     subject,
     trim,
     verb_cues,
@@ -211,6 +212,8 @@ def rule_quotes(parsed: Parsed) -> list[Quote]:
             if a.cue not in by_cue or (a.content and not by_cue[a.cue].content):
                 by_cue[a.cue] = a
         found_here = list(by_cue.values())
+        for attribution in found_here:
+            speaker_outside_quotes(attribution, regions)
         found_here = attach_quote_marks(text, sent, found_here, regions)
         by_sentence.append(found_here)
         attributions.extend(found_here)

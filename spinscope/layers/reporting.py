@@ -504,6 +504,25 @@ def _stands_before(text: str, sent: SpacySpan, region: QuoteMarks) -> bool:
     return previous is not None and not text[previous.start_char : region.start].strip()
 
 
+def speaker_outside_quotes(attribution: Attribution, regions: list[QuoteMarks]) -> None:
+    """A speaker the parse found inside quote marks ("''That, unfortunately,'' he said": the
+    parser takes "That" for the subject) gives way to the noun phrase right after the quotation
+    the verb follows ("he", "Mr. Daniloff, now 81, … said"), or to none."""
+    speaker, verb = attribution.speaker, attribution.verb
+    if not speaker or verb is None or not inside_any(char_range(speaker), regions):
+        return
+    before = [r for r in regions if r.end <= verb.idx and r.end > verb.sent.start_char]
+    after = [t for t in verb.sent if before and before[-1].end <= t.idx < verb.idx]
+    first = next((t for t in after if not t.is_punct and not t.is_space), None)
+    if first is None or first.pos_ not in ("PROPN", "PRON", "DET", "NOUN"):
+        attribution.speaker = []
+        return
+    head = first
+    while head.head.i != head.i and first.idx <= head.head.idx < verb.idx:
+        head = head.head
+    attribution.speaker = _noun_phrase(head)
+
+
 def according_to_cues(sent: SpacySpan) -> list[Attribution]:
     """ "According to X, ..." and "..., according to X." """
     found = []
