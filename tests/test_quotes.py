@@ -162,6 +162,23 @@ def test_attribution_split_from_its_quote_by_the_parser(
     assert [c.text for c in quote.content] == [quotation, "“It is over.”"]
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("''That, unfortunately,'' he said, ''is part of the reality of life.''", "he"),
+        (
+            "''If Reagan had gone with Kemp, I would have been sitting in Siberia,'' "
+            "Mr. Daniloff, now 81, said by telephone this week.",
+            "Mr. Daniloff, now 81",
+        ),
+    ],
+)
+def test_a_speaker_is_never_inside_the_quotation(text: str, speaker: str) -> None:
+    """The parser may take a word of the quotation for the subject of "said"."""
+    quote = find(quotes_of(f"He spoke.\n\n{text}\n"), "''")
+    assert quote.speaker is not None and quote.speaker.text == speaker
+
+
 def test_a_quotation_ending_a_paragraph_is_not_attributed_to_the_next() -> None:
     text = "He spoke on Monday.\n\n“It is over.”\n\nSmith left the room.\n"
     quote = find(quotes_of(text), "It is over")
