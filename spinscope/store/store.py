@@ -391,7 +391,7 @@ class Store:
         return SearchResults(
             query,
             words,
-            [ArticleHit(_summary(r), snippet(f"{r.title}\n{r.text}", words)) for r in articles],
+            [ArticleHit(_summary(r), snippet(r.text, words)) for r in articles],
             [
                 QuoteHit(
                     article_id=r.id,
@@ -673,4 +673,3 @@ def _version_key(version: str) -> tuple[int, Version | str]:
         return (1, Version(version))
     except InvalidVersion:
         return (0, version)
-
