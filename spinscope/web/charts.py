@@ -29,7 +29,7 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
     """A grid: one row per label, one column per outlet; each cell the share of that outlet's
     articles that carry the label."""
     if not rows or not labels:
-        return Markup('<p class="empty">Nothing to chart yet.</p>')
+        return Markup('<p class="empty">None found in these articles.</p>')
     left, top, cell_w, cell_h = 260, 60, 96, 26
     width = left + cell_w * len(rows) + 10
     height = top + cell_h * len(labels) + 10
@@ -71,12 +71,14 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
 
 def timeline(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Markup:
     """One line per label: the share of each week's articles that carry it."""
-    if not rows or not labels:
-        return Markup('<p class="empty">No dated articles to chart yet.</p>')
+    if not rows:
+        return Markup('<p class="empty">No dated articles to chart.</p>')
+    if not labels:
+        return Markup('<p class="empty">None found in these articles.</p>')
     left, right, top, bottom, plot_h = 44, 20, 14, 40, 180
     step = max(40, min(90, 640 // max(1, len(rows))))
     plot_w = step * max(1, len(rows) - 1)
-    width = left + plot_w + right + 10
+    width = max(left + plot_w + right + 10, 600)  # room for the legend's labels
     legend_h = 18 * len(labels)
     height = top + plot_h + bottom + legend_h
     parts = [

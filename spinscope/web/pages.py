@@ -87,6 +87,11 @@ def _index(request: Request, error: str | None = None, status: int = 200) -> Res
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
 @router.post("/analyze")
 def analyze_form(
     request: Request,
