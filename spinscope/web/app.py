@@ -183,6 +183,12 @@ def create_app(workbench: Workbench) -> FastAPI:
         api = request.url.path.startswith(API_PREFIX)
         return error_response(422, "; ".join(problems) or "invalid request", api)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        # Logged by the server; the client gets the one error shape, without internals.
+        api = request.url.path.startswith(API_PREFIX)
+        return error_response(500, f"internal error ({type(exc).__name__})", api)
+
     @app.middleware("http")
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
