@@ -7,6 +7,8 @@
         [--predictions FILE | --score FILE]
     spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
+    spinscope serve [--db URL] [--host HOST] [--port PORT] [--token TOKEN] [--layers A,B]
+                    [--allow-private] [--no-sample]
     spinscope schema
     spinscope --version
 

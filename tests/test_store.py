@@ -208,3 +208,32 @@ def test_search_words_and_snippets() -> None:
     cut = snippet("x" * 300 + " NATO grows " + "y" * 300, ("nato",), width=100)
     assert cut.pieces[0] == ("…", False) and ("NATO", True) in cut.pieces
     assert cut.text.endswith("…")
+
+
+def test_concurrent_saves_of_one_new_article_make_one(store: Store) -> None:
+    import threading
+
+    versions = [f"0.{k}.0" for k in range(1, 9)]
+    barrier = threading.Barrier(len(versions))
+    failures: list[BaseException] = []
+
+    def save(version: str) -> None:
+        barrier.wait()
+        try:
+            store.save(made("race", "One article, saved at once.", version=version))
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(v,)) for v in versions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert _rows(store, ArticleRow) == 1
+    assert [a.spinscope_version for a in store.versions("race")] == versions[::-1]
+    with store.engine.connect() as connection:
+        current = connection.execute(
+            select(AnalysisRow.spinscope_version).where(AnalysisRow.current)
+        ).all()
+    assert current == [("0.8.0",)]

@@ -43,7 +43,7 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
         name = row.key or "(no outlet)"
         parts.append(
             f'<text x="{x:.0f}" y="{top - 24}" text-anchor="middle" class="col">'
-            f"<title>{escape(name)}</title>{escape(_short(name, 14))}</text>"
+            f"<title>{escape(name)}</title>{escape(_short(name, 13))}</text>"
             f'<text x="{x:.0f}" y="{top - 8}" text-anchor="middle" class="n">'
             f"{row.articles} art.</text>"
         )
@@ -76,7 +76,7 @@ def timeline(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> M
     if not labels:
         return Markup('<p class="empty">None found in these articles.</p>')
     left, right, top, bottom, plot_h = 44, 20, 14, 40, 180
-    step = max(40, min(90, 640 // max(1, len(rows))))
+    step = max(40, min(240, 520 // max(1, len(rows) - 1)))
     plot_w = step * max(1, len(rows) - 1)
     width = max(left + plot_w + right + 10, 600)  # room for the legend's labels
     legend_h = 18 * len(labels)
