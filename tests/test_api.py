@@ -94,6 +94,10 @@ def test_reanalysing_updates_instead_of_duplicating(client: TestClient) -> None:
     assert client.get("/api/v1/articles").json()["total"] == 1
     versions = client.get(f"/api/v1/articles/{first['article']['id']}/analyses").json()
     assert len(versions) == 1 and versions[0] == third
+    version = f"/api/v1/articles/{first['article']['id']}/analyses/{third['spinscope_version']}"
+    assert_error(client.delete(version.replace("/analyses/", "/analyses/9")), 404, "by version")
+    assert client.delete(version).status_code == 204
+    assert client.get("/api/v1/articles").json()["total"] == 0
 
 
 def test_list_search_stats_delete(client: TestClient) -> None:
@@ -415,6 +419,7 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         "/api/v1/articles",
         "/api/v1/articles/{article_id}",
         "/api/v1/articles/{article_id}/analyses",
+        "/api/v1/articles/{article_id}/analyses/{version}",
         "/api/v1/search",
         "/api/v1/stats",
     ):

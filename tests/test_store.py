@@ -83,6 +83,19 @@ def test_a_newer_version_is_kept_beside_the_older(store: Store) -> None:
     assert store.articles()[0].techniques == 1
 
 
+def test_delete_one_version(store: Store) -> None:
+    store.save(made("v", "Text. More.", version="0.1.0"))
+    store.save(made("v", "Text. More.", version="0.2.0", techniques=[("Doubt", "More")]))
+    assert store.delete_version("v", "0.9.9") is False
+    assert store.delete_version("nope", "0.1.0") is False
+    assert store.delete_version("v", "0.2.0") is True
+    current = store.get("v")
+    assert current is not None and current.spinscope_version == "0.1.0"
+    assert store.articles()[0].techniques == 0 and _rows(store, TechniqueRow) == 0
+    assert store.delete_version("v", "0.1.0") is True
+    assert store.get("v") is None and store.count() == 0 and _rows(store, ArticleRow) == 0
+
+
 def test_list_and_filters(filled: Store) -> None:
     def ids(**kw: object) -> list[str]:
         return [s.id for s in filled.articles(Filters(**kw))]  # type: ignore[arg-type]
@@ -129,7 +142,22 @@ def test_search_articles_and_quotes(filled: Store) -> None:
 
 
 def test_search_syntax_is_not_interpreted(filled: Store) -> None:
-    for query in ['"', "NATO OR", "a AND (b", "*", "NEAR(", "title:x", "!", "a & | b", "'"]:
+    for query in [
+        '"',
+        "NATO OR",
+        "a AND (b",
+        "*",
+        "NEAR(",
+        "title:x",
+        "!",
+        "a & | b",
+        "'",
+        "_",
+        "__init__",
+        "x:*",
+        "日本語",
+        "1,200",
+    ]:
         filled.search(query)  # no error from FTS5 or to_tsquery syntax
 
 

@@ -264,17 +264,7 @@ class Store:
         session.flush()
         session.add_all(_findings(analysis, row.pk, stored.pk))
 
-        versions = session.execute(
-            select(AnalysisRow.pk, AnalysisRow.spinscope_version).where(
-                AnalysisRow.article_pk == row.pk
-            )
-        ).all()
-        newest = max(versions, key=lambda v: _version_key(v.spinscope_version)).pk
-        session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.article_pk == row.pk)
-            .values(current=AnalysisRow.pk == newest)
-        )
+        _mark_current(session, row.pk)
         return analysis
 
     def delete(self, article_id: str) -> bool:
@@ -282,6 +272,25 @@ class Store:
         with self._write() as session:
             result = session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
             return bool(getattr(result, "rowcount", 0))
+
+    def delete_version(self, article_id: str, version: str) -> bool:
+        """Delete the analysis of an article by spinscope `version`; False if there was none.
+        The newest version left becomes current; an article left with none is deleted."""
+        with self._write() as session:
+            by_id = select(ArticleRow).where(ArticleRow.id == article_id)
+            row = session.scalar(by_id.with_for_update())
+            if row is None:
+                return False
+            result = session.execute(
+                delete(AnalysisRow).where(
+                    AnalysisRow.article_pk == row.pk, AnalysisRow.spinscope_version == version
+                )
+            )
+            if not getattr(result, "rowcount", 0):
+                return False
+            if not _mark_current(session, row.pk):
+                session.delete(row)
+            return True
 
     # -- reading -------------------------------------------------------------------------
 
@@ -537,6 +546,24 @@ def _has_current(article_pk: Any) -> ColumnElement[bool]:
 def _is_current(analysis_pk: Any) -> ColumnElement[bool]:
     analysis = aliased(AnalysisRow)
     return exists().where(analysis.pk == analysis_pk, analysis.current)
+
+
+def _mark_current(session: Session, article_pk: int) -> bool:
+    """Make the newest version of an article's analyses its current one; False if it has none."""
+    versions = session.execute(
+        select(AnalysisRow.pk, AnalysisRow.spinscope_version).where(
+            AnalysisRow.article_pk == article_pk
+        )
+    ).all()
+    if not versions:
+        return False
+    newest = max(versions, key=lambda v: _version_key(v.spinscope_version)).pk
+    session.execute(
+        update(AnalysisRow)
+        .where(AnalysisRow.article_pk == article_pk)
+        .values(current=AnalysisRow.pk == newest)
+    )
+    return True
 
 
 def search_words(query: str) -> tuple[str, ...]:

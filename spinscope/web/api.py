@@ -269,6 +269,20 @@ def list_articles(
     )
 
 
+@router.delete(
+    "/articles/{article_id:path}/analyses/{version}",
+    status_code=204,
+    summary="Delete the analysis of an article by one spinscope version",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def delete_analysis(article_id: str, version: str, wb: WB) -> Response:
+    """The newest version left becomes current; an article left with no analysis is deleted."""
+    if not wb.store.delete_version(article_id, version):
+        raise HTTPException(404, f"no analysis of article {article_id!r} by version {version}")
+    return Response(status_code=204)
+
+
 @router.get(
     "/articles/{article_id:path}/analyses",
     summary="Every stored analysis of an article, newest version first",
