@@ -394,11 +394,18 @@ def test_csv_cells_are_not_formulas(client: TestClient) -> None:
     assert "\n=HYPERLINK" not in csv_text and ",+cmd" not in csv_text
 
 
-def test_cross_origin_form_posts_are_refused(client: TestClient) -> None:
+def test_cross_origin_writes_are_refused(client: TestClient) -> None:
     response = client.post(
         "/analyze", data={"text": TEXT}, headers={"Origin": "http://evil.example"}
     )
     assert response.status_code == 403
+    upload = client.post(  # multipart needs no CORS preflight: Origin is what tells
+        "/api/v1/analyze/upload",
+        files={"file": ("a.txt", TEXT.encode())},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert_error(upload, 403, "cross-origin")
+    assert client.get("/api/v1/articles").json()["total"] == 0
     same = client.post(
         "/analyze",
         data={"text": TEXT},

@@ -5,8 +5,8 @@ Security, in one place:
 - every request body is capped at `Settings.max_request_bytes` (413 beyond it);
 - write requests (POST, PUT, PATCH, DELETE) need the API token when one is set, as
   `Authorization: Bearer TOKEN` (the web forms send it as a `token` field);
-- form posts from another origin are refused (403), so a page elsewhere cannot make a browser
-  write to a workbench on localhost;
+- write requests from a page of another origin (by their Origin header) are refused (403), so
+  a page elsewhere cannot make a browser write to a workbench on localhost;
 - pages are rendered by Jinja2 with autoescaping, and served with a Content-Security-Policy that
   allows only the app's own scripts (and, on the article view, the report's inline script by its
   hash);
@@ -193,10 +193,13 @@ def create_app(workbench: Workbench) -> FastAPI:
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.method in WRITE_METHODS and not request.url.path.startswith(API_PREFIX):
+        if request.method in WRITE_METHODS:
+            # Browsers send Origin with every cross-site POST, forms and multipart uploads
+            # included (which need no CORS preflight); programs calling the API send none.
             origin = request.headers.get("origin")
             if origin and _host(origin) != request.headers.get("host"):
-                return error_response(403, "cross-origin form posts are refused", api=False)
+                api = request.url.path.startswith(API_PREFIX)
+                return error_response(403, "cross-origin write requests are refused", api)
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", _CSP.format(scripts=""))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
