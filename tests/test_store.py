@@ -265,3 +265,17 @@ def test_concurrent_saves_of_one_new_article_make_one(store: Store) -> None:
             select(AnalysisRow.spinscope_version).where(AnalysisRow.current)
         ).all()
     assert current == [("0.8.0",)]
+
+
+def test_migrations_match_the_models(store: Store) -> None:
+    """The schema the migrations make is the one the models declare (but for the full-text
+    search tables and columns, which only the migrations know)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from spinscope.store.models import Base
+
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    differences = [d for d in diff if "_fts" not in repr(d) and "search" not in repr(d)]
+    assert differences == []
