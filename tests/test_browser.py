@@ -139,6 +139,31 @@ def test_paste_see_highlights_toggle_a_layer(page: Any, server: Server, artifact
     assert content.evaluate("el => getComputedStyle(el).backgroundColor") == shown
 
 
+def test_upload_a_file(page: Any, server: Server, tmp_path: Path, artifacts: Path) -> None:
+    story = tmp_path / "harbour-story.txt"
+    story.write_text(
+        "Harbour reopens after storm\n"
+        'Port director Lena Faulk said the harbour would reopen on Friday. "We are ready," '
+        "she said.\n",
+        encoding="utf-8",
+    )
+    page.goto(server.base + "/")
+    page.set_input_files("#upload-form input[name=file]", str(story))
+    page.fill("#upload-form input[name=outlet]", "Harbour Gazette")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/articles/harbour-story")
+    assert page.locator("header.top h1").inner_text() == "Harbour reopens after storm"
+    assert "Harbour Gazette" in page.locator("header.top .meta").inner_text()
+    assert "Lena Faulk" in page.locator("#quotes").inner_text()
+    page.screenshot(path=str(artifacts / "upload.png"))
+    # Its own delete button removes it from the corpus.
+    page.goto(server.base + "/corpus?outlet=Harbour+Gazette")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#articles form.delete button")
+    page.wait_for_url("**/corpus")
+    assert "Harbour reopens" not in page.locator("#articles").inner_text()
+
+
 def test_search_the_corpus_and_download_csv(page: Any, server: Server, artifacts: Path) -> None:
     page.goto(server.base + "/corpus")
     page.fill("#search-form input[name=q]", "what did Merkulov say about the summit?")
