@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 from corpus import corpus
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from spinscope.cli import app as cli_app
@@ -464,3 +465,26 @@ def test_pages(client: TestClient) -> None:
     gone = client.post(target + "/delete", follow_redirects=False)
     assert gone.status_code == 303
     assert client.get(target).status_code == 404
+
+
+def test_unexpected_errors_keep_the_error_shape(db_url: str) -> None:
+    store = Store(db_url)
+    workbench = Workbench(store, Settings(layers=LAYERS))
+    try:
+        client = TestClient(create_app(workbench), raise_server_exceptions=False)
+        with store.engine.begin() as connection:
+            connection.execute(text("DROP TABLE narratives"))  # break the database underneath
+        response = client.get("/api/v1/articles")
+        assert_error(response, 500, "internal error")
+        assert "narratives" not in response.text  # no internals leak
+        page = client.get("/corpus")
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    finally:
+        workbench.close()
+        store.close()
+
+
+def test_serve_reports_a_bad_database() -> None:
+    result = CliRunner().invoke(cli_app, ["serve", "--db", "mysql://x/y", "--no-sample"])
+    assert result.exit_code == 1
+    assert "unknown database URL scheme 'mysql'" in result.output
