@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,6 +113,7 @@ def test_list_and_filters(filled: Store) -> None:
     summary = filled.articles(Filters(narrative=URW_BLAME))[0]
     assert (summary.quotes, summary.techniques, summary.narratives) == (1, 1, 1)
     assert [s.id for s in filled.articles(limit=1, offset=1)] == ["two"]
+    assert summary.updated_at.utcoffset() == timedelta(0)
     assert filled.outlets() == ["City Herald", "Daily Wire Service"]
 
 

@@ -510,32 +510,25 @@ class Store:
             conditions.append(ArticleRow.published_date <= filters.until)
         if filters.technique:
             technique = aliased(TechniqueRow)
-            conditions.append(
-                exists().where(
-                    technique.article_pk == ArticleRow.pk,
-                    technique.technique == filters.technique,
-                    _is_current(technique.analysis_pk),
-                )
-            )
+            conditions.append(_found(technique, technique.technique == filters.technique))
         if filters.narrative:
             narrative = aliased(NarrativeRow)
-            conditions.append(
-                exists().where(
-                    narrative.article_pk == ArticleRow.pk,
-                    narrative.narrative == filters.narrative,
-                    _is_current(narrative.analysis_pk),
-                )
-            )
+            conditions.append(_found(narrative, narrative.narrative == filters.narrative))
         if filters.speaker:
             quote = aliased(QuoteRow)
+            speaker = func.lower(quote.speaker)
             conditions.append(
-                exists().where(
-                    quote.article_pk == ArticleRow.pk,
-                    func.lower(quote.speaker).contains(filters.speaker.lower(), autoescape=True),
-                    _is_current(quote.analysis_pk),
-                )
+                _found(quote, speaker.contains(filters.speaker.lower(), autoescape=True))
             )
         return and_(*conditions)
+
+
+def _found(finding: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The article has a finding (an aliased finding table) in its current analysis that meets
+    `condition`."""
+    return exists().where(
+        finding.article_pk == ArticleRow.pk, condition, _is_current(finding.analysis_pk)
+    )
 
 
 def _has_current(article_pk: Any) -> ColumnElement[bool]:
@@ -681,7 +674,8 @@ def _summary(row: Any) -> ArticleSummary:
         claims=row.claims,
         techniques=row.techniques,
         narratives=row.narratives,
-        updated_at=row.updated_at,
+        # Stored in UTC; SQLite gives it back without its time zone.
+        updated_at=row.updated_at.replace(tzinfo=row.updated_at.tzinfo or UTC),
     )
 
 

@@ -89,28 +89,15 @@ class JobOut(BaseModel):
     errors: list[dict[str, str]]
 
 
-class ArticleOut(BaseModel):
-    id: str
-    title: str
-    outlet: str | None
-    published: str | None
-    url: str | None
-    spinscope_version: str
-    quotes: int
-    claims: int
-    techniques: int
-    narratives: int
-
-
 class ArticleList(BaseModel):
     total: int
     limit: int
     offset: int
-    articles: list[ArticleOut]
+    articles: list[ArticleSummary]
 
 
 class ArticleHitOut(BaseModel):
-    article: ArticleOut
+    article: ArticleSummary
     snippet: str
 
 
@@ -265,7 +252,7 @@ def list_articles(
         total=wb.store.count(where),
         limit=limit,
         offset=offset,
-        articles=[article_out(s) for s in wb.store.articles(where, limit, offset)],
+        articles=wb.store.articles(where, limit, offset),
     )
 
 
@@ -349,8 +336,7 @@ def search_out(found: SearchResults) -> SearchOut:
         query=found.query,
         words=list(found.words),
         articles=[
-            ArticleHitOut(article=article_out(hit.article), snippet=hit.snippet.text)
-            for hit in found.articles
+            ArticleHitOut(article=hit.article, snippet=hit.snippet.text) for hit in found.articles
         ],
         quotes=[
             QuoteHitOut(
@@ -376,10 +362,6 @@ def stats_row_out(row: StatsRow) -> StatsRowOut:
         counts=row.counts,
         rates={label: round(row.rate(label), 4) for label in row.counts},
     )
-
-
-def article_out(summary: ArticleSummary) -> ArticleOut:
-    return ArticleOut.model_validate(summary, from_attributes=True)
 
 
 def _job_out(job: Job) -> JobOut:

@@ -9,6 +9,7 @@ Pages are rendered on the server by Jinja2 with autoescaping; the only script is
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import date
@@ -27,8 +28,8 @@ from spinscope.errors import InputError
 from spinscope.output.html import render_html
 from spinscope.store import ArticleSummary, Filters
 from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
-from spinscope.web.api import article_out, input_error, search_out, stats_row_out
 from spinscope.web.api import filters as filters_from_query
+from spinscope.web.api import input_error, search_out, stats_row_out
 from spinscope.web.app import check_token, html_page
 from spinscope.web.charts import heatmap, timeline, top_labels
 from spinscope.web.workbench import Workbench
@@ -388,4 +389,6 @@ def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
 
 
 def _summary_dict(summary: ArticleSummary) -> dict[str, Any]:
-    return article_out(summary).model_dump()
+    row = dataclasses.asdict(summary)
+    row["updated_at"] = summary.updated_at.isoformat()
+    return row
