@@ -7,6 +7,8 @@
         [--predictions FILE | --score FILE]
     spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
+    spinscope serve [--db URL] [--host HOST] [--port PORT] [--token TOKEN] [--layers A,B]
+                    [--allow-private] [--no-sample]
     spinscope schema
     spinscope --version
 
@@ -42,7 +44,7 @@ from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
-from spinscope.pipeline import analyze_many
+from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
 
 #: Output format by `--out` suffix, when `--format` is not given.
 SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
@@ -896,3 +898,76 @@ def train(
 def schema() -> None:
     """Print the JSON Schema of the analysis JSON (`--format json`)."""
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="The database: a file path or sqlite:///PATH, or postgresql://USER@HOST/DB. "
+            "Default: spinscope.db in the user's data folder.",
+            metavar="URL",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="API token that write requests must carry (Authorization: Bearer TOKEN); "
+            "required when --host is not a loopback address.",
+            envvar="SPINSCOPE_TOKEN",
+        ),
+    ] = None,
+    layers: Annotated[
+        str,
+        typer.Option(help="The analysis layers, comma-separated."),
+    ] = ",".join(DEFAULT_LAYERS),
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Fetch URLs that resolve to private, loopback or link-local addresses.",
+        ),
+    ] = False,
+    sample: Annotated[
+        bool,
+        typer.Option(help="Analyse the bundled sample corpus when the database is empty."),
+    ] = True,
+) -> None:
+    """Run the workbench: web app at http://HOST:PORT/ and REST API under /api/v1."""
+    try:
+        import uvicorn
+
+        from spinscope.store import Store
+        from spinscope.web import Settings, Workbench, create_app, is_loopback
+    except ImportError as exc:
+        _fail(
+            f"serve needs the serve extra ({exc.name} is missing): pip install 'spinscope[serve]'"
+        )
+    if not is_loopback(host) and not token:
+        _fail(
+            f"--host {host} is not a loopback address: set an API token with --token or "
+            f"SPINSCOPE_TOKEN so that nobody else can write to the store",
+            2,
+        )
+    try:
+        settings = Settings(
+            layers=tuple(name.strip() for name in layers.split(",") if name.strip()),
+            allow_private=allow_private,
+            token=token or None,
+        )
+        store = Store(db)
+        workbench = Workbench(store, settings)
+        if sample and store.count() == 0:
+            typer.echo("Analysing the sample corpus (first start)…", err=True)
+            typer.echo(f"Stored {workbench.load_samples()} sample articles.", err=True)
+    except (SpinscopeError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"spinscope workbench on http://{host}:{port}/ (database {store.url})", err=True)
+    try:
+        uvicorn.run(create_app(workbench), host=host, port=port, log_level="warning")
+    finally:
+        workbench.close()
+        store.close()

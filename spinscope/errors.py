@@ -5,6 +5,7 @@
     │   └── BlockedURLError   a URL points at a private, loopback or link-local address
     ├── ModelError            a model or language resource is missing or broken
     ├── DataError             an evaluation or training directory is not laid out as expected
+    ├── StoreError            the store's database cannot be opened or used (names it and why)
     └── LLMError              the LLM endpoint cannot be reached or refuses (names its URL)
         └── LLMAnswerError    the endpoint answered, but not with usable JSON
 
@@ -40,6 +41,10 @@ class ModelError(SpinscopeError):
 
 class DataError(SpinscopeError):
     """A data directory for evaluation or training is missing files or is malformed."""
+
+
+class StoreError(SpinscopeError):
+    """The store's database cannot be opened, migrated or used (`spinscope.store`)."""
 
 
 class LLMError(SpinscopeError):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgcluster import PostgresCluster, postgres_bin
 
 #: The labelled data, outside the repository (`../shared/data`); never copied into it.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -35,3 +37,39 @@ def torch() -> object:
             pytest.fail(f"{reason}, and SPINSCOPE_REQUIRE_TORCH=1 requires it")
         pytest.skip(f"{reason}; set SPINSCOPE_REQUIRE_TORCH=1 to make this a failure")
     return torch
+
+
+# -- databases: the store and API suites run once on SQLite and once on PostgreSQL ----------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster started for the session, stopped and removed afterwards. Skips when
+    PostgreSQL is not installed, unless `SPINSCOPE_REQUIRE_POSTGRES=1` (as in CI), where that
+    fails the test instead."""
+    bindir = postgres_bin()
+    if bindir is None:
+        reason = "PostgreSQL's server programs (initdb, pg_ctl) are not installed"
+        if os.environ.get("SPINSCOPE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason}, and SPINSCOPE_REQUIRE_POSTGRES=1 requires them")
+        pytest.skip(
+            f"{reason} (apt-get install postgresql; SPINSCOPE_REQUIRE_POSTGRES=1 makes this "
+            f"a failure)"
+        )
+    try:
+        cluster = PostgresCluster(bindir).start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: an SQLite file, then a database in the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "spinscope.db")
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database()

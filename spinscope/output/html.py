@@ -15,7 +15,7 @@ import bisect
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
@@ -212,9 +212,15 @@ class TechniqueEntry:
     count: int
 
 
-def render_html(analysis: Analysis) -> str:
-    """The analysis as one self-contained HTML page (inline CSS and JS, no external resources)."""
-    return _environment().get_template("report.html.j2").render(**_context(analysis))
+def render_html(analysis: Analysis, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The analysis as one self-contained HTML page (inline CSS and JS, no external resources).
+
+    `links` are (label, href) pairs shown in a bar above the report (the web app's navigation);
+    both are escaped like every other string.
+    """
+    context = _context(analysis)
+    context["links"] = list(links)
+    return _environment().get_template("report.html.j2").render(**context)
 
 
 def highlights(analysis: Analysis) -> list[Annotation]:
