@@ -7,6 +7,9 @@
         [--predictions FILE | --score FILE]
     spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
+    spinscope batch INPUT… --out OUT [--workers N] [--layers A,B] [--column FIELD=NAME]
+                                     [--engine local|ray [--ray-address ADDR]]
+    spinscope report OUT --html FILE [--csv DIR]
     spinscope schema
     spinscope --version
 
@@ -34,20 +37,21 @@ import typer
 from rich.console import Console
 
 from spinscope import __version__
+from spinscope.batch import BatchOptions, open_output, run_batch
+from spinscope.batch import Summary as BatchSummary
+from spinscope.batch.run import Engine
 from spinscope.document import Analysis, Article, json_schema
 from spinscope.errors import DataError, InputError, LLMAnswerError, SpinscopeError
 from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
-from spinscope.ingest import IngestOptions, Loaded, read
+from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
-from spinscope.pipeline import analyze_many
+from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
 
 #: Output format by `--out` suffix, when `--format` is not given.
 SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
-#: Input suffixes that hold one article per record (see `spinscope.ingest`).
-RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 #: How the bundled sample article is named in messages.
 SAMPLE_SOURCE = "sample"
 
@@ -466,6 +470,161 @@ def analyze(
         _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
     report.summary()
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _layers(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise UsageError("--layers names no layer; e.g. --layers quotes,claims")
+    return names
+
+
+class _BatchProgress:
+    """A Rich progress bar (rate, ETA when the record count is known), on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[counts]}"),
+            console=console,
+        )
+        self.task = self.progress.add_task("batch", total=None, rate="", counts="")
+        self._started: float | None = None
+
+    def __call__(self, summary: BatchSummary) -> None:
+        import time
+
+        now = time.monotonic()
+        if self._started is None:
+            self._started = now
+        work = summary.analysed + summary.failed
+        elapsed = now - self._started
+        rate = f"{work / elapsed:.2f} articles/s" if elapsed > 0 and work else ""
+        counts = f"{summary.analysed} ok, {summary.skipped} skipped, {summary.failed} failed"
+        self.progress.update(
+            self.task, total=summary.total, completed=summary.read, rate=rate, counts=counts
+        )
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT",
+            help="Files and folders: .txt, .html, .jsonl, .csv, .parquet, .warc(.gz); a folder "
+            "is read recursively.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="OUT",
+            help="Output folder: a Parquet dataset (e.g. run.parquet), or JSONL of analyses "
+            "when it ends in .jsonl. Rerunning into it skips what is done.",
+        ),
+    ],
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes (Ray: actors), each loading the models once.", min=1),
+    ] = 1,
+    layers: Annotated[
+        str, typer.Option(help="Layers to run, comma-separated.", metavar="A,B,…")
+    ] = ",".join(DEFAULT_LAYERS),
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="FIELD=NAME",
+            help="JSONL/CSV/Parquet: read article FIELD (text, title, id, …) from key NAME.",
+            show_default=False,
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int, typer.Option(help="Largest input read, in bytes (per record in record files).", min=1)
+    ] = DEFAULTS.max_bytes,
+    chunk_size: Annotated[
+        int, typer.Option(help="Records per committed chunk (the most work a kill loses).", min=1)
+    ] = BatchOptions.chunk_size,
+    any_language: Annotated[
+        bool,
+        typer.Option(
+            "--any-language",
+            help="Analyse texts that do not look English (with a warning) instead of counting "
+            "them as bad records.",
+        ),
+    ] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="local: a process pool; ray: Ray Data (the ray extra).")
+    ] = BatchOptions.engine,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDR",
+            help="Ray cluster to join (default: start a local Ray runtime).",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
+    ] = False,
+) -> None:
+    """Analyse a corpus into Parquet tables or JSONL, resumably: committed in chunks, bad records
+    into OUT/errors/, and a rerun skips what is done."""
+    try:
+        if ray_address is not None and engine != "ray":
+            raise UsageError("--ray-address goes with --engine ray")
+        try:
+            options = BatchOptions(
+                layers=_layers(layers),
+                workers=workers,
+                chunk_size=chunk_size,
+                english_only=not any_language,
+                ingest=_ingest_options(max_bytes, False, columns or []),
+                engine=engine,
+                ray_address=ray_address,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        output = open_output(out, options.layers)
+        console = Console(stderr=True, highlight=False)
+        bar = _BatchProgress(console) if console.is_terminal and not quiet else None
+        if bar is not None:
+            with bar.progress:
+                summary = run_batch(inputs, output, options, progress=bar)
+        else:
+            summary = run_batch(inputs, output, options)
+    except UsageError as exc:
+        _fail(str(exc), status=2)
+    except SpinscopeError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
+    if not quiet:
+        typer.echo(summary.line(), err=True)
+        if summary.failed:
+            typer.echo(f"bad records and why: {Path(out) / 'errors'}/", err=True)
+    raise typer.Exit(1 if summary.failed else 0)
 
 
 def _run_or_rescore(predictions: Path | None, score: Path | None, what: str = "FILE") -> None:
