@@ -147,10 +147,10 @@ class ChunkDir:
         shutil.rmtree(self.root / _TMP, ignore_errors=True)
         (self.root / _CHUNKS).mkdir(exist_ok=True)
         records: dict[int, dict[str, Any]] = {}
-        for path in sorted((self.root / _CHUNKS).glob("*.json")):
-            if path.stem.isdigit():
+        for path in sorted((self.root / _CHUNKS).iterdir()):
+            if path.suffix == ".json" and path.stem.isdigit():
                 records[int(path.stem)] = json.loads(path.read_text("utf-8"))
-            else:  # a commit record's temporary name
+            else:  # a commit record's temporary file
                 path.unlink()
         committed = {name for record in records.values() for name in record["files"]}
         for folder in self.root.iterdir():

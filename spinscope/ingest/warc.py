@@ -44,7 +44,6 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Loaded | InputErro
         records = ArchiveIterator(f)
         try:
             for record in records:
-                offset = records.get_record_offset()
                 seen = True
                 if record.format != "warc":  # warcio reads what is not WARC as a lax ARC
                     raise ArchiveLoadFailed("no WARC record header")
@@ -55,8 +54,10 @@ def read_warc(path: Path, options: IngestOptions) -> Iterator[Loaded | InputErro
                 media_type = content_type.partition(";")[0].strip().lower()
                 if not status.startswith("2") or media_type not in _HTML_TYPES:
                     continue
-                where = f"{path}@{offset}"
                 data = record.content_stream().read(options.max_bytes + 1)
+                # warcio finds the offset by reading to the record's end: only after the read
+                offset = records.get_record_offset()
+                where = f"{path}@{offset}"
                 if len(data) > options.max_bytes:
                     reason = f"this record's page {over_cap(None, options.max_bytes)}"
                     yield InputError(where, reason)
