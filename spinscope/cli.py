@@ -566,6 +566,16 @@ def batch(
     chunk_size: Annotated[
         int, typer.Option(help="Records per committed chunk (the most work a kill loses).", min=1)
     ] = BatchOptions.chunk_size,
+    name_fields: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REGEX",
+            help="Fill outlet, published, author, title… of one-article files from the file "
+            "name with the regex's named groups, e.g. "
+            "'(?P<outlet>[^_]+)_(?P<published>\\d{4}-\\d{2}-\\d{2})_'.",
+            show_default=False,
+        ),
+    ] = None,
     any_language: Annotated[
         bool,
         typer.Option(
@@ -601,6 +611,7 @@ def batch(
                 chunk_size=chunk_size,
                 english_only=not any_language,
                 ingest=_ingest_options(max_bytes, False, columns or []),
+                name_fields=name_fields,
                 engine=engine,
                 ray_address=ray_address,
             )

@@ -11,8 +11,10 @@ run and its rerun cut the same chunks as one uninterrupted run, and write the sa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from spinscope.batch.inputs import count_records, input_files
@@ -26,13 +28,16 @@ from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
 
 Engine = Literal["local", "ray"]
 
+#: The article fields `BatchOptions.name_fields` may fill.
+NAME_FIELDS = ("outlet", "published", "author", "title", "language", "url")
+
 #: Records per committed chunk, by default: at most this much work is redone after a kill.
 CHUNK_SIZE = 256
 
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How a batch run goes. The defaults here are the only place they are declared.
+    r"""How a batch run goes. The defaults here are the only place they are declared.
 
     layers -- the layers run (their requirements are added).
     workers -- worker processes (local engine) or actors (Ray), each with one pipeline.
@@ -40,6 +45,10 @@ class BatchOptions:
     english_only -- a text that does not look English is a bad record (else: analysed, with
                     a warning in its analysis).
     ingest -- how inputs are read (size cap, column mapping).
+    name_fields -- a regular expression whose named groups (outlet, published, author, title,
+                   language, url) fill those fields of a one-article file from its name (the
+                   stem), where the file did not give them; e.g. for `nyt_2016-05-03_slug.txt`:
+                   `(?P<outlet>[^_]+)_(?P<published>\d{4}-\d{2}-\d{2})_`.
     engine -- `local` (a process pool) or `ray` (Ray Data, the `ray` extra).
     ray_address -- the Ray cluster to join (None: start a local Ray runtime).
     """
@@ -49,6 +58,7 @@ class BatchOptions:
     chunk_size: int = CHUNK_SIZE
     english_only: bool = True
     ingest: IngestOptions = DEFAULTS
+    name_fields: str | None = None
     engine: Engine = "local"
     ray_address: str | None = None
 
@@ -58,6 +68,17 @@ class BatchOptions:
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be 1 or more, not {self.chunk_size}")
         resolve(self.layers)  # unknown layers fail here, before anything is read
+        if self.name_fields is not None:
+            try:
+                groups = set(re.compile(self.name_fields).groupindex)
+            except re.error as exc:
+                raise ValueError(f"name_fields is not a regular expression: {exc}") from None
+            unknown = sorted(groups - set(NAME_FIELDS))
+            if unknown or not groups:
+                raise ValueError(
+                    f"name_fields must name groups among {', '.join(NAME_FIELDS)}"
+                    + (f", not {', '.join(unknown)}" if unknown else "")
+                )
 
 
 @dataclass
@@ -99,6 +120,10 @@ class _Reader:
     summary: Summary
     trailing: list[InputError] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        pattern = self.options.name_fields
+        self.pattern = re.compile(pattern) if pattern is not None else None
+
     def __iter__(self) -> Iterator[tuple[Article, _Context]]:
         seen: set[str] = set()
         before: list[InputError] = []
@@ -112,6 +137,8 @@ class _Reader:
                         before.append(item)  # counted when it is written, in order
                     continue
                 article = item.article
+                if self.pattern is not None and item.where is None:
+                    article = _fields_from_name(article, source, self.pattern)
                 if article.id in self.done_ids or article.id in seen:
                     self.summary.read += 1
                     self.summary.skipped += 1
@@ -120,6 +147,18 @@ class _Reader:
                 yield article, _Context(_where(source, item), item.notes, tuple(before))
                 before = []
         self.trailing.extend(before)
+
+
+def _fields_from_name(article: Article, source: str, pattern: re.Pattern[str]) -> Article:
+    match = pattern.search(Path(source).stem)
+    if match is None:
+        return article
+    found = {
+        name: value
+        for name, value in match.groupdict().items()
+        if value and not getattr(article, name)
+    }
+    return article.model_copy(update=found) if found else article
 
 
 def _where(source: str, item: Loaded) -> str:
