@@ -29,6 +29,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TextIO
@@ -96,6 +97,20 @@ def _say(label: str, color: str, source: str, message: str) -> None:
 def _fail(message: str, status: int = 1) -> NoReturn:
     typer.echo(f"{typer.style('error', fg='red', bold=True)}: {message}", err=True)
     raise typer.Exit(status)
+
+
+@contextmanager
+def _failures(written: str) -> Iterator[None]:
+    """A command's errors as one `error:` line and its exit status: 2 for usage errors, 1 for
+    the others; `written` names what an OSError failed to write when it names no file."""
+    try:
+        yield
+    except UsageError as exc:
+        _fail(str(exc), status=2)
+    except SpinscopeError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or written}: {exc.strerror or exc}")
 
 
 @dataclass
@@ -430,7 +445,7 @@ def analyze(
     """Analyse articles: who says what, and the claims with their sources."""
     sources = list(paths or [])
     report = Report(quiet=quiet)
-    try:
+    with _failures("the output"):  # OSError: writing an output file
         if not sources and not sample:
             raise UsageError("give at least one PATH, URL or -, or --sample")
         if out is not None and out_dir is not None:
@@ -462,12 +477,6 @@ def analyze(
                 render_terminal(result, summary)
         if sink is not None:
             sink.close()
-    except UsageError as exc:
-        _fail(str(exc), status=2)
-    except SpinscopeError as exc:
-        _fail(str(exc))
-    except OSError as exc:  # writing an output file
-        _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
     report.summary()
     raise typer.Exit(1 if report.failed else 0)
 
@@ -601,7 +610,7 @@ def batch(
 ) -> None:
     """Analyse a corpus into Parquet tables or JSONL, resumably: committed in chunks, bad records
     into OUT/errors/, and a rerun skips what is done."""
-    try:
+    with _failures("the output"):
         if ray_address is not None and engine != "ray":
             raise UsageError("--ray-address goes with --engine ray")
         try:
@@ -625,17 +634,39 @@ def batch(
                 summary = run_batch(inputs, output, options, progress=bar)
         else:
             summary = run_batch(inputs, output, options)
-    except UsageError as exc:
-        _fail(str(exc), status=2)
-    except SpinscopeError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
     if not quiet:
         typer.echo(summary.line(), err=True)
         if summary.failed:
             typer.echo(f"bad records and why: {Path(out) / 'errors'}/", err=True)
     raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Argument(metavar="OUT", help="The output folder of a `spinscope batch` run.")
+    ],
+    html: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report as one self-contained HTML page."),
+    ] = None,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option("--csv", metavar="DIR", help="Write the report's tables as CSV files there."),
+    ] = None,
+) -> None:
+    """A corpus report of a batch output: techniques and narratives by outlet and week, the
+    most-quoted speakers, unsourced claims by outlet, the most check-worthy claims."""
+    from spinscope.batch.report import report as write_report
+
+    with _failures("the report"):
+        if html is None and csv_dir is None:
+            raise UsageError("give --html FILE, --csv DIR, or both")
+        if html is not None and not html.parent.is_dir():
+            raise UsageError(f"--html {html}: there is no folder {html.parent}")
+        parts = write_report(out, html, csv_dir)
+    written = [str(p) for p in (html, csv_dir) if p is not None]
+    typer.echo(f"{len(parts)} sections written to {' and '.join(written)}", err=True)
 
 
 def _run_or_rescore(predictions: Path | None, score: Path | None, what: str = "FILE") -> None:
