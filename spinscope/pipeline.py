@@ -168,6 +168,12 @@ def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:
         return f"analysis failed: {type(exc).__name__}: {exc}"
 
 
+def analyze_or_error(pipeline: Pipeline, article: Article) -> Analysis | InputError:
+    """One article under `analyze_many`'s error policy: its analysis, or an `InputError` named
+    by its id that says why it failed (a `ModelError` is raised)."""
+    return _result(_analyze_one(pipeline, article), article)
+
+
 def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
     return outcome if isinstance(outcome, Analysis) else InputError(article.id, outcome)
 

@@ -12,16 +12,16 @@ run and its rerun cut the same chunks as one uninterrupted run, and write the sa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from spinscope.batch.inputs import count_records, input_files
-from spinscope.batch.output import Chunk, Output, open_output
+from spinscope.batch.output import Chunk, Done, Output, open_output
 from spinscope.document import Analysis, Article
-from spinscope.errors import InputError, SpinscopeError
-from spinscope.ingest import IngestOptions, Loaded, read
+from spinscope.errors import InputError
+from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.layers import resolve
 from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
@@ -99,54 +99,51 @@ class Summary:
         )
 
 
-@dataclass(frozen=True)
-class _Context:
-    """What travels with an article through the engine: where it was read, how, and the read
-    errors that came just before it in the input (kept in input order)."""
+class Skipped:
+    """A record done in an earlier run (its article id, or its location for a bad record)."""
 
+
+SKIPPED = Skipped()
+
+
+@dataclass(frozen=True)
+class Result:
+    """An article's analysis, or why it failed, with where it was read and how."""
+
+    outcome: Analysis | InputError
+    where: str
+    notes: tuple[str, ...] = ()
+
+
+#: What an engine yields for each record, in input order.
+Event = Skipped | InputError | Result
+Progress = Callable[[Summary], None]
+
+
+@dataclass(frozen=True)
+class Record:
+    """An article read and not done yet, with where it was read and how."""
+
+    article: Article
     where: str
     notes: tuple[str, ...]
-    before: tuple[InputError, ...] = ()
 
 
-@dataclass
-class _Reader:
-    """The articles to analyse, in input order; counts what it skips."""
-
-    files: list[str]
-    options: BatchOptions
-    done_ids: frozenset[str]
-    done_wheres: frozenset[str]
-    summary: Summary
-    trailing: list[InputError] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        pattern = self.options.name_fields
-        self.pattern = re.compile(pattern) if pattern is not None else None
-
-    def __iter__(self) -> Iterator[tuple[Article, _Context]]:
-        seen: set[str] = set()
-        before: list[InputError] = []
-        for source in self.files:
-            for item in read(source, self.options.ingest):
-                if isinstance(item, InputError):
-                    if item.source in self.done_wheres:
-                        self.summary.read += 1
-                        self.summary.skipped += 1
-                    else:
-                        before.append(item)  # counted when it is written, in order
-                    continue
-                article = item.article
-                if self.pattern is not None and item.where is None:
-                    article = _fields_from_name(article, source, self.pattern)
-                if article.id in self.done_ids or article.id in seen:
-                    self.summary.read += 1
-                    self.summary.skipped += 1
-                    continue
-                seen.add(article.id)
-                yield article, _Context(_where(source, item), item.notes, tuple(before))
-                before = []
-        self.trailing.extend(before)
+def records(source: str, options: BatchOptions, done: Done) -> Iterator[Record | Event]:
+    """The records of one input, in order: the articles to analyse, read errors, and what an
+    earlier run did (`SKIPPED`). Both engines read through this."""
+    pattern = re.compile(options.name_fields) if options.name_fields is not None else None
+    for item in read(source, options.ingest):
+        if isinstance(item, InputError):
+            yield SKIPPED if item.source in done.wheres else item
+            continue
+        article = item.article
+        if pattern is not None and item.where is None:
+            article = _fields_from_name(article, source, pattern)
+        if article.id in done.ids:
+            yield SKIPPED
+        else:
+            yield Record(article, item.where or source, item.notes)
 
 
 def _fields_from_name(article: Article, source: str, pattern: re.Pattern[str]) -> Article:
@@ -161,34 +158,40 @@ def _fields_from_name(article: Article, source: str, pattern: re.Pattern[str]) -
     return article.model_copy(update=found) if found else article
 
 
-def _where(source: str, item: Loaded) -> str:
-    return item.where or source
+def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[Event]:
+    """The local engine: `analyze_many`'s process pool, in input order. The events between two
+    articles travel with the second (the pool reads ahead), so the order is kept."""
+    trailing: list[Event] = []
+
+    def articles() -> Iterator[tuple[Article, tuple[Record, tuple[Event, ...]]]]:
+        before: list[Event] = []
+        for source in files:
+            for item in records(source, options, done):
+                if isinstance(item, Record):
+                    yield item.article, (item, tuple(before))
+                    before = []
+                else:
+                    before.append(item)
+        trailing.extend(before)
+
+    analysed = analyze_many(
+        articles(),
+        layers=options.layers,
+        workers=options.workers,
+        english_only=options.english_only,
+    )
+    for outcome, (record, before) in analysed:
+        yield from before
+        yield Result(outcome, record.where, record.notes)
+    yield from trailing
 
 
-Progress = Callable[[Summary], None]
-Analyzer = Callable[
-    [Iterable[tuple[Article, _Context]]], Iterator[tuple[Analysis | InputError, _Context]]
-]
-
-
-def _local_engine(options: BatchOptions) -> Analyzer:
-    def analyze(
-        items: Iterable[tuple[Article, _Context]],
-    ) -> Iterator[tuple[Analysis | InputError, _Context]]:
-        return analyze_many(
-            items,
-            layers=options.layers,
-            workers=options.workers,
-            english_only=options.english_only,
-        )
-
-    return analyze
-
-
-def _engine(options: BatchOptions) -> Analyzer:
+def _events(files: list[str], options: BatchOptions, done: Done) -> Iterator[Event]:
     if options.engine == "ray":
-        raise SpinscopeError("the ray engine is not built yet; use --engine local")
-    return _local_engine(options)
+        from spinscope.batch.ray_engine import ray_events
+
+        return ray_events(files, options, done)
+    return _local_events(files, options, done)
 
 
 def run_batch(
@@ -202,43 +205,45 @@ def run_batch(
     output = open_output(out, options.layers) if isinstance(out, str) else out
     files = list(input_files(inputs))
     summary = Summary(total=count_records(files))
-    done = output.done()
-    reader = _Reader(files, options, done.ids, done.wheres, summary)
+    seen: set[str] = set()  # article ids of this run: a second record with one is skipped
     chunk = Chunk()
 
     def add_error(where: str, article_id: str | None, stage: str, reason: str) -> None:
-        summary.read += 1
         summary.failed += 1
         chunk.errors.append(
             {"where": where, "article_id": article_id, "stage": stage, "reason": reason}
         )
-        full()
-
-    def full() -> None:
-        nonlocal chunk
-        if len(chunk) >= options.chunk_size:
-            output.commit(chunk)
-            summary.chunks += 1
-            chunk = Chunk()
-        if progress is not None:
-            progress(summary)
 
     try:
-        for result, context in _engine(options)(reader):
-            for error in context.before:
-                add_error(error.source, None, "read", error.reason)
-            if isinstance(result, InputError):
-                add_error(context.where, result.source, "analyse", result.reason)
-                continue
-            if context.notes:  # how the input was read ("decoded as cp1252") travels with it
-                warnings = [*context.notes, *result.warnings]
-                result = result.model_copy(update={"warnings": warnings})
+        for event in _events(files, options, output.done()):
             summary.read += 1
-            summary.analysed += 1
-            chunk.analyses.append((result, context.where))
-            full()
-        for error in reader.trailing:
-            add_error(error.source, None, "read", error.reason)
+            if isinstance(event, Skipped):
+                summary.skipped += 1
+            elif isinstance(event, InputError):
+                add_error(event.source, None, "read", event.reason)
+            else:
+                outcome = event.outcome
+                article_id = (
+                    outcome.source if isinstance(outcome, InputError) else outcome.article.id
+                )
+                if article_id in seen:
+                    summary.skipped += 1
+                elif isinstance(outcome, InputError):
+                    seen.add(article_id)
+                    add_error(event.where, article_id, "analyse", outcome.reason)
+                else:
+                    seen.add(article_id)
+                    if event.notes:  # how the input was read ("decoded as cp1252") goes along
+                        warnings = [*event.notes, *outcome.warnings]
+                        outcome = outcome.model_copy(update={"warnings": warnings})
+                    summary.analysed += 1
+                    chunk.analyses.append((outcome, event.where))
+            if len(chunk) >= options.chunk_size:
+                output.commit(chunk)
+                summary.chunks += 1
+                chunk = Chunk()
+            if progress is not None:
+                progress(summary)
         if len(chunk):
             output.commit(chunk)
             summary.chunks += 1
