@@ -42,7 +42,13 @@ from spinscope.batch import BatchOptions, open_output, run_batch
 from spinscope.batch import Summary as BatchSummary
 from spinscope.batch.run import Engine
 from spinscope.document import Analysis, Article, json_schema
-from spinscope.errors import DataError, InputError, LLMAnswerError, SpinscopeError
+from spinscope.errors import (
+    DataError,
+    ExtraError,
+    InputError,
+    LLMAnswerError,
+    SpinscopeError,
+)
 from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
 from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
@@ -624,7 +630,9 @@ def batch(
                 engine=engine,
                 ray_address=ray_address,
             )
-        except ValueError as exc:
+        except ExtraError:
+            raise
+        except (ValueError, SpinscopeError) as exc:  # unknown layers among them
             raise UsageError(str(exc)) from None
         output = open_output(out, options.layers)
         console = Console(stderr=True, highlight=False)

@@ -3,6 +3,7 @@ files; resumability, a SIGKILL in the middle of a run, and a corpus of planted b
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
-from spinscope.batch import BatchOptions, committed_parts, run_batch
-from spinscope.cli import app
+from spinscope.batch import BatchOptions, Summary, committed_parts, run_batch
+from spinscope.cli import _BatchProgress, app
 from spinscope.document import Analysis
+from spinscope.errors import ExtraError, require
 
 LAYERS = "quotes,claims"
 OPTIONS = BatchOptions(layers=("quotes", "claims"), chunk_size=2)
@@ -281,3 +284,34 @@ def test_any_language_analyses_the_german_text_with_a_warning(tmp_path: Path) ->
         Analysis.from_json, committed_parts(out, "analyses")[0].read_text("utf-8").splitlines()
     )
     assert analysis.article.language == "de" and "not English" in analysis.warnings[0]
+
+
+# --- the command's options and its progress bar -----------------------------------------------
+
+
+def test_usage_errors(articles: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run.parquet"
+    result = run("batch", articles, "--out", out, "--layers", "quotes,nonsense")
+    assert result.exit_code == 2 and "unknown layer 'nonsense'" in result.stderr
+    result = run("batch", articles, "--out", out, "--ray-address", "ray://head:10001")
+    assert result.exit_code == 2 and "--ray-address goes with --engine ray" in result.stderr
+    result = run("batch", articles, "--out", out, "--name-fields", "(?P<colour>x)")
+    assert result.exit_code == 2 and "not colour" in result.stderr
+    assert not out.exists()
+
+
+def test_a_missing_extra_is_named() -> None:
+    with pytest.raises(ExtraError, match=r"pip install 'spinscope\[batch\]'"):
+        require("no_such_module_here", "reading Parquet files", "batch")
+
+
+def test_progress_bar_shows_counts_rate_and_eta() -> None:
+    console = Console(file=io.StringIO(), force_terminal=True, width=200)
+    bar = _BatchProgress(console)
+    bar(Summary(total=10, read=1, analysed=1))
+    time.sleep(0.05)
+    bar(Summary(total=10, read=4, analysed=2, skipped=1, failed=1))
+    console.print(bar.progress.get_renderable())
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "4/10" in shown and "articles/s" in shown and "ETA" in shown
+    assert "2 ok, 1 skipped, 1 failed" in shown

@@ -41,7 +41,7 @@ from typing import Any, Literal, Protocol
 from spinscope import __version__
 from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows, to_arrow
 from spinscope.document import Analysis
-from spinscope.errors import SpinscopeError
+from spinscope.errors import SpinscopeError, require
 
 Format = Literal["parquet", "jsonl"]
 
@@ -116,6 +116,8 @@ class ChunkDir:
     """A Parquet dataset or a JSONL folder, committed chunk by chunk (see the module doc)."""
 
     def __init__(self, root: Path, fmt: Format, layers: tuple[str, ...]) -> None:
+        if fmt == "parquet":
+            require("pyarrow", "writing Parquet", "batch")
         self.root, self.fmt, self.layers = root, fmt, layers
         self.model_version = model_version(layers)
         self._records = self._open()

@@ -27,7 +27,7 @@ from typing import Any
 from spinscope.batch.output import Done
 from spinscope.batch.run import SKIPPED, BatchOptions, Event, Record, Result, records
 from spinscope.document import Analysis, Article
-from spinscope.errors import InputError, SpinscopeError
+from spinscope.errors import InputError, require
 from spinscope.pipeline import Pipeline, analyze_or_error
 
 #: Records per batch handed to an actor: small, so that the actors share the work evenly.
@@ -126,11 +126,10 @@ def ray_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[
         # Read when Ray is imported: a runtime started here then takes 127.0.0.1 as the node's
         # address (Ray would otherwise pick the machine's outward address, as for a cluster).
         os.environ.setdefault(LOOPBACK_ENV, "0")
-    try:
-        import ray
-        import ray.data
-    except ImportError as exc:
-        raise SpinscopeError("--engine ray needs Ray: pip install 'spinscope[ray]'") from exc
+    require("ray", "--engine ray", "ray")
+    import ray
+    import ray.data
+
     if not files:
         return
     started = _connect(options)

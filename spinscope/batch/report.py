@@ -36,6 +36,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from spinscope.batch.output import committed_parts, output_meta
 from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows
 from spinscope.document import Analysis
+from spinscope.errors import require
 from spinscope.output.html import script_json
 
 UNKNOWN_OUTLET = "(unknown)"
@@ -452,6 +453,8 @@ def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
 
 def report(out: Path, html: Path | None = None, csv_dir: Path | None = None) -> list[Section]:
     """Write the report of the batch output `out` as HTML and/or CSV; its sections."""
+    for module in ("pyarrow", "altair", "vl_convert"):
+        require(module, "spinscope report", "batch")
     tables = load(out)
     parts = sections(tables)
     if html is not None:

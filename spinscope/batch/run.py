@@ -20,7 +20,7 @@ from typing import Literal
 from spinscope.batch.inputs import count_records, input_files
 from spinscope.batch.output import Chunk, Done, Output, open_output
 from spinscope.document import Analysis, Article
-from spinscope.errors import InputError
+from spinscope.errors import InputError, require
 from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.layers import resolve
@@ -68,6 +68,8 @@ class BatchOptions:
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be 1 or more, not {self.chunk_size}")
         resolve(self.layers)  # unknown layers fail here, before anything is read
+        if self.engine == "ray":
+            require("ray", "--engine ray", "ray")
         if self.name_fields is not None:
             try:
                 groups = set(re.compile(self.name_fields).groupindex)

@@ -14,7 +14,7 @@ import datetime
 from collections.abc import Iterator
 from pathlib import Path
 
-from spinscope.errors import InputError
+from spinscope.errors import InputError, require
 from spinscope.ingest.base import RECORD_FIELDS, IngestOptions, Loaded
 from spinscope.ingest.records import from_record
 from spinscope.ingest.text import open_file, over_cap
@@ -30,7 +30,8 @@ def _scalar(value: object) -> object:
 
 def read_parquet(path: Path, options: IngestOptions) -> Iterator[Loaded | InputError]:
     """The articles in a Parquet file, one per row."""
-    import pyarrow as pa  # the batch extra
+    require("pyarrow", "reading Parquet files", "batch")
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     source = str(path)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from spinscope.errors import InputError
+from spinscope.errors import InputError, require
 from spinscope.ingest.base import IngestOptions, Loaded
 from spinscope.ingest.html import article_from_html
 from spinscope.ingest.text import declared_charset, decode, open_file, over_cap
@@ -35,7 +35,8 @@ def _record_id(value: str | None) -> str | None:
 
 def read_warc(path: Path, options: IngestOptions) -> Iterator[Loaded | InputError]:
     """The articles in a WARC file, one per HTML response record."""
-    from warcio.archiveiterator import ArchiveIterator  # the batch extra
+    require("warcio", "reading WARC files", "batch")
+    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     offset = 0
