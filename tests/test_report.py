@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 import vl_convert
 from typer.testing import CliRunner
@@ -118,7 +119,8 @@ def test_report_csv_tables(output: Path, tmp_path: Path) -> None:
         top = list(csv.DictReader(f))
     scores = [float(r["score"]) for r in top]
     assert scores == sorted(scores, reverse=True) and len(top) == min(25, len(tables["claims"]))
-    articles = {a["article_id"]: a["text"] for a in tables["articles"]}
+    texts = pq.read_table(committed_parts(output, "articles"), columns=["article_id", "text"])
+    articles = dict(zip(*texts.to_pydict().values(), strict=True))
     for r in top:  # each claim is where its offsets say
         assert articles[r["article_id"]][int(r["start"]) : int(r["end"])] == r["claim"]
     assert committed_parts(output, "articles")

@@ -17,6 +17,10 @@ The summary tables:
 Articles without an outlet count as `(unknown)`; the week is the Monday of the article's
 `published` date (ISO `YYYY-MM-DD` at its start), and articles without one are left out of
 the by-week tables.
+
+Only the columns the report needs are read (`REPORT_COLUMNS`: no article text), and they are
+aggregated in plain Python: fine for hundreds of thousands of articles; a corpus of tens of
+millions would want the aggregation done in Arrow (or DuckDB) instead.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from spinscope.batch.output import committed_parts, output_meta
-from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows
+from spinscope.batch.tables import Row, article_row, finding_rows
 from spinscope.document import Analysis
 from spinscope.errors import require
 from spinscope.output.html import script_json
@@ -60,24 +64,37 @@ class Section:
     chart: dict[str, Any] | None
 
 
+#: The columns the report reads from each table (not the articles' text: a corpus's text
+#: need not fit in memory for its report).
+REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "articles": ("article_id", "outlet", "published"),
+    "quotes": ("article_id", "speaker_entity", "cue"),
+    "claims": ("article_id", "index", "start", "end", "text", "source_kind", "score"),
+    "techniques": ("article_id", "technique"),
+    "entities": ("article_id",),
+    "narratives": ("article_id", "narrative"),
+}
+
+
 def load(out: Path) -> dict[str, list[Row]]:
-    """The rows of every table of a batch output (articles, the findings, errors)."""
+    """The rows of every table of a batch output that the report reads (`REPORT_COLUMNS`),
+    and the errors."""
     import pyarrow.parquet as pq
 
     meta = output_meta(out)
-    tables: dict[str, list[Row]] = {}
+    tables: dict[str, list[Row]] = {name: [] for name in REPORT_COLUMNS}
     if meta["format"] == "jsonl":
-        tables = {name: [] for name in ("articles", *FINDINGS)}
         for part in committed_parts(out, "analyses"):
             for line in part.read_text("utf-8").splitlines():
                 analysis = Analysis.from_json(line)
-                tables["articles"].append(article_row(analysis, "", ""))
-                for name, rows in finding_rows(analysis).items():
-                    tables[name].extend(rows)
+                rows = {"articles": [article_row(analysis, "", "")], **finding_rows(analysis)}
+                for name, columns in REPORT_COLUMNS.items():
+                    tables[name] += [{c: row[c] for c in columns} for row in rows[name]]
     else:
-        for name in ("articles", *FINDINGS):
+        for name, columns in REPORT_COLUMNS.items():
             parts = committed_parts(out, name)
-            tables[name] = pq.read_table(parts).to_pylist() if parts else []
+            if parts:
+                tables[name] = pq.read_table(parts, columns=list(columns)).to_pylist()
     tables["errors"] = [
         json_row
         for part in committed_parts(out, "errors")
