@@ -315,3 +315,19 @@ def test_progress_bar_shows_counts_rate_and_eta() -> None:
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "4/10" in shown and "articles/s" in shown and "ETA" in shown
     assert "2 ok, 1 skipped, 1 failed" in shown
+
+
+def test_a_repeated_article_id_is_a_bad_record(articles: Path, tmp_path: Path) -> None:
+    first = sorted(articles.iterdir())[0]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(first, tmp_path / "a" / first.name)
+    shutil.copy(first, tmp_path / "b" / first.name)  # same stem, so the same article id
+    out = tmp_path / "run.jsonl"
+    summary = run_batch([str(tmp_path / "a"), str(tmp_path / "b")], str(out), OPTIONS)
+    assert (summary.read, summary.analysed, summary.failed) == (2, 1, 1)
+    (error,) = [json.loads(x) for x in committed_parts(out, "errors")[0].read_text().splitlines()]
+    assert error["where"] == str(tmp_path / "b" / first.name)
+    assert (
+        error["reason"] == f"repeats the article id {first.stem!r} of {tmp_path / 'a' / first.name}"
+    )

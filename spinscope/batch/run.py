@@ -1,9 +1,9 @@
 """A batch run: read the inputs, skip what is done, analyse the rest, commit it in chunks.
 
 Every record read is counted once as analysed, skipped (done in an earlier run with the same
-model version, or an article id already seen in this run) or failed (it could not be read or
-analysed; it goes to the errors with where it was read and why), so the counts always add up:
-`read == analysed + skipped + failed`.
+model version) or failed (it could not be read or analysed, or its article id repeats one read
+before in the run; it goes to the errors with where it was read and why), so the counts always
+add up: `read == analysed + skipped + failed`.
 
 Chunks are made of consecutive records that are not skipped, in input order, so an interrupted
 run and its rerun cut the same chunks as one uninterrupted run, and write the same files.
@@ -207,7 +207,7 @@ def run_batch(
     output = open_output(out, options.layers) if isinstance(out, str) else out
     files = list(input_files(inputs))
     summary = Summary(total=count_records(files))
-    seen: set[str] = set()  # article ids of this run: a second record with one is skipped
+    seen: dict[str, str] = {}  # article id -> where it was read in this run
     chunk = Chunk()
 
     def add_error(where: str, article_id: str | None, stage: str, reason: str) -> None:
@@ -229,12 +229,13 @@ def run_batch(
                     outcome.source if isinstance(outcome, InputError) else outcome.article.id
                 )
                 if article_id in seen:
-                    summary.skipped += 1
+                    reason = f"repeats the article id {article_id!r} of {seen[article_id]}"
+                    add_error(event.where, article_id, "read", reason)
                 elif isinstance(outcome, InputError):
-                    seen.add(article_id)
+                    seen[article_id] = event.where
                     add_error(event.where, article_id, "analyse", outcome.reason)
                 else:
-                    seen.add(article_id)
+                    seen[article_id] = event.where
                     if event.notes:  # how the input was read ("decoded as cp1252") goes along
                         warnings = [*event.notes, *outcome.warnings]
                         outcome = outcome.model_copy(update={"warnings": warnings})
