@@ -28,6 +28,7 @@ import importlib.resources
 import json
 import re
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -521,16 +522,11 @@ class _BatchProgress:
             console=console,
         )
         self.task = self.progress.add_task("batch", total=None, rate="", counts="")
-        self._started: float | None = None
+        self._started = time.monotonic()  # the rate counts the start-up and model loads
 
     def __call__(self, summary: BatchSummary) -> None:
-        import time
-
-        now = time.monotonic()
-        if self._started is None:
-            self._started = now
         work = summary.analysed + summary.failed
-        elapsed = now - self._started
+        elapsed = time.monotonic() - self._started
         rate = f"{work / elapsed:.2f} articles/s" if elapsed > 0 and work else ""
         counts = f"{summary.analysed} ok, {summary.skipped} skipped, {summary.failed} failed"
         self.progress.update(
