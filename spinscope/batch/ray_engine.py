@@ -56,25 +56,17 @@ def _row(
     }
 
 
-def _read(row: dict[str, Any], options: BatchOptions, done: Done) -> list[dict[str, str]]:
-    """The records of one input file, as rows (a Ray Data `flat_map`)."""
-    rows = []
+def _read(row: dict[str, Any], options: BatchOptions, done: Done) -> Iterator[dict[str, str]]:
+    """The records of one input file, as rows, streamed (a Ray Data `flat_map`)."""
     for item in records(str(row["source"]), options, done):
         if isinstance(item, Record):
-            rows.append(
-                _row(
-                    "article",
-                    item.where,
-                    item.article.id,
-                    item.article.model_dump_json(),
-                    json.dumps(item.notes),
-                )
-            )
+            article = item.article
+            notes = json.dumps(item.notes)
+            yield _row("article", item.where, article.id, article.model_dump_json(), notes)
         elif isinstance(item, InputError):
-            rows.append(_row("error", item.source, payload=item.reason))
+            yield _row("error", item.source, payload=item.reason)
         else:
-            rows.append(_row("skip"))
-    return rows
+            yield _row("skip")
 
 
 class _Analyzer:
