@@ -112,6 +112,14 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _replace_durably(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all: a temporary file, fsynced, renamed over it."""
+    temporary = path.with_name(path.name + ".tmp")
+    _write_durably(temporary, data)
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
 class ChunkDir:
     """A Parquet dataset or a JSONL folder, committed chunk by chunk (see the module doc)."""
 
@@ -138,14 +146,14 @@ class ChunkDir:
                     f"{','.join(found.get('layers', []))}; this run writes {self.fmt} with "
                     f"{','.join(self.layers)}: give another --out"
                 )
-        elif self.root.is_dir() and any(self.root.iterdir()):
+        elif self.root.is_dir() and any(not p.name.startswith("_") for p in self.root.iterdir()):
             raise OutputError(
                 f"{self.root} is a folder that is not a spinscope batch output; "
                 f"give a new or empty folder as --out"
             )
         else:
             self.root.mkdir(parents=True, exist_ok=True)
-            _write_durably(meta_path, json.dumps(meta, indent=2).encode() + b"\n")
+            _replace_durably(meta_path, json.dumps(meta, indent=2).encode() + b"\n")
         shutil.rmtree(self.root / _TMP, ignore_errors=True)
         (self.root / _CHUNKS).mkdir(exist_ok=True)
         records: dict[int, dict[str, Any]] = {}
@@ -201,10 +209,8 @@ class ChunkDir:
             "failed_wheres": [e["where"] for e in chunk.errors if e["article_id"] is None],
         }
         final_record = self.root / _CHUNKS / f"{number:0{_DIGITS}d}.json"
-        temporary = final_record.with_name(final_record.name + ".tmp")
-        _write_durably(temporary, json.dumps(record, ensure_ascii=False).encode() + b"\n")
-        os.replace(temporary, final_record)  # the commit
-        _fsync_dir(final_record.parent)
+        data = json.dumps(record, ensure_ascii=False).encode() + b"\n"
+        _replace_durably(final_record, data)  # the commit
         tmp.rmdir()
         self._records[number] = record
         self._next += 1
