@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -47,6 +48,9 @@ UNKNOWN_OUTLET = "(unknown)"
 #: How many rows the ranked tables keep.
 TOP_SPEAKERS = 15
 TOP_CLAIMS = 25
+#: How many reporting verbs the speakers chart colours; the rest are drawn as "other".
+TOP_VERBS = 8
+OTHER_VERBS = "(other)"
 #: How many techniques and narratives the by-week charts draw (the most frequent).
 TOP_SERIES = 8
 
@@ -104,8 +108,6 @@ def load(out: Path) -> dict[str, list[Row]]:
 
 
 def _json_lines(text: str) -> Iterable[Row]:
-    import json
-
     return (json.loads(line) for line in text.splitlines() if line.strip())
 
 
@@ -218,14 +220,28 @@ def _speakers(quotes: list[Row]) -> Section:
     if rows:
         import altair as alt
 
+        # The chart colours the most frequent verbs and puts the long tail under "other";
+        # the table keeps every verb.
+        overall: Counter[str] = Counter()
+        for r in rows:
+            overall[r["verb"]] += r["quotes"]
+        shown = [verb for verb, _ in overall.most_common(TOP_VERBS)]
+        drawn: Counter[tuple[str, str]] = Counter()
+        for r in rows:
+            drawn[r["speaker"], r["verb"] if r["verb"] in shown else OTHER_VERBS] += r["quotes"]
+        bars = [{"speaker": who, "verb": verb, "quotes": n} for (who, verb), n in drawn.items()]
         chart = (
-            alt.Chart(_data(rows))
+            alt.Chart(_data(bars))
             .mark_bar()
             .encode(
                 y=alt.Y("speaker:N", sort=top, title=None),
                 x=alt.X("sum(quotes):Q", title="quotes"),
-                color=alt.Color("verb:N", title="reporting verb"),
+                color=alt.Color("verb:N", sort=[*shown, OTHER_VERBS], title="reporting verb"),
+                order=alt.Order("verb_rank:Q"),
                 tooltip=["speaker:N", "verb:N", "quotes:Q"],
+            )
+            .transform_calculate(
+                verb_rank=f"indexof({json.dumps([*shown, OTHER_VERBS])}, datum.verb)"
             )
             .properties(width=560, height=alt.Step(18))
             .to_dict()
@@ -234,7 +250,8 @@ def _speakers(quotes: list[Row]) -> Section:
         "speakers",
         "Most-quoted speakers and their reporting verbs",
         f"The {TOP_SPEAKERS} speakers (resolved to an entity) with the most quotes, split by the "
-        f"reporting verb of each quote.",
+        f"reporting verb of each quote (the chart colours the {TOP_VERBS} most frequent verbs; "
+        f"the table has them all).",
         rows,
         chart,
     )
