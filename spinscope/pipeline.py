@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -182,7 +184,27 @@ def _start_worker(layers: tuple[str, ...], english_only: bool = False) -> None:
     global _worker_pipeline
     # Workers share the cores: one encoder thread each unless the user chose otherwise.
     os.environ.setdefault("SPINSCOPE_THREADS", "1")
+    _exit_with_parent()
     _worker_pipeline = Pipeline(layers, english_only)
+
+
+#: How often a worker checks that the process that started it is still there, in seconds.
+_PARENT_CHECK_S = 1.0
+
+
+def _exit_with_parent() -> None:
+    """End this worker when its parent is gone. A parent killed with SIGKILL cannot shut its
+    pool down, and its workers would otherwise wait for work for ever, holding their models'
+    memory."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="spinscope-parent-watch", daemon=True).start()
 
 
 def _analyze_in_worker(article: Article) -> Analysis | str:

@@ -65,6 +65,11 @@ def articles(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return folder
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux)."""
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def files_of(out: Path) -> dict[str, bytes]:
     """Every file of an output folder, by relative path, with its bytes."""
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
@@ -168,6 +173,8 @@ def test_refuses_a_folder_that_is_not_its_own_and_other_layers(
 def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(
     articles: Path, tmp_path: Path
 ) -> None:
+    """A real run with 2 worker processes, killed with SIGKILL after two commits: its workers
+    end too, and the same command then finishes it with the files of an uninterrupted run."""
     command = [
         sys.executable,
         "-c",
@@ -178,6 +185,8 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(
         LAYERS,
         "--chunk-size",
         "1",
+        "--workers",
+        "2",
         "--quiet",
         "--out",
     ]
@@ -193,11 +202,17 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(
             assert process.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        workers = children(process.pid)  # the pool's processes
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
         process.wait()
     assert process.returncode == -signal.SIGKILL
+    assert len(workers) >= 2
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):  # they end with their parent
+        assert time.monotonic() < deadline, "the workers outlived the killed run"
+        time.sleep(0.1)
     committed = len(list((killed / "_chunks").glob("0*.json")))
     assert 2 <= committed < 6
     subprocess.run([*command, str(killed)], check=True, env=env, timeout=300)
