@@ -347,6 +347,18 @@ def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
 # --- commands -----------------------------------------------------------------------------
 
 
+#: `--column FIELD=NAME`, which `analyze` and `batch` share.
+ColumnsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        metavar="FIELD=NAME",
+        help="JSONL/CSV/Parquet: read article FIELD (text, title, id, …) from key NAME.",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -392,15 +404,7 @@ def analyze(
             "--allow-private", help="Fetch URLs on private, loopback or link-local addresses."
         ),
     ] = DEFAULTS.allow_private,
-    columns: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--column",
-            metavar="FIELD=NAME",
-            help="JSONL/CSV: read article FIELD (text, title, id, …) from key NAME.",
-            show_default=False,
-        ),
-    ] = None,
+    columns: ColumnsOption = None,
     workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
     llm: Annotated[
         str | None,
@@ -562,15 +566,7 @@ def batch(
     layers: Annotated[
         str, typer.Option(help="Layers to run, comma-separated.", metavar="A,B,…")
     ] = ",".join(DEFAULT_LAYERS),
-    columns: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--column",
-            metavar="FIELD=NAME",
-            help="JSONL/CSV/Parquet: read article FIELD (text, title, id, …) from key NAME.",
-            show_default=False,
-        ),
-    ] = None,
+    columns: ColumnsOption = None,
     max_bytes: Annotated[
         int, typer.Option(help="Largest input read, in bytes (per record in record files).", min=1)
     ] = DEFAULTS.max_bytes,
