@@ -342,12 +342,17 @@ def segment(text: str, found: list[Annotation]) -> list[Segment]:
 
 
 def analysis_json(analysis: Analysis) -> Markup:
-    """The analysis as JSON that is safe inside a `<script>` element.
+    """The analysis as JSON that is safe inside a `<script>` element (see `script_json`)."""
+    return script_json(analysis.to_dict())
+
+
+def script_json(value: Any) -> Markup:
+    """`value` as JSON that is safe inside a `<script>` element.
 
     `<`, `>` and `&` only occur inside JSON strings, where `\\u003c`-style escapes mean the
     same character; with them escaped no `</script>` or `<!--` can end the element early.
     """
-    text = json.dumps(analysis.to_dict(), ensure_ascii=False, indent=None)
+    text = json.dumps(value, ensure_ascii=False, indent=None)
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escape)
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -1,8 +1,6 @@
 """The store: analyses in SQLite (the default) or PostgreSQL, for the web app, the REST API
 and anyone who wants to query a corpus. `Store(db)` opens (and migrates) a database;
 see `spinscope.store.store` for what it does.
-
-Needs the `serve` extra: `pip install 'spinscope[serve]'`.
 """
 
 from __future__ import annotations
