@@ -298,7 +298,7 @@ def test_the_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> No
     assert np.abs(at_run_time - trained).max() < 1e-5
 
 
-def test_training_refuses_a_directory_without_train(torch: object, tmp_path: Path) -> None:
+def test_training_refuses_a_directory_without_train(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="train/"):
         train_quotes.train(tmp_path, tmp_path / "out")
 
