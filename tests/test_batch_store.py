@@ -23,6 +23,7 @@ from test_batch import GERMAN, LAYERS, OPTIONS, counts, killable_command, run
 from spinscope.batch import run_batch
 from spinscope.batch.output import Chunk, Done, model_version
 from spinscope.batch.store_output import StoreOutput
+from spinscope.errors import StoreError
 from spinscope.store import Store, database_url
 from spinscope.store.models import (
     FINDING_TABLES,
@@ -168,8 +169,9 @@ def test_a_chunk_commits_whole_or_not_at_all(db_url: str) -> None:
             [(a, "x") for a in analyses],
             [{"where": "x", "article_id": None, "stage": "read", "reason": None}],
         )
-        with pytest.raises(IntegrityError):
+        with pytest.raises(StoreError, match="nothing of it was kept") as raised:
             output.commit(broken)
+        assert isinstance(raised.value.__cause__, IntegrityError)
         assert output.done() == Done(frozenset(), frozenset())
         assert set(snapshot(db_url)["rows"].values()) == {0}
         output.commit(Chunk([(a, "x") for a in analyses]))
@@ -253,3 +255,33 @@ def test_bad_records_go_to_the_batch_errors_table(
     assert again.exit_code == 0, again.output
     assert counts(again.stderr) == {"read": 11, "analysed": 0, "skipped": 11, "failed": 0}
     assert len(snapshot(db_url)["errors"]) == 4
+
+
+def test_a_field_too_long_for_the_store_is_a_bad_record(
+    articles: Path, db_url: str, tmp_path: Path
+) -> None:
+    """An article id over 200 characters or an outlet over 300 would stop the run at its chunk
+    on PostgreSQL (and again at every rerun): it is a bad record instead, on both databases."""
+    text = sorted(articles.iterdir())[0].read_text("utf-8")
+    feed = tmp_path / "feed.jsonl"
+    records = [
+        {"id": "x" * 250, "text": text},
+        {"id": "long-outlet", "text": text + " Two.", "outlet": "o" * 400},
+        {"id": "fine", "text": text + " Three.", "outlet": "Herald"},
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    out = url_of(db_url)
+    result = run("batch", feed, "--out", out, "--layers", "claims")
+    assert result.exit_code == 1, result.output
+    assert counts(result.stderr) == {"read": 3, "analysed": 1, "skipped": 0, "failed": 2}
+    errors = {e[1]: e for e in snapshot(db_url)["errors"]}
+    assert set(errors) == {"x" * 250, "long-outlet"}
+    assert errors["x" * 250][2:4] == (
+        "store",
+        "its id is 250 characters long, over the store's 200",
+    )
+    assert "its outlet is 400 characters long" in errors["long-outlet"][3]
+    with Store(db_url) as store:
+        assert [s.id for s in store.articles()] == ["fine"]
+    again = run("batch", feed, "--out", out, "--layers", "claims")
+    assert counts(again.stderr) == {"read": 3, "analysed": 0, "skipped": 3, "failed": 0}

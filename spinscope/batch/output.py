@@ -89,9 +89,14 @@ class Done:
 
 
 class Output(Protocol):
-    """A batch output: what is done already, and committing one chunk at a time."""
+    """A batch output: what is done already, what it cannot hold, and committing one chunk at
+    a time."""
 
     def done(self) -> Done: ...
+
+    def refuse(self, analysis: Analysis) -> str | None:
+        """Why this output cannot hold `analysis` (the record is then a bad record), or None."""
+        ...
 
     def commit(self, chunk: Chunk) -> None: ...
 
@@ -182,6 +187,9 @@ class ChunkDir:
         return Done(frozenset(ids), frozenset(wheres))
 
     # --- committing ---------------------------------------------------------------------------
+
+    def refuse(self, analysis: Analysis) -> str | None:
+        return None  # files hold anything
 
     def commit(self, chunk: Chunk) -> None:
         number = self._next

@@ -171,7 +171,7 @@ class BatchErrorRow(Base):
     #: `path`, `path:LINE`, `path#ROW` or `path@OFFSET` (a quoted name in SQL: "where").
     where: Mapped[str] = mapped_column(Text)
     #: None where the record could not be read as an article.
-    article_id: Mapped[str | None] = mapped_column(String(200))
+    article_id: Mapped[str | None] = mapped_column(Text)
     #: `read` or `analyse`.
     stage: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)

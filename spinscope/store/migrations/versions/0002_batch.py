@@ -39,7 +39,7 @@ def upgrade() -> None:
             index=True,
         ),
         sa.Column("where", sa.Text, nullable=False),
-        sa.Column("article_id", sa.String(200)),
+        sa.Column("article_id", sa.Text),  # no limit: an id too long for articles.id
         sa.Column("stage", sa.String(20), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("model_version", sa.String(100), nullable=False, index=True),
