@@ -43,6 +43,7 @@ from rich.console import Console
 from spinscope import __version__
 from spinscope.batch import BatchOptions, open_output, run_batch
 from spinscope.batch import Summary as BatchSummary
+from spinscope.batch.output import is_database
 from spinscope.batch.run import Engine
 from spinscope.document import Analysis, Article, json_schema
 from spinscope.errors import (
@@ -558,7 +559,8 @@ def batch(
             "-o",
             metavar="OUT",
             help="Output folder: a Parquet dataset (e.g. run.parquet), or JSONL of analyses "
-            "when it ends in .jsonl. Rerunning into it skips what is done.",
+            "when it ends in .jsonl; or the workbench's store: sqlite:///PATH or "
+            "postgresql://USER@HOST/DB. Rerunning into it skips what is done.",
         ),
     ],
     workers: Annotated[
@@ -608,8 +610,9 @@ def batch(
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
 ) -> None:
-    """Analyse a corpus into Parquet tables or JSONL, resumably: committed in chunks, bad records
-    into OUT/errors/, and a rerun skips what is done."""
+    """Analyse a corpus into Parquet tables, JSONL or the workbench's store, resumably: committed
+    in chunks, bad records into OUT/errors/ (in the store: the batch_errors table), and a rerun
+    skips what is done."""
     with _failures("the output"):
         if ray_address is not None and engine != "ray":
             raise UsageError("--ray-address goes with --engine ray")
@@ -638,7 +641,10 @@ def batch(
             summary = run_batch(inputs, output, options)
     if not quiet:
         typer.echo(summary.line(), err=True)
-        if summary.failed:
+        if summary.failed and is_database(out):
+            url = getattr(output, "url", out)  # the password hidden
+            typer.echo(f"bad records and why: the batch_errors table of {url}", err=True)
+        elif summary.failed:
             typer.echo(f"bad records and why: {Path(out) / 'errors'}/", err=True)
     raise typer.Exit(1 if summary.failed else 0)
 

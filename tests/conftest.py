@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,18 @@ def ray_module() -> object:
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read on import: loopback
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     return _optional("ray", "spinscope[ray]", "SPINSCOPE_REQUIRE_RAY")
+
+
+@pytest.fixture(scope="module")
+def articles(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of six short PolNeAR articles (1.5–3 KB), as .txt files (the batch tests)."""
+    source = shared_data / "polnear" / "train" / "text"
+    chosen = [p for p in sorted(source.glob("*.txt")) if 1500 <= p.stat().st_size <= 3000][:6]
+    assert len(chosen) == 6
+    folder = tmp_path_factory.mktemp("articles")
+    for path in chosen:
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 # -- databases: the store and API suites run once on SQLite and once on PostgreSQL ----------

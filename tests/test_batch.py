@@ -53,21 +53,30 @@ def counts(stderr: str) -> dict[str, int]:
     return {"read": read, "analysed": analysed, "skipped": skipped, "failed": failed}
 
 
-@pytest.fixture(scope="module")
-def articles(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of six short PolNeAR articles (1.5–3 KB), as .txt files."""
-    source = shared_data / "polnear" / "train" / "text"
-    chosen = [p for p in sorted(source.glob("*.txt")) if 1500 <= p.stat().st_size <= 3000][:6]
-    assert len(chosen) == 6
-    folder = tmp_path_factory.mktemp("articles")
-    for path in chosen:
-        shutil.copy(path, folder / path.name)
-    return folder
-
-
 def children(pid: int) -> list[int]:
     """The child processes of `pid` (Linux)."""
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def killable_command(articles: Path) -> list[str]:
+    """`spinscope batch` of `articles` as a command line for a subprocess, with 2 workers and
+    one record per chunk (so that there is a moment to kill it between commits); `--out` last,
+    its value to be added."""
+    return [
+        sys.executable,
+        "-c",
+        "from spinscope.cli import app; app()",
+        "batch",
+        str(articles),
+        "--layers",
+        LAYERS,
+        "--chunk-size",
+        "1",
+        "--workers",
+        "2",
+        "--quiet",
+        "--out",
+    ]
 
 
 def files_of(out: Path) -> dict[str, bytes]:
@@ -163,8 +172,8 @@ def test_refuses_a_folder_that_is_not_its_own_and_other_layers(
     run_batch([str(articles)], str(out), OPTIONS)
     result = run("batch", articles, "--out", out, "--layers", "quotes")
     assert result.exit_code == 1 and "give another --out" in result.stderr
-    result = run("batch", articles, "--out", "sqlite:///corpus.db", "--layers", LAYERS)
-    assert result.exit_code == 1 and "not available yet" in result.stderr
+    result = run("batch", articles, "--out", "mysql://db/corpus", "--layers", LAYERS)
+    assert result.exit_code == 1 and "unknown database URL scheme 'mysql'" in result.stderr
 
 
 # --- SIGKILL --------------------------------------------------------------------------------
@@ -175,21 +184,7 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_output(
 ) -> None:
     """A real run with 2 worker processes, killed with SIGKILL after two commits: its workers
     end too, and the same command then finishes it with the files of an uninterrupted run."""
-    command = [
-        sys.executable,
-        "-c",
-        "from spinscope.cli import app; app()",
-        "batch",
-        str(articles),
-        "--layers",
-        LAYERS,
-        "--chunk-size",
-        "1",
-        "--workers",
-        "2",
-        "--quiet",
-        "--out",
-    ]
+    command = killable_command(articles)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     whole = tmp_path / "whole.parquet"
     subprocess.run([*command, str(whole)], check=True, env=env, timeout=300)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.migration import MigrationContext
 from corpus import URW_BLAME, corpus, made
 from sqlalchemy import func, select, text
 
@@ -272,7 +273,6 @@ def test_migrations_match_the_models(store: Store) -> None:
     """The schema the migrations make is the one the models declare (but for the full-text
     search tables and columns, which only the migrations know)."""
     from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
 
     from spinscope.store.models import Base
 
@@ -280,3 +280,41 @@ def test_migrations_match_the_models(store: Store) -> None:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     differences = [d for d in diff if "_fts" not in repr(d) and "search" not in repr(d)]
     assert differences == []
+
+
+def _migrate_to(db_url: str, revision: str) -> list[str]:
+    """Upgrade or downgrade the database to the Alembic `revision`; the tables it then has."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect
+
+    from spinscope.store.engine import _MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    engine = create_engine(database_url(db_url))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current is not None and current > revision:
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_a_store_made_before_the_batch_tables_is_upgraded_on_open(db_url: str) -> None:
+    """A database at migration 0001 gets 0002's batch tables when opened; 0002's downgrade
+    drops them and keeps the articles, and the next open adds them again."""
+    assert "batch_chunks" not in _migrate_to(db_url, "0001")
+    with Store(db_url) as store:
+        store.save(corpus()[0])
+    assert "batch_chunks" not in _migrate_to(db_url, "0001")
+    with Store(db_url) as store:
+        assert store.get("one") == corpus()[0]
+        with store.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM batch_chunks")) == 0
+            assert connection.scalar(text("SELECT count(*) FROM batch_errors")) == 0

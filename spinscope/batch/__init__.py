@@ -3,7 +3,8 @@
     summary = run_batch(["corpus/"], "run.parquet", BatchOptions(workers=2))
 
 The pieces: `inputs` (files and folders → records), `run` (skip what is done, analyse, commit
-chunks), `output` (the chunked Parquet/JSONL folders and their commit records), `tables` (the
+chunks), `output` (the chunked Parquet/JSONL folders and their commit records), `store_output`
+(the same into the workbench's store, `sqlite:///…` or `postgresql://…`), `tables` (the
 flat tables' schemas), `report` (the corpus report). pyarrow and warcio come with the `batch`
 extra, Ray with the `ray` extra.
 """

@@ -22,8 +22,9 @@ Parquet files of a useful size, and outlets or dates are columns to filter on, n
 corpus of thousands of outlets would make thousands of tiny files per chunk).
 
 `open_output` picks the output by the form of `--out`; a database URL (the store of the
-workbench, `sqlite:///…`, `postgresql://…`) is the seam where a store output will plug in with
-the same three verbs: `done`, `commit`, `close`.
+workbench, `sqlite:///…`, `postgresql://…`) gives `spinscope.batch.store_output.StoreOutput`,
+which keeps the same guarantees with the same three verbs, `done`, `commit` and `close`, by
+committing each chunk's analyses, commit record and bad records in one database transaction.
 """
 
 from __future__ import annotations
@@ -88,9 +89,14 @@ class Done:
 
 
 class Output(Protocol):
-    """A batch output: what is done already, and committing one chunk at a time."""
+    """A batch output: what is done already, what it cannot hold, and committing one chunk at
+    a time."""
 
     def done(self) -> Done: ...
+
+    def refuse(self, analysis: Analysis) -> str | None:
+        """Why this output cannot hold `analysis` (the record is then a bad record), or None."""
+        ...
 
     def commit(self, chunk: Chunk) -> None: ...
 
@@ -182,6 +188,9 @@ class ChunkDir:
 
     # --- committing ---------------------------------------------------------------------------
 
+    def refuse(self, analysis: Analysis) -> str | None:
+        return None  # files hold anything
+
     def commit(self, chunk: Chunk) -> None:
         number = self._next
         name = f"part-{number:0{_DIGITS}d}"
@@ -255,14 +264,18 @@ def output_format(out: str) -> Format:
     return "jsonl" if out.lower().rstrip("/").endswith((".jsonl", ".ndjson")) else "parquet"
 
 
+def is_database(out: str) -> bool:
+    """Whether `--out` names a database (`sqlite:///…`, `postgresql://…`), not a folder."""
+    return "://" in out
+
+
 def open_output(out: str, layers: tuple[str, ...]) -> Output:
-    """The output `--out` names: a folder (Parquet, or JSONL when it ends in `.jsonl`)."""
-    if "://" in out:
-        scheme = out.partition("://")[0]
-        raise OutputError(
-            f"--out {out}: writing to the workbench store ({scheme}://) is not available yet; "
-            f"write Parquet or JSONL and load it into the store"
-        )
+    """The output `--out` names: the workbench's store for a database URL (`sqlite:///PATH`,
+    `postgresql://…`), else a folder (Parquet, or JSONL when it ends in `.jsonl`)."""
+    if is_database(out):
+        from spinscope.batch.store_output import StoreOutput
+
+        return StoreOutput(out, layers)
     return ChunkDir(Path(out), output_format(out), layers)
 
 

@@ -1,9 +1,10 @@
 """A batch run: read the inputs, skip what is done, analyse the rest, commit it in chunks.
 
 Every record read is counted once as analysed, skipped (done in an earlier run with the same
-model version) or failed (it could not be read or analysed, or its article id repeats one read
-before in the run; it goes to the errors with where it was read and why), so the counts always
-add up: `read == analysed + skipped + failed`.
+model version) or failed (it could not be read or analysed, its article id repeats one read
+before in the run, or the output cannot hold it, as a field too long for a column of the
+store; it goes to the errors with where it was read and why), so the counts always add up:
+`read == analysed + skipped + failed`.
 
 Chunks are made of consecutive records that are not skipped, in input order, so an interrupted
 run and its rerun cut the same chunks as one uninterrupted run, and write the same files.
@@ -234,6 +235,9 @@ def run_batch(
                 elif isinstance(outcome, InputError):
                     seen[article_id] = event.where
                     add_error(event.where, article_id, "analyse", outcome.reason)
+                elif (refused := output.refuse(outcome)) is not None:
+                    seen[article_id] = event.where
+                    add_error(event.where, article_id, "store", refused)
                 else:
                     seen[article_id] = event.where
                     if event.notes:  # how the input was read ("decoded as cp1252") goes along

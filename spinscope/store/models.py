@@ -5,6 +5,10 @@ row per spinscope version (the newest is `current`); the finding tables hold the
 analysis flattened for querying, and are rewritten with it. Full-text search indexes are not
 declared here: they differ by database (FTS5 tables on SQLite, tsvector columns with GIN indexes
 on PostgreSQL) and are made by the migrations.
+
+`batch_chunks` and `batch_errors` are what `spinscope batch --out sqlite:///…` (or
+`postgresql://…`) commits beside the analyses: one row per committed chunk, and one per bad
+record, in the same transaction as the chunk's analyses (see `spinscope.batch.store_output`).
 """
 
 from __future__ import annotations
@@ -133,6 +137,46 @@ class NarrativeRow(_Finding, Base):
     #: The sub-narratives, one per line.
     subnarratives: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float | None] = mapped_column(Float)
+
+
+class BatchChunkRow(Base):
+    """A chunk committed by `spinscope batch` into the store: its analyses were saved in the
+    same transaction as this row, so the row is the chunk's commit."""
+
+    __tablename__ = "batch_chunks"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: What the results depend on (`spinscope.batch.output.model_version`): a rerun under
+    #: another one does the work again.
+    model_version: Mapped[str] = mapped_column(String(100), index=True)
+    spinscope_version: Mapped[str] = mapped_column(String(50))
+    #: The layers that ran, comma-separated, in pipeline order.
+    layers: Mapped[str] = mapped_column(Text, default="")
+    #: The ids of the articles analysed, as read (the store may keep one under the id of an
+    #: article with the same text), a JSON list.
+    articles: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchErrorRow(Base):
+    """A bad record of a `spinscope batch` run into the store: where it was read and why it
+    failed, committed with its chunk."""
+
+    __tablename__ = "batch_errors"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chunk_pk: Mapped[int] = mapped_column(
+        ForeignKey("batch_chunks.pk", ondelete="CASCADE"), index=True
+    )
+    #: `path`, `path:LINE`, `path#ROW` or `path@OFFSET` (a quoted name in SQL: "where").
+    where: Mapped[str] = mapped_column(Text)
+    #: None where the record could not be read as an article.
+    article_id: Mapped[str | None] = mapped_column(Text)
+    #: `read` or `analyse`.
+    stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 Index("ix_narratives_narrative", NarrativeRow.narrative)

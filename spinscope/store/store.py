@@ -4,14 +4,15 @@ One article is one row, found again by its id or, failing that, by the hash of i
 an analysis of an article already stored updates that article instead of adding a second one.
 Each article keeps one analysis per spinscope version; the newest version is the `current` one,
 which lists, filters, search and statistics read. Every save is one transaction: the article,
-its analysis JSON and the flattened findings are committed together or not at all.
+its analysis JSON and the flattened findings are committed together or not at all;
+`save_all` commits several in one transaction (a chunk of a batch run, with its commit record).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -197,13 +198,28 @@ class Store:
         the analysis returned carries the stored article's id). An analysis of the same
         spinscope version replaces the one stored; another version is kept beside it.
         """
+        return self.save_all([analysis], layers)[0]
+
+    def save_all(
+        self,
+        analyses: Sequence[Analysis],
+        layers: Sequence[str] = (),
+        also: Callable[[Session], None] | None = None,
+    ) -> list[Analysis]:
+        """Store every analysis of `analyses` as `save` does, all in one transaction, and
+        return them as stored. `also`, when given, adds its own rows to that transaction
+        (the commit record of a batch chunk): everything is committed together or not at all.
+        """
         for attempt in range(_SAVE_ATTEMPTS):
             try:
                 with self._write() as session:
-                    return self._save(session, analysis, layers)
+                    stored = [self._save(session, analysis, layers) for analysis in analyses]
+                    if also is not None:
+                        also(session)
+                    return stored
             except IntegrityError:
-                # Another save inserted the same article or version first: go again, and
-                # find it this time.
+                # Another save inserted the same article or version first: go again (the
+                # whole transaction), and find it this time.
                 if attempt == _SAVE_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
