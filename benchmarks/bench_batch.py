@@ -39,7 +39,14 @@ from bench_analyze import machine  # type: ignore[import-not-found]
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "polnear" / "train" / "text"
 )
-QUIET_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "RAY_AUTH_MODE": "disabled"}
+#: One thread per worker everywhere (BLAS, OpenMP, the encoder): a worker is one core, so that
+#: 1 worker is the per-core figure and 2 workers can be compared with it.
+QUIET_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "SPINSCOPE_THREADS": "1",
+    "RAY_AUTH_MODE": "disabled",
+}
 
 
 def batch_run(
@@ -97,7 +104,7 @@ def pipeline_per_core(data: Path, layers: str) -> dict[str, Any]:
         "n = sum(1 for _ in analyze_many(items, layers=tuple(sys.argv[2].split(','))))\n"
         "print(json.dumps({'articles': n, 'seconds': time.perf_counter() - start}))\n"
     )
-    env = {**os.environ, **QUIET_ENV, "SPINSCOPE_THREADS": "1"}
+    env = {**os.environ, **QUIET_ENV}
     load = os.getloadavg()[0]
     done = subprocess.run(
         [sys.executable, "-c", code, str(data), layers],
