@@ -7,6 +7,11 @@
         [--predictions FILE | --score FILE]
     spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
+    spinscope batch INPUT… --out OUT [--workers N] [--layers A,B] [--column FIELD=NAME]
+                                     [--engine local|ray [--ray-address ADDR]]
+    spinscope report OUT --html FILE [--csv DIR]
+    spinscope serve [--db URL] [--host HOST] [--port PORT] [--token TOKEN] [--layers A,B]
+                    [--allow-private] [--no-sample]
     spinscope schema
     spinscope --version
 
@@ -25,7 +30,9 @@ import importlib.resources
 import json
 import re
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn, TextIO
@@ -34,20 +41,28 @@ import typer
 from rich.console import Console
 
 from spinscope import __version__
+from spinscope.batch import BatchOptions, open_output, run_batch
+from spinscope.batch import Summary as BatchSummary
+from spinscope.batch.output import is_database
+from spinscope.batch.run import Engine
 from spinscope.document import Analysis, Article, json_schema
-from spinscope.errors import DataError, InputError, LLMAnswerError, SpinscopeError
+from spinscope.errors import (
+    DataError,
+    ExtraError,
+    InputError,
+    LLMAnswerError,
+    SpinscopeError,
+)
 from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
-from spinscope.ingest import IngestOptions, Loaded, read
+from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
-from spinscope.pipeline import analyze_many
+from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
 
 #: Output format by `--out` suffix, when `--format` is not given.
 SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
-#: Input suffixes that hold one article per record (see `spinscope.ingest`).
-RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv")
 #: How the bundled sample article is named in messages.
 SAMPLE_SOURCE = "sample"
 
@@ -92,6 +107,20 @@ def _say(label: str, color: str, source: str, message: str) -> None:
 def _fail(message: str, status: int = 1) -> NoReturn:
     typer.echo(f"{typer.style('error', fg='red', bold=True)}: {message}", err=True)
     raise typer.Exit(status)
+
+
+@contextmanager
+def _failures(written: str) -> Iterator[None]:
+    """A command's errors as one `error:` line and its exit status: 2 for usage errors, 1 for
+    the others; `written` names what an OSError failed to write when it names no file."""
+    try:
+        yield
+    except UsageError as exc:
+        _fail(str(exc), status=2)
+    except SpinscopeError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or written}: {exc.strerror or exc}")
 
 
 @dataclass
@@ -321,6 +350,18 @@ def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
 # --- commands -----------------------------------------------------------------------------
 
 
+#: `--column FIELD=NAME`, which `analyze` and `batch` share.
+ColumnsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column",
+        metavar="FIELD=NAME",
+        help="JSONL/CSV/Parquet: read article FIELD (text, title, id, …) from key NAME.",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -366,15 +407,7 @@ def analyze(
             "--allow-private", help="Fetch URLs on private, loopback or link-local addresses."
         ),
     ] = DEFAULTS.allow_private,
-    columns: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--column",
-            metavar="FIELD=NAME",
-            help="JSONL/CSV: read article FIELD (text, title, id, …) from key NAME.",
-            show_default=False,
-        ),
-    ] = None,
+    columns: ColumnsOption = None,
     workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
     llm: Annotated[
         str | None,
@@ -426,7 +459,7 @@ def analyze(
     """Analyse articles: who says what, and the claims with their sources."""
     sources = list(paths or [])
     report = Report(quiet=quiet)
-    try:
+    with _failures("the output"):  # OSError: writing an output file
         if not sources and not sample:
             raise UsageError("give at least one PATH, URL or -, or --sample")
         if out is not None and out_dir is not None:
@@ -458,14 +491,190 @@ def analyze(
                 render_terminal(result, summary)
         if sink is not None:
             sink.close()
-    except UsageError as exc:
-        _fail(str(exc), status=2)
-    except SpinscopeError as exc:
-        _fail(str(exc))
-    except OSError as exc:  # writing an output file
-        _fail(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
     report.summary()
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _layers(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise UsageError("--layers names no layer; e.g. --layers quotes,claims")
+    return names
+
+
+class _BatchProgress:
+    """A Rich progress bar (rate, ETA when the record count is known), on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[counts]}"),
+            console=console,
+        )
+        self.task = self.progress.add_task("batch", total=None, rate="", counts="")
+        self._started = time.monotonic()  # the rate counts the start-up and model loads
+
+    def __call__(self, summary: BatchSummary) -> None:
+        work = summary.analysed + summary.failed
+        elapsed = time.monotonic() - self._started
+        rate = f"{work / elapsed:.2f} articles/s" if elapsed > 0 and work else ""
+        counts = f"{summary.analysed} ok, {summary.skipped} skipped, {summary.failed} failed"
+        self.progress.update(
+            self.task, total=summary.total, completed=summary.read, rate=rate, counts=counts
+        )
+
+
+@app.command()
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT",
+            help="Files and folders: .txt, .html, .jsonl, .csv, .parquet, .warc(.gz); a folder "
+            "is read recursively.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="OUT",
+            help="Output folder: a Parquet dataset (e.g. run.parquet), or JSONL of analyses "
+            "when it ends in .jsonl; or the workbench's store: sqlite:///PATH or "
+            "postgresql://USER@HOST/DB. Rerunning into it skips what is done.",
+        ),
+    ],
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes (Ray: actors), each loading the models once.", min=1),
+    ] = 1,
+    layers: Annotated[
+        str, typer.Option(help="Layers to run, comma-separated.", metavar="A,B,…")
+    ] = ",".join(DEFAULT_LAYERS),
+    columns: ColumnsOption = None,
+    max_bytes: Annotated[
+        int, typer.Option(help="Largest input read, in bytes (per record in record files).", min=1)
+    ] = DEFAULTS.max_bytes,
+    chunk_size: Annotated[
+        int, typer.Option(help="Records per committed chunk (the most work a kill loses).", min=1)
+    ] = BatchOptions.chunk_size,
+    name_fields: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REGEX",
+            help="Fill outlet, published, author, title… of one-article files from the file "
+            "name with the regex's named groups, e.g. "
+            "'(?P<outlet>[^_]+)_(?P<published>\\d{4}-\\d{2}-\\d{2})_'.",
+            show_default=False,
+        ),
+    ] = None,
+    any_language: Annotated[
+        bool,
+        typer.Option(
+            "--any-language",
+            help="Analyse texts that do not look English (with a warning) instead of counting "
+            "them as bad records.",
+        ),
+    ] = False,
+    engine: Annotated[
+        Engine, typer.Option(help="local: a process pool; ray: Ray Data (the ray extra).")
+    ] = BatchOptions.engine,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDR",
+            help="Ray cluster to join (default: start a local Ray runtime).",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
+    ] = False,
+) -> None:
+    """Analyse a corpus into Parquet tables, JSONL or the workbench's store, resumably: committed
+    in chunks, bad records into OUT/errors/ (in the store: the batch_errors table), and a rerun
+    skips what is done."""
+    with _failures("the output"):
+        if ray_address is not None and engine != "ray":
+            raise UsageError("--ray-address goes with --engine ray")
+        try:
+            options = BatchOptions(
+                layers=_layers(layers),
+                workers=workers,
+                chunk_size=chunk_size,
+                english_only=not any_language,
+                ingest=_ingest_options(max_bytes, False, columns or []),
+                name_fields=name_fields,
+                engine=engine,
+                ray_address=ray_address,
+            )
+        except ExtraError:
+            raise
+        except (ValueError, SpinscopeError) as exc:  # unknown layers among them
+            raise UsageError(str(exc)) from None
+        output = open_output(out, options.layers)
+        console = Console(stderr=True, highlight=False)
+        bar = _BatchProgress(console) if console.is_terminal and not quiet else None
+        if bar is not None:
+            with bar.progress:
+                summary = run_batch(inputs, output, options, progress=bar)
+        else:
+            summary = run_batch(inputs, output, options)
+    if not quiet:
+        typer.echo(summary.line(), err=True)
+        if summary.failed and is_database(out):
+            url = getattr(output, "url", out)  # the password hidden
+            typer.echo(f"bad records and why: the batch_errors table of {url}", err=True)
+        elif summary.failed:
+            typer.echo(f"bad records and why: {Path(out) / 'errors'}/", err=True)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Argument(metavar="OUT", help="The output folder of a `spinscope batch` run.")
+    ],
+    html: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report as one self-contained HTML page."),
+    ] = None,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option("--csv", metavar="DIR", help="Write the report's tables as CSV files there."),
+    ] = None,
+) -> None:
+    """A corpus report of a batch output: techniques and narratives by outlet and week, the
+    most-quoted speakers, unsourced claims by outlet, the most check-worthy claims."""
+    from spinscope.batch.report import report as write_report
+
+    with _failures("the report"):
+        if html is None and csv_dir is None:
+            raise UsageError("give --html FILE, --csv DIR, or both")
+        if html is not None and not html.parent.is_dir():
+            raise UsageError(f"--html {html}: there is no folder {html.parent}")
+        parts = write_report(out, html, csv_dir)
+    written = [str(p) for p in (html, csv_dir) if p is not None]
+    typer.echo(f"{len(parts)} sections written to {' and '.join(written)}", err=True)
 
 
 def _run_or_rescore(predictions: Path | None, score: Path | None, what: str = "FILE") -> None:
@@ -896,3 +1105,72 @@ def train(
 def schema() -> None:
     """Print the JSON Schema of the analysis JSON (`--format json`)."""
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+@app.command()
+def serve(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="The database: a file path or sqlite:///PATH, or postgresql://USER@HOST/DB. "
+            "Default: spinscope.db in the user's data folder.",
+            metavar="URL",
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="API token that write requests must carry (Authorization: Bearer TOKEN); "
+            "required when --host is not a loopback address.",
+            envvar="SPINSCOPE_TOKEN",
+        ),
+    ] = None,
+    layers: Annotated[
+        str,
+        typer.Option(help="The analysis layers, comma-separated."),
+    ] = ",".join(DEFAULT_LAYERS),
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Fetch URLs that resolve to private, loopback or link-local addresses.",
+        ),
+    ] = False,
+    sample: Annotated[
+        bool,
+        typer.Option(help="Analyse the bundled sample corpus when the database is empty."),
+    ] = True,
+) -> None:
+    """Run the workbench: web app at http://HOST:PORT/ and REST API under /api/v1."""
+    import uvicorn
+
+    from spinscope.store import Store
+    from spinscope.web import Settings, Workbench, create_app, is_loopback
+
+    if not is_loopback(host) and not token:
+        _fail(
+            f"--host {host} is not a loopback address: set an API token with --token or "
+            f"SPINSCOPE_TOKEN so that nobody else can write to the store",
+            2,
+        )
+    try:
+        settings = Settings(
+            layers=tuple(name.strip() for name in layers.split(",") if name.strip()),
+            allow_private=allow_private,
+            token=token or None,
+        )
+        store = Store(db)
+        workbench = Workbench(store, settings)
+        if sample and store.count() == 0:
+            typer.echo("Analysing the sample corpus (first start)…", err=True)
+            typer.echo(f"Stored {workbench.load_samples()} sample articles.", err=True)
+    except (SpinscopeError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(f"spinscope workbench on http://{host}:{port}/ (database {store.url})", err=True)
+    try:
+        uvicorn.run(create_app(workbench), host=host, port=port, log_level="warning")
+    finally:
+        workbench.close()
+        store.close()

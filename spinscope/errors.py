@@ -4,7 +4,9 @@
     ├── InputError            an input could not be read (names the input and why)
     │   └── BlockedURLError   a URL points at a private, loopback or link-local address
     ├── ModelError            a model or language resource is missing or broken
+    ├── ExtraError            an optional dependency is not installed (names the extra)
     ├── DataError             an evaluation or training directory is not laid out as expected
+    ├── StoreError            the store's database cannot be opened or used (names it and why)
     └── LLMError              the LLM endpoint cannot be reached or refuses (names its URL)
         └── LLMAnswerError    the endpoint answered, but not with usable JSON
 
@@ -38,8 +40,28 @@ class ModelError(SpinscopeError):
     """A model or language resource cannot be loaded."""
 
 
+class ExtraError(SpinscopeError):
+    """A feature needs an optional dependency that is not installed; the message names the
+    extra that brings it (`pip install 'spinscope[batch]'`)."""
+
+
+def require(module: str, feature: str, extra: str) -> None:
+    """Raise ExtraError unless `module` can be imported (`feature` needs it)."""
+    import importlib.util
+
+    if importlib.util.find_spec(module.partition(".")[0]) is None:
+        raise ExtraError(
+            f"{feature} needs {module.partition('.')[0]}, which is not installed: "
+            f"pip install 'spinscope[{extra}]'"
+        )
+
+
 class DataError(SpinscopeError):
     """A data directory for evaluation or training is missing files or is malformed."""
+
+
+class StoreError(SpinscopeError):
+    """The store's database cannot be opened, migrated or used (`spinscope.store`)."""
 
 
 class LLMError(SpinscopeError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -13,7 +15,7 @@ from typing import TypeVar
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError, ModelError
 from spinscope.layers import Findings, resolve
-from spinscope.parse import load_nlp, parse
+from spinscope.parse import detect_language, load_nlp, parse
 
 #: The layers `analyze` runs when none are named.
 #: entities, narratives, genre and frames add a few milliseconds to the encoder pass they
@@ -30,16 +32,23 @@ DEFAULT_LAYERS: tuple[str, ...] = (
 
 
 class Pipeline:
-    """Reusable analysis pipeline. Construction does no I/O; models load on first use."""
+    """Reusable analysis pipeline. Construction does no I/O; models load on first use.
 
-    def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS) -> None:
+    english_only -- refuse an article whose text does not look English (an `InputError`
+                    before anything runs), instead of analysing it with a warning.
+    """
+
+    def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS, english_only: bool = False) -> None:
         self.layers = resolve(layers)
+        self.english_only = english_only
 
     def analyze(self, item: str | Article) -> Analysis:
         """Analyse one article (a string is taken as the article's whole text)."""
         article = (
             item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
         )
+        if self.english_only:
+            article = _check_english(article)
         parsed = parse(article, load_nlp())
         found: Findings = {}
         for layer in self.layers:
@@ -59,6 +68,22 @@ class Pipeline:
         )
 
 
+def _check_english(article: Article) -> Article:
+    """The article with its language set; InputError if it is not English."""
+    language = article.language or detect_language(article.text)
+    if language is not None and language != "en":
+        raise InputError(
+            article.id,
+            f"not English: the text looks like language '{language}', and spinscope's layers "
+            f"are built for English news",
+        )
+    return (
+        article
+        if language == article.language
+        else article.model_copy(update={"language": language})
+    )
+
+
 def analyze(item: str | Article, layers: Sequence[str] = DEFAULT_LAYERS) -> Analysis:
     """Analyse one article with the default pipeline."""
     return Pipeline(layers).analyze(item)
@@ -76,13 +101,15 @@ def analyze_many(
     *,
     layers: Sequence[str] = DEFAULT_LAYERS,
     workers: int = 1,
+    english_only: bool = False,
 ) -> Iterator[tuple[Analysis | InputError, C]]:
     """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes.
 
     Each result comes with its article's context, unchanged. Error policy: record and
     continue. An article whose analysis fails yields an `InputError` named by the article's
     id, in place of its analysis, and the others go on. A missing model (`ModelError`) fails
-    every article alike, so it is raised. Layers are checked before anything runs.
+    every article alike, so it is raised. Layers are checked before anything runs. With
+    `english_only`, an article that does not look English is such an error (see `Pipeline`).
 
     With `workers` > 1, each worker process builds one `Pipeline` and loads the models once;
     at most `2 * workers` articles are read ahead of the results, so a long stream is never
@@ -90,7 +117,7 @@ def analyze_many(
     """
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers}")
-    pipeline = Pipeline(layers)  # checks the layers; loads nothing yet
+    pipeline = Pipeline(layers, english_only)  # checks the layers; loads nothing yet
     if workers == 1:
         for article, context in items:
             yield _result(_analyze_one(pipeline, article), article), context
@@ -102,7 +129,7 @@ def analyze_many(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(tuple(layers),),
+        initargs=(tuple(layers), english_only),
     )
     # Workers share the cores: one BLAS thread each (numpy's matrix products), unless the user
     # chose otherwise. BLAS reads this when it loads, so the workers must inherit it.
@@ -143,15 +170,41 @@ def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:
         return f"analysis failed: {type(exc).__name__}: {exc}"
 
 
+def analyze_or_error(pipeline: Pipeline, article: Article) -> Analysis | InputError:
+    """One article under `analyze_many`'s error policy: its analysis, or an `InputError` named
+    by its id that says why it failed (a `ModelError` is raised)."""
+    return _result(_analyze_one(pipeline, article), article)
+
+
 def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
     return outcome if isinstance(outcome, Analysis) else InputError(article.id, outcome)
 
 
-def _start_worker(layers: tuple[str, ...]) -> None:
+def _start_worker(layers: tuple[str, ...], english_only: bool = False) -> None:
     global _worker_pipeline
     # Workers share the cores: one encoder thread each unless the user chose otherwise.
     os.environ.setdefault("SPINSCOPE_THREADS", "1")
-    _worker_pipeline = Pipeline(layers)
+    _exit_with_parent()
+    _worker_pipeline = Pipeline(layers, english_only)
+
+
+#: How often a worker checks that the process that started it is still there, in seconds.
+_PARENT_CHECK_S = 1.0
+
+
+def _exit_with_parent() -> None:
+    """End this worker when its parent is gone. A parent killed with SIGKILL cannot shut its
+    pool down, and its workers would otherwise wait for work for ever, holding their models'
+    memory."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="spinscope-parent-watch", daemon=True).start()
 
 
 def _analyze_in_worker(article: Article) -> Analysis | str:

@@ -137,7 +137,9 @@ def test_train_command_names_a_missing_data_directory(tmp_path: Path) -> None:
     assert "nowhere" in result.output
 
 
-def test_train_quotes_command_reads_only_train(shared_data: Path, tmp_path: Path) -> None:
+def test_train_quotes_command_reads_only_train(
+    shared_data: Path, torch: object, tmp_path: Path
+) -> None:
     """`spinscope train quotes --data ROOT` trains from ROOT/train: a dev/ folder that cannot be
     read as gold (an article without annotations) is not touched."""
     from typer.testing import CliRunner

@@ -1,9 +1,10 @@
 """Turning inputs into articles: `read(source, options)` yields `Loaded | InputError`.
 
 A source is a path, an http(s) URL, or `-` for standard input. The format follows the
-extension: `.txt`; `.html`/`.htm`/`.xhtml`; `.jsonl`/`.ndjson` and `.csv` (one article per
-record); anything else is read as text if it decodes. Standard input is text unless it starts
-like an HTML document.
+extension: `.txt`; `.html`/`.htm`/`.xhtml`; `.jsonl`/`.ndjson`, `.csv` and `.parquet` (one
+article per record or row); `.warc`/`.warc.gz` (one article per HTML response); anything else
+is read as text if it decodes. Parquet and WARC need the `batch` extra (pyarrow, warcio).
+Standard input is text unless it starts like an HTML document.
 
 `read` never raises for bad input: each problem is yielded as an `InputError` that names the
 input (`path:LINE` for a record) and says what is wrong, and the caller decides what to do.
@@ -18,6 +19,7 @@ from spinscope.document import Article
 from spinscope.errors import InputError
 from spinscope.ingest.base import DEFAULTS, RECORD_FIELDS, IngestOptions, Loaded
 from spinscope.ingest.html import article_from_html
+from spinscope.ingest.parquet import read_parquet
 from spinscope.ingest.records import read_csv, read_jsonl
 from spinscope.ingest.text import (
     article_from_text,
@@ -28,15 +30,27 @@ from spinscope.ingest.text import (
     read_stdin,
 )
 from spinscope.ingest.url import fetch
+from spinscope.ingest.warc import read_warc
 
-__all__ = ["RECORD_FIELDS", "IngestOptions", "Loaded", "read"]
+__all__ = ["RECORD_FIELDS", "RECORD_SUFFIXES", "IngestOptions", "Loaded", "read", "suffix"]
 
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _RECORD_READERS: dict[str, Callable[[Path, IngestOptions], Iterator[Loaded | InputError]]] = {
     ".jsonl": read_jsonl,
     ".ndjson": read_jsonl,
     ".csv": read_csv,
+    ".parquet": read_parquet,
+    ".warc": read_warc,
+    ".warc.gz": read_warc,
 }
+#: Suffixes of the files that hold many articles, one per record.
+RECORD_SUFFIXES = tuple(_RECORD_READERS)
+
+
+def suffix(path: Path) -> str:
+    """The suffix that picks the reader: `.warc.gz` counts as one."""
+    name = path.name.lower()
+    return ".warc.gz" if name.endswith(".warc.gz") else path.suffix.lower()
 
 
 def _loaded(
@@ -74,12 +88,12 @@ def _read(source: str, options: IngestOptions) -> Iterator[Loaded | InputError]:
         yield Loaded(loaded.article, (*page.notes, *loaded.notes))
     else:
         path = Path(source)
-        suffix = path.suffix.lower()
-        if suffix in _RECORD_READERS:
-            yield from _RECORD_READERS[suffix](path, options)
+        kind = suffix(path)
+        if kind in _RECORD_READERS:
+            yield from _RECORD_READERS[kind](path, options)
         else:
             data = read_file(path, options.max_bytes)
-            yield _loaded(data, source, html=suffix in _HTML_SUFFIXES, id=path.stem)
+            yield _loaded(data, source, html=kind in _HTML_SUFFIXES, id=path.stem)
 
 
 def read(source: str, options: IngestOptions = DEFAULTS) -> Iterator[Loaded | InputError]:

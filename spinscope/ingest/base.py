@@ -54,10 +54,16 @@ class IngestOptions:
 
 @dataclass(frozen=True)
 class Loaded:
-    """One article read from an input, with notes on how it was read (e.g. a guessed encoding)."""
+    """One article read from an input, with notes on how it was read (e.g. a guessed encoding).
+
+    `where` is where in its input the article was read, when the input holds several (a
+    record's `path:LINE`, a Parquet row's `path#ROW`, a WARC record's `path@OFFSET`); None for
+    an input that is one article.
+    """
 
     article: Article
     notes: tuple[str, ...] = ()
+    where: str | None = None
 
 
 #: The default options, for function defaults.

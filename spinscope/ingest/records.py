@@ -53,14 +53,15 @@ def _lines(f: IO[bytes], max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
             yield lineno, line
 
 
-def _loaded(
+def from_record(
     record: Mapping[str, object],
     where: str,
     default_id: str,
     options: IngestOptions,
     notes: tuple[str, ...],
 ) -> Loaded:
-    """The article in one record; InputError if it has no text or a field is not a scalar."""
+    """The article in one record (a JSONL object, CSV row or Parquet row) read at `where`;
+    InputError if it has no text or a field is not a scalar."""
     values: dict[str, str | None] = {}
     for name in RECORD_FIELDS:
         key = options.key(name)
@@ -86,7 +87,7 @@ def _loaded(
         author=values["author"],
         language=values["language"],
     )
-    return Loaded(article, notes)
+    return Loaded(article, notes, where)
 
 
 def _json_record(
@@ -106,7 +107,7 @@ def _json_record(
     if not isinstance(record, dict):
         return InputError(where, f"is not a JSON object but a {type(record).__name__}")
     try:
-        return _loaded(record, where, default_id, options, notes)
+        return from_record(record, where, default_id, options, notes)
     except InputError as err:
         return err
 
@@ -183,7 +184,7 @@ def read_csv(path: Path, options: IngestOptions) -> Iterator[Loaded | InputError
                 continue
             record = dict(zip(header, row, strict=True))
             try:
-                item: Loaded | InputError = _loaded(
+                item: Loaded | InputError = from_record(
                     record, where, f"{path.stem}:{lineno}", options, notes
                 )
             except InputError as err:

@@ -15,7 +15,7 @@ import bisect
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
@@ -212,9 +212,15 @@ class TechniqueEntry:
     count: int
 
 
-def render_html(analysis: Analysis) -> str:
-    """The analysis as one self-contained HTML page (inline CSS and JS, no external resources)."""
-    return _environment().get_template("report.html.j2").render(**_context(analysis))
+def render_html(analysis: Analysis, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The analysis as one self-contained HTML page (inline CSS and JS, no external resources).
+
+    `links` are (label, href) pairs shown in a bar above the report (the web app's navigation);
+    both are escaped like every other string.
+    """
+    context = _context(analysis)
+    context["links"] = list(links)
+    return _environment().get_template("report.html.j2").render(**context)
 
 
 def highlights(analysis: Analysis) -> list[Annotation]:
@@ -336,12 +342,17 @@ def segment(text: str, found: list[Annotation]) -> list[Segment]:
 
 
 def analysis_json(analysis: Analysis) -> Markup:
-    """The analysis as JSON that is safe inside a `<script>` element.
+    """The analysis as JSON that is safe inside a `<script>` element (see `script_json`)."""
+    return script_json(analysis.to_dict())
+
+
+def script_json(value: Any) -> Markup:
+    """`value` as JSON that is safe inside a `<script>` element.
 
     `<`, `>` and `&` only occur inside JSON strings, where `\\u003c`-style escapes mean the
     same character; with them escaped no `</script>` or `<!--` can end the element early.
     """
-    text = json.dumps(analysis.to_dict(), ensure_ascii=False, indent=None)
+    text = json.dumps(value, ensure_ascii=False, indent=None)
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escape)
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

@@ -112,11 +112,11 @@ def train(
     card.
 
     `limit` keeps only the first `limit` articles of each split (for quick checks)."""
-    require_torch()
-    started = time.monotonic()
     directory = data / "train"
     if not directory.is_dir():
         raise DataError(f"{data}: expected PolNeAR's train/ folder in it")
+    require_torch()
+    started = time.monotonic()
     gold = {article.name: article for article in load_gold(directory)}
     fit_ids, tune_ids, validation_ids = three_way(gold, limit)
 

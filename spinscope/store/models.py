@@ -1,0 +1,185 @@
+"""The store's tables (SQLAlchemy 2 declarative models).
+
+`articles` holds each article once; `analyses` holds the full `Analysis` JSON of an article, one
+row per spinscope version (the newest is `current`); the finding tables hold the findings of each
+analysis flattened for querying, and are rewritten with it. Full-text search indexes are not
+declared here: they differ by database (FTS5 tables on SQLite, tsvector columns with GIN indexes
+on PostgreSQL) and are made by the migrations.
+
+`batch_chunks` and `batch_errors` are what `spinscope batch --out sqlite:///…` (or
+`postgresql://…`) commits beside the analyses: one row per committed chunk, and one per bad
+record, in the same transaction as the chunk's analyses (see `spinscope.batch.store_output`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(200), unique=True)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(300), index=True)
+    published: Mapped[str | None] = mapped_column(String(100))
+    #: `published` read as a date where it starts with one (YYYY-MM-DD), for date filters.
+    published_date: Mapped[date | None] = mapped_column(Date, index=True)
+    author: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnalysisRow(Base):
+    __tablename__ = "analyses"
+    __table_args__ = (UniqueConstraint("article_pk", "spinscope_version"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_pk: Mapped[int] = mapped_column(
+        ForeignKey("articles.pk", ondelete="CASCADE"), index=True
+    )
+    spinscope_version: Mapped[str] = mapped_column(String(50))
+    schema_version: Mapped[str] = mapped_column(String(20))
+    #: The layers that ran, comma-separated, in pipeline order.
+    layers: Mapped[str] = mapped_column(Text, default="")
+    #: The newest version of the article's analyses: the one filters, search and stats use.
+    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _Finding:
+    """Columns every finding table shares: its analysis, its article and its index in the list."""
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    analysis_pk: Mapped[int] = mapped_column(
+        ForeignKey("analyses.pk", ondelete="CASCADE"), index=True
+    )
+    article_pk: Mapped[int] = mapped_column(ForeignKey("articles.pk", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+
+
+class QuoteRow(_Finding, Base):
+    __tablename__ = "quotes"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The speaker's entity where resolved, else the mention, else "".
+    speaker: Mapped[str] = mapped_column(Text, default="")
+    verb: Mapped[str | None] = mapped_column(Text)
+    cue_class: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class ClaimRow(_Finding, Base):
+    __tablename__ = "claims"
+
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    source_kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class TechniqueRow(_Finding, Base):
+    __tablename__ = "techniques"
+
+    technique: Mapped[str] = mapped_column(String(100), index=True)
+    group: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class EntityRow(_Finding, Base):
+    __tablename__ = "entities"
+
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(String(20))
+    #: The fine roles, comma-separated.
+    fine_roles: Mapped[str] = mapped_column(Text, default="")
+    mentions: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class NarrativeRow(_Finding, Base):
+    __tablename__ = "narratives"
+
+    narrative: Mapped[str] = mapped_column(Text)
+    #: The sub-narratives, one per line.
+    subnarratives: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float | None] = mapped_column(Float)
+
+
+class BatchChunkRow(Base):
+    """A chunk committed by `spinscope batch` into the store: its analyses were saved in the
+    same transaction as this row, so the row is the chunk's commit."""
+
+    __tablename__ = "batch_chunks"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: What the results depend on (`spinscope.batch.output.model_version`): a rerun under
+    #: another one does the work again.
+    model_version: Mapped[str] = mapped_column(String(100), index=True)
+    spinscope_version: Mapped[str] = mapped_column(String(50))
+    #: The layers that ran, comma-separated, in pipeline order.
+    layers: Mapped[str] = mapped_column(Text, default="")
+    #: The ids of the articles analysed, as read (the store may keep one under the id of an
+    #: article with the same text), a JSON list.
+    articles: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BatchErrorRow(Base):
+    """A bad record of a `spinscope batch` run into the store: where it was read and why it
+    failed, committed with its chunk."""
+
+    __tablename__ = "batch_errors"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chunk_pk: Mapped[int] = mapped_column(
+        ForeignKey("batch_chunks.pk", ondelete="CASCADE"), index=True
+    )
+    #: `path`, `path:LINE`, `path#ROW` or `path@OFFSET` (a quoted name in SQL: "where").
+    where: Mapped[str] = mapped_column(Text)
+    #: None where the record could not be read as an article.
+    article_id: Mapped[str | None] = mapped_column(Text)
+    #: `read` or `analyse`.
+    stage: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+Index("ix_narratives_narrative", NarrativeRow.narrative)
+Index("ix_quotes_speaker", QuoteRow.speaker)
+
+FINDING_TABLES = (QuoteRow, ClaimRow, TechniqueRow, EntityRow, NarrativeRow)

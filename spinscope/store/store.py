@@ -1,0 +1,712 @@
+"""`Store`: analyses kept in a database, with filters, full-text search and corpus statistics.
+
+One article is one row, found again by its id or, failing that, by the hash of its text: saving
+an analysis of an article already stored updates that article instead of adding a second one.
+Each article keeps one analysis per spinscope version; the newest version is the `current` one,
+which lists, filters, search and statistics read. Every save is one transaction: the article,
+its analysis JSON and the flattened findings are committed together or not at all;
+`save_all` commits several in one transaction (a chunk of a batch run, with its commit record).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.version import InvalidVersion, Version
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from spinscope.document import Analysis, Quote
+from spinscope.output.terminal import speaker_name
+from spinscope.store.engine import WRITE, open_engine
+from spinscope.store.models import (
+    FINDING_TABLES,
+    AnalysisRow,
+    ArticleRow,
+    ClaimRow,
+    EntityRow,
+    NarrativeRow,
+    QuoteRow,
+    TechniqueRow,
+)
+
+#: What statistics are grouped by, and what they count.
+StatsBy = Literal["outlet", "week"]
+StatsOf = Literal["technique", "narrative"]
+
+#: Words left out of a search query: "what did Peskov say about NATO?" looks for Peskov and NATO.
+STOP_WORDS = frozenset(
+    "a an and are as at be by did do does for from has have he her his how i in is it its me "
+    "of on or our she so that the their them they this to was we were what when where which "
+    "who whom why will with you your say says said tell tells told about".split()
+)
+
+#: A query of any columns.
+_Query = Select[*tuple[Any, ...]]
+
+#: Saves retried after a conflict with a concurrent save of the same article.
+_SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a list, search or statistic covers. None means any."""
+
+    outlet: str | None = None
+    since: date | None = None
+    until: date | None = None
+    technique: str | None = None
+    narrative: str | None = None
+    speaker: str | None = None
+
+    def query_params(self) -> dict[str, str]:
+        """The filters that are set, as strings (for links and exports)."""
+        values = {
+            "outlet": self.outlet,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "technique": self.technique,
+            "narrative": self.narrative,
+            "speaker": self.speaker,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One stored article and the counts of its current analysis."""
+
+    id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    spinscope_version: str
+    quotes: int
+    claims: int
+    techniques: int
+    narratives: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A stretch of text around a search hit, as pieces; `hit` pieces matched a search word."""
+
+    pieces: tuple[tuple[str, bool], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(piece for piece, _ in self.pieces)
+
+
+@dataclass(frozen=True)
+class ArticleHit:
+    article: ArticleSummary
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class QuoteHit:
+    article_id: str
+    article_title: str
+    outlet: str | None
+    published: str | None
+    speaker: str
+    verb: str | None
+    text: str
+    start: int
+    end: int
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    words: tuple[str, ...]
+    articles: list[ArticleHit] = field(default_factory=list)
+    quotes: list[QuoteHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One outlet or week: how many articles, and how many of them carry each label."""
+
+    key: str
+    articles: int
+    counts: dict[str, int]
+
+    def rate(self, label: str) -> float:
+        return self.counts.get(label, 0) / self.articles if self.articles else 0.0
+
+
+class Store:
+    """Analyses in a database: SQLite (a path or `sqlite:///…`, the default file when None) or
+    PostgreSQL (`postgresql://…`). Opening it runs the migrations."""
+
+    def __init__(self, db: str | Path | None = None) -> None:
+        self.engine: Engine = open_engine(db)
+        self.dialect = self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with Session(self.engine.execution_options(**{WRITE: True})) as session, session.begin():
+            yield session
+
+    def save(self, analysis: Analysis, layers: Sequence[str] = ()) -> Analysis:
+        """Store `analysis` and return it as stored.
+
+        An article already stored with the same id, or else with the same text, is updated (and
+        the analysis returned carries the stored article's id). An analysis of the same
+        spinscope version replaces the one stored; another version is kept beside it.
+        """
+        return self.save_all([analysis], layers)[0]
+
+    def save_all(
+        self,
+        analyses: Sequence[Analysis],
+        layers: Sequence[str] = (),
+        also: Callable[[Session], None] | None = None,
+    ) -> list[Analysis]:
+        """Store every analysis of `analyses` as `save` does, all in one transaction, and
+        return them as stored. `also`, when given, adds its own rows to that transaction
+        (the commit record of a batch chunk): everything is committed together or not at all.
+        """
+        for attempt in range(_SAVE_ATTEMPTS):
+            try:
+                with self._write() as session:
+                    stored = [self._save(session, analysis, layers) for analysis in analyses]
+                    if also is not None:
+                        also(session)
+                    return stored
+            except IntegrityError:
+                # Another save inserted the same article or version first: go again (the
+                # whole transaction), and find it this time.
+                if attempt == _SAVE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, session: Session, analysis: Analysis, layers: Sequence[str]) -> Analysis:
+        article = analysis.article
+        text_hash = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
+        now = datetime.now(UTC)
+        row = session.scalar(
+            select(ArticleRow).where(ArticleRow.id == article.id).with_for_update()
+        )
+        if row is None:
+            row = session.scalar(
+                select(ArticleRow)
+                .where(ArticleRow.text_hash == text_hash)
+                .order_by(ArticleRow.pk)
+                .limit(1)
+                .with_for_update()
+            )
+        if row is None:
+            row = ArticleRow(id=article.id, created_at=now)
+            session.add(row)
+        elif row.id != article.id:
+            analysis = analysis.model_copy(
+                update={"article": article.model_copy(update={"id": row.id})}
+            )
+        row.text_hash = text_hash
+        row.title = article.title
+        row.text = article.text
+        row.url = article.url
+        row.outlet = article.outlet
+        row.published = article.published
+        row.published_date = _date(article.published)
+        row.author = article.author
+        row.language = article.language
+        row.updated_at = now
+        session.flush()
+
+        stored = session.scalar(
+            select(AnalysisRow).where(
+                AnalysisRow.article_pk == row.pk,
+                AnalysisRow.spinscope_version == analysis.spinscope_version,
+            )
+        )
+        if stored is None:
+            stored = AnalysisRow(
+                article_pk=row.pk, spinscope_version=analysis.spinscope_version, created_at=now
+            )
+            session.add(stored)
+        else:
+            for finding in FINDING_TABLES:
+                session.execute(delete(finding).where(finding.analysis_pk == stored.pk))
+        stored.schema_version = analysis.schema_version
+        stored.layers = ",".join(layers)
+        stored.data = analysis.to_json(indent=None)
+        stored.updated_at = now
+        stored.current = False
+        session.flush()
+        session.add_all(_findings(analysis, row.pk, stored.pk))
+
+        _mark_current(session, row.pk)
+        return analysis
+
+    def delete(self, article_id: str) -> bool:
+        """Delete an article with all its analyses; False if there was none."""
+        with self._write() as session:
+            result = session.execute(delete(ArticleRow).where(ArticleRow.id == article_id))
+            return bool(getattr(result, "rowcount", 0))
+
+    def delete_version(self, article_id: str, version: str) -> bool:
+        """Delete the analysis of an article by spinscope `version`; False if there was none.
+        The newest version left becomes current; an article left with none is deleted."""
+        with self._write() as session:
+            by_id = select(ArticleRow).where(ArticleRow.id == article_id)
+            row = session.scalar(by_id.with_for_update())
+            if row is None:
+                return False
+            result = session.execute(
+                delete(AnalysisRow).where(
+                    AnalysisRow.article_pk == row.pk, AnalysisRow.spinscope_version == version
+                )
+            )
+            if not getattr(result, "rowcount", 0):
+                return False
+            if not _mark_current(session, row.pk):
+                session.delete(row)
+            return True
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, article_id: str, version: str | None = None) -> Analysis | None:
+        """The current analysis of an article (or that of spinscope `version`), None if absent."""
+        query = select(AnalysisRow.data).join(ArticleRow).where(ArticleRow.id == article_id)
+        query = query.where(
+            AnalysisRow.current if version is None else AnalysisRow.spinscope_version == version
+        )
+        with Session(self.engine) as session:
+            data = session.scalar(query)
+        return None if data is None else Analysis.from_json(data)
+
+    def versions(self, article_id: str) -> list[Analysis]:
+        """Every stored analysis of an article, newest spinscope version first."""
+        query = (
+            select(AnalysisRow.spinscope_version, AnalysisRow.data)
+            .join(ArticleRow)
+            .where(ArticleRow.id == article_id)
+        )
+        with Session(self.engine) as session:
+            rows = sorted(
+                session.execute(query).all(),
+                key=lambda r: _version_key(r.spinscope_version),
+                reverse=True,
+            )
+        return [Analysis.from_json(r.data) for r in rows]
+
+    def articles(
+        self, filters: Filters = Filters(), limit: int = 50, offset: int = 0
+    ) -> list[ArticleSummary]:
+        """Summaries of the stored articles that pass `filters`, newest first."""
+        query = (
+            self._summaries()
+            .where(self._filtered(filters))
+            .order_by(
+                ArticleRow.published_date.desc().nulls_last(),
+                ArticleRow.updated_at.desc(),
+                ArticleRow.pk.desc(),
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        with Session(self.engine) as session:
+            return [_summary(r) for r in session.execute(query)]
+
+    def count(self, filters: Filters = Filters()) -> int:
+        """How many stored articles pass `filters`."""
+        with Session(self.engine) as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(ArticleRow).where(self._filtered(filters))
+                )
+                or 0
+            )
+
+    def outlets(self) -> list[str]:
+        """Every outlet of a stored article, in order."""
+        query = select(ArticleRow.outlet).where(ArticleRow.outlet.is_not(None)).distinct()
+        with Session(self.engine) as session:
+            return sorted(o for o in session.scalars(query) if o)
+
+    def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> SearchResults:
+        """Articles (title and text) and quotes (speaker and words) that contain every word of
+        `query` but common ones ("what did X say about Y" looks for X and Y), best first."""
+        words = search_words(query)
+        if not words:
+            return SearchResults(query, ())
+        with Session(self.engine) as session:
+            if self.dialect == "sqlite":
+                match = " ".join(f'"{w}"' for w in words)
+                afts = table("articles_fts", column("rowid"), column("rank"))
+                qfts = table("quotes_fts", column("rowid"), column("rank"))
+                article_query = (
+                    self._summaries()
+                    .join(afts, afts.c.rowid == ArticleRow.pk)
+                    .where(text("articles_fts MATCH :match"))
+                    .order_by(afts.c.rank)
+                )
+                quote_query = (
+                    self._quotes()
+                    .join(qfts, qfts.c.rowid == QuoteRow.pk)
+                    .where(text("quotes_fts MATCH :match"))
+                    .order_by(qfts.c.rank)
+                )
+                params: dict[str, Any] = {"match": match}
+            else:
+                tsquery = func.to_tsquery("english", " & ".join(words))
+                asearch: ColumnElement[Any] = literal_column("articles.search")
+                qsearch: ColumnElement[Any] = literal_column("quotes.search")
+                article_query = (
+                    self._summaries()
+                    .where(asearch.bool_op("@@")(tsquery))
+                    .order_by(func.ts_rank(asearch, tsquery).desc())
+                )
+                quote_query = (
+                    self._quotes()
+                    .where(qsearch.bool_op("@@")(tsquery))
+                    .order_by(func.ts_rank(qsearch, tsquery).desc())
+                )
+                params = {}
+            where = self._filtered(filters)
+            articles = session.execute(
+                article_query.add_columns(ArticleRow.text).where(where).limit(limit), params
+            ).all()
+            quotes = session.execute(quote_query.where(where).limit(limit), params).all()
+        return SearchResults(
+            query,
+            words,
+            [ArticleHit(_summary(r), snippet(r.text, words)) for r in articles],
+            [
+                QuoteHit(
+                    article_id=r.id,
+                    article_title=r.title,
+                    outlet=r.outlet,
+                    published=r.published,
+                    speaker=r.speaker,
+                    verb=r.verb,
+                    text=r.text,
+                    start=r.start,
+                    end=r.end,
+                    snippet=snippet(r.text, words, width=400),
+                )
+                for r in quotes
+            ],
+        )
+
+    def stats(
+        self, by: StatsBy = "outlet", of: StatsOf = "technique", filters: Filters = Filters()
+    ) -> list[StatsRow]:
+        """For each outlet (or week of publication, `YYYY-MM-DD` of its Monday), the number of
+        articles and how many of them carry each technique (or narrative) at least once."""
+        if by == "outlet":
+            key: ColumnElement[Any] = func.coalesce(ArticleRow.outlet, "")
+        elif self.dialect == "sqlite":
+            key = func.date(ArticleRow.published_date, "-6 days", "weekday 1")
+        else:
+            key = func.to_char(func.date_trunc("week", ArticleRow.published_date), "YYYY-MM-DD")
+        finding = TechniqueRow if of == "technique" else NarrativeRow
+        label = TechniqueRow.technique if of == "technique" else NarrativeRow.narrative
+        where = self._filtered(filters)
+        if by == "week":
+            where = and_(where, ArticleRow.published_date.is_not(None))
+        totals_query = (
+            select(key.label("key"), func.count(ArticleRow.pk)).where(where).group_by(key)
+        )
+        counts_query = (
+            select(key.label("key"), label, func.count(func.distinct(ArticleRow.pk)))
+            .select_from(ArticleRow)
+            .join(finding, finding.article_pk == ArticleRow.pk)
+            .join(AnalysisRow, and_(AnalysisRow.pk == finding.analysis_pk, AnalysisRow.current))
+            .where(where)
+            .group_by(key, label)
+        )
+        with Session(self.engine) as session:
+            totals = {k: n for k, n in session.execute(totals_query)}
+            rows = {k: StatsRow(k, n, {}) for k, n in totals.items()}
+            for k, name, n in session.execute(counts_query):
+                rows[k].counts[name] = n
+        order = sorted(rows) if by == "week" else sorted(rows, key=lambda k: (-rows[k].articles, k))
+        return [rows[k] for k in order]
+
+    # -- query parts ---------------------------------------------------------------------
+
+    def _summaries(self) -> _Query:
+        counts = [
+            select(func.count())
+            .where(table.analysis_pk == AnalysisRow.pk)
+            .correlate(AnalysisRow)
+            .scalar_subquery()
+            .label(table.__tablename__)
+            for table in (QuoteRow, ClaimRow, TechniqueRow, NarrativeRow)
+        ]
+        return (
+            select(
+                ArticleRow.id,
+                ArticleRow.title,
+                ArticleRow.outlet,
+                ArticleRow.published,
+                ArticleRow.url,
+                ArticleRow.updated_at,
+                AnalysisRow.spinscope_version,
+                *counts,
+            )
+            .select_from(ArticleRow)
+            .join(AnalysisRow, and_(AnalysisRow.article_pk == ArticleRow.pk, AnalysisRow.current))
+        )
+
+    def _quotes(self) -> _Query:
+        return (
+            select(
+                ArticleRow.id,
+                ArticleRow.title,
+                ArticleRow.outlet,
+                ArticleRow.published,
+                QuoteRow.speaker,
+                QuoteRow.verb,
+                QuoteRow.text,
+                QuoteRow.start,
+                QuoteRow.end,
+            )
+            .select_from(QuoteRow)
+            .join(AnalysisRow, and_(AnalysisRow.pk == QuoteRow.analysis_pk, AnalysisRow.current))
+            .join(ArticleRow, ArticleRow.pk == QuoteRow.article_pk)
+        )
+
+    def _filtered(self, filters: Filters) -> ColumnElement[bool]:
+        """The condition on `ArticleRow` for `filters`: articles with a current analysis (all
+        of them when no filter is set). Subqueries use aliases, so that they never correlate
+        with the tables of the query they are put in."""
+        conditions: list[ColumnElement[bool]] = [_has_current(ArticleRow.pk)]
+        if filters.outlet:
+            conditions.append(ArticleRow.outlet == filters.outlet)
+        if filters.since:
+            conditions.append(ArticleRow.published_date >= filters.since)
+        if filters.until:
+            conditions.append(ArticleRow.published_date <= filters.until)
+        if filters.technique:
+            technique = aliased(TechniqueRow)
+            conditions.append(_found(technique, technique.technique == filters.technique))
+        if filters.narrative:
+            narrative = aliased(NarrativeRow)
+            conditions.append(_found(narrative, narrative.narrative == filters.narrative))
+        if filters.speaker:
+            quote = aliased(QuoteRow)
+            speaker = func.lower(quote.speaker)
+            conditions.append(
+                _found(quote, speaker.contains(filters.speaker.lower(), autoescape=True))
+            )
+        return and_(*conditions)
+
+
+def _found(finding: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The article has a finding (an aliased finding table) in its current analysis that meets
+    `condition`."""
+    return exists().where(
+        finding.article_pk == ArticleRow.pk, condition, _is_current(finding.analysis_pk)
+    )
+
+
+def _has_current(article_pk: Any) -> ColumnElement[bool]:
+    analysis = aliased(AnalysisRow)
+    return exists().where(analysis.article_pk == article_pk, analysis.current)
+
+
+def _is_current(analysis_pk: Any) -> ColumnElement[bool]:
+    analysis = aliased(AnalysisRow)
+    return exists().where(analysis.pk == analysis_pk, analysis.current)
+
+
+def _mark_current(session: Session, article_pk: int) -> bool:
+    """Make the newest version of an article's analyses its current one; False if it has none."""
+    versions = session.execute(
+        select(AnalysisRow.pk, AnalysisRow.spinscope_version).where(
+            AnalysisRow.article_pk == article_pk
+        )
+    ).all()
+    if not versions:
+        return False
+    newest = max(versions, key=lambda v: _version_key(v.spinscope_version)).pk
+    session.execute(
+        update(AnalysisRow)
+        .where(AnalysisRow.article_pk == article_pk)
+        .values(current=AnalysisRow.pk == newest)
+    )
+    return True
+
+
+def search_words(query: str) -> tuple[str, ...]:
+    """The words a search looks for: every word of `query` but the common ones (all of them
+    where all are common), lower-cased, in order, once each."""
+    words = [w.lower() for w in re.findall(r"\w+", query)]
+    kept = [w for w in words if w not in STOP_WORDS] or words
+    return tuple(dict.fromkeys(kept))
+
+
+def snippet(body: str, words: Sequence[str], width: int = 240) -> Snippet:
+    """About `width` characters of `body` around the first hit of `words` (matching word
+    starts, so "sanction" finds "sanctions"), with every hit marked."""
+    if not words:
+        return Snippet(((body[:width], False),))
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.I)
+    first = pattern.search(body)
+    start = max(0, (first.start() if first else 0) - width // 3)
+    end = min(len(body), start + width)
+    window = body[start:end]
+    pieces: list[tuple[str, bool]] = [("…", False)] if start else []
+    at = 0
+    for hit in pattern.finditer(window):
+        if hit.start() > at:
+            pieces.append((window[at : hit.start()], False))
+        pieces.append((hit.group(), True))
+        at = hit.end()
+    pieces.append((window[at:] + ("…" if end < len(body) else ""), False))
+    return Snippet(tuple(pieces))
+
+
+def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[Any]:
+    keys = {"article_pk": article_pk, "analysis_pk": analysis_pk}
+    rows: list[Any] = []
+    for i, quote in enumerate(analysis.quotes):
+        rows.append(
+            QuoteRow(
+                **keys,
+                idx=i,
+                kind=quote.kind,
+                speaker=_speaker(quote),
+                verb=quote.cue.text if quote.cue else None,
+                cue_class=quote.cue_class,
+                text=" … ".join(span.text for span in quote.content),
+                start=quote.content[0].start,
+                end=quote.content[-1].end,
+                score=quote.score,
+            )
+        )
+    for i, claim in enumerate(analysis.claims):
+        source = claim.source.entity or (claim.source.span.text if claim.source.span else None)
+        rows.append(
+            ClaimRow(
+                **keys,
+                idx=i,
+                text=claim.span.text,
+                start=claim.span.start,
+                end=claim.span.end,
+                source_kind=claim.source.kind,
+                source=source,
+                score=claim.score,
+            )
+        )
+    for i, found in enumerate(analysis.techniques):
+        rows.append(
+            TechniqueRow(
+                **keys,
+                idx=i,
+                technique=found.technique,
+                group=found.group,
+                text=found.text,
+                start=found.start,
+                end=found.end,
+                score=found.score,
+            )
+        )
+    for i, entity in enumerate(analysis.entities):
+        rows.append(
+            EntityRow(
+                **keys,
+                idx=i,
+                name=entity.name,
+                role=entity.role.main if entity.role else None,
+                fine_roles=",".join(entity.role.fine) if entity.role else "",
+                mentions=len(entity.mentions),
+                score=entity.role.score if entity.role else None,
+            )
+        )
+    for i, narrative in enumerate(analysis.narratives):
+        rows.append(
+            NarrativeRow(
+                **keys,
+                idx=i,
+                narrative=narrative.narrative,
+                subnarratives="\n".join(narrative.subnarratives),
+                score=narrative.score,
+            )
+        )
+    return rows
+
+
+def _speaker(quote: Quote) -> str:
+    return "" if quote.speaker is None and quote.speaker_entity is None else speaker_name(quote)
+
+
+def _summary(row: Any) -> ArticleSummary:
+    return ArticleSummary(
+        id=row.id,
+        title=row.title,
+        outlet=row.outlet,
+        published=row.published,
+        url=row.url,
+        spinscope_version=row.spinscope_version,
+        quotes=row.quotes,
+        claims=row.claims,
+        techniques=row.techniques,
+        narratives=row.narratives,
+        # Stored in UTC; SQLite gives it back without its time zone.
+        updated_at=row.updated_at.replace(tzinfo=row.updated_at.tzinfo or UTC),
+    )
+
+
+def _date(published: str | None) -> date | None:
+    """The date `published` starts with (YYYY-MM-DD), or None."""
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _version_key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)

@@ -1,0 +1,14 @@
+"""`spinscope serve`: the web app and the REST API over a store (the `serve` extra).
+
+from spinscope.store import Store
+from spinscope.web import Settings, Workbench, create_app
+
+app = create_app(Workbench(Store("corpus.db"), Settings(layers=("quotes", "claims"))))
+"""
+
+from __future__ import annotations
+
+from spinscope.web.app import create_app, is_loopback
+from spinscope.web.workbench import Job, Settings, Workbench, sample_corpus
+
+__all__ = ["Job", "Settings", "Workbench", "create_app", "is_loopback", "sample_corpus"]

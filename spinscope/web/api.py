@@ -1,0 +1,368 @@
+"""The REST API, under `/api/v1`. Every analysis it returns is exactly the `Analysis` JSON of
+`spinscope analyze --format json`; errors are `{"ok": false, "status": N, "error": "..."}`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from spinscope.document import Analysis, Article
+from spinscope.errors import BlockedURLError, InputError
+from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
+from spinscope.web.app import check_token
+from spinscope.web.workbench import Job, TooLarge, Workbench
+
+router = APIRouter()
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"application/json": {"example": example}}}
+    for code, text, example in (
+        (400, "Bad input", {"ok": False, "status": 400, "error": "url: ... refused"}),
+        (401, "Token missing", {"ok": False, "status": 401, "error": "needs its API token"}),
+        (404, "Not found", {"ok": False, "status": 404, "error": "no article 'x'"}),
+        (413, "Too large", {"ok": False, "status": 413, "error": "over the limit"}),
+        (422, "Invalid request", {"ok": False, "status": 422, "error": "text: required"}),
+    )
+}
+_ANALYSIS: dict[int | str, dict[str, Any]] = {
+    200: {"model": Analysis, "description": "The `Analysis` JSON"}
+}
+
+
+def workbench(request: Request) -> Workbench:
+    wb: Workbench = request.app.state.workbench
+    return wb
+
+
+def writer(request: Request) -> None:
+    check_token(request)
+
+
+WB = Annotated[Workbench, Depends(workbench)]
+
+
+class ArticleIn(BaseModel):
+    """An article to analyse: its `text`, or a `url` to fetch it from (not both)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = None
+    url: str | None = Field(default=None, description="an http(s) URL to fetch the article from")
+    id: str | None = Field(default=None, max_length=200)
+    title: str | None = None
+    outlet: str | None = Field(default=None, max_length=300)
+    published: str | None = Field(default=None, max_length=100)
+    author: str | None = None
+    language: str | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _text_or_url(self) -> ArticleIn:
+        if (self.text is None) == (self.url is None):
+            raise ValueError("give the article's text or its url, not both and not neither")
+        return self
+
+    def meta(self) -> dict[str, str | None]:
+        return {
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published,
+            "author": self.author,
+            "language": self.language,
+        }
+
+
+class JobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = Field(min_length=1)
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    total: int
+    done: int
+    articles: list[str]
+    errors: list[dict[str, str]]
+
+
+class ArticleList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    articles: list[ArticleSummary]
+
+
+class ArticleHitOut(BaseModel):
+    article: ArticleSummary
+    snippet: str
+
+
+class QuoteHitOut(BaseModel):
+    article_id: str
+    article_title: str
+    outlet: str | None
+    published: str | None
+    speaker: str
+    verb: str | None
+    text: str
+    start: int
+    end: int
+
+
+class SearchOut(BaseModel):
+    query: str
+    words: list[str]
+    articles: list[ArticleHitOut]
+    quotes: list[QuoteHitOut]
+
+
+class StatsRowOut(BaseModel):
+    key: str = Field(description="the outlet, or the Monday of the week (YYYY-MM-DD)")
+    articles: int
+    counts: dict[str, int] = Field(description="articles that carry each label at least once")
+    rates: dict[str, float] = Field(description="counts / articles")
+
+
+class StatsOut(BaseModel):
+    by: Literal["outlet", "week"]
+    of: Literal["technique", "narrative"]
+    rows: list[StatsRowOut]
+
+
+class UploadOut(BaseModel):
+    analyses: list[Analysis]
+
+
+def filters(
+    outlet: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    technique: str | None = None,
+    narrative: str | None = None,
+    speaker: str | None = None,
+) -> Filters:
+    """The corpus filters, from query parameters."""
+    return Filters(outlet, since, until, technique, narrative, speaker)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+def analysis_response(analysis: Analysis, status: int = 200) -> Response:
+    return Response(analysis.to_json(indent=None), status, media_type="application/json")
+
+
+def input_error(exc: InputError) -> HTTPException:
+    """The HTTP error for an input that cannot be read: 413 when too large, else 400."""
+    return HTTPException(413 if isinstance(exc, TooLarge) else 400, str(exc))
+
+
+def articles_in(wb: Workbench, item: ArticleIn) -> list[Article]:
+    """The article(s) a request describes; 400/413 if they cannot be read."""
+    try:
+        if item.text is not None:
+            return [wb.article_from_text(item.text, item.id, **item.meta())]
+        assert item.url is not None
+        found = wb.articles_from_url(item.url)
+        return [a.model_copy(update={k: v for k, v in item.meta().items() if v}) for a in found]
+    except BlockedURLError as exc:
+        raise HTTPException(
+            400, f"{exc} (this server was not started with --allow-private)"
+        ) from exc
+    except InputError as exc:
+        raise input_error(exc) from exc
+
+
+@router.post(
+    "/analyze",
+    summary="Analyse one article and store it",
+    responses={**_ANALYSIS, **_ERRORS},
+    dependencies=[Depends(writer)],
+)
+def analyze(item: ArticleIn, wb: WB, store: bool = True) -> Response:
+    """Analyse one article, given as text or as a URL to fetch (URLs that resolve to private,
+    loopback or link-local addresses are refused unless the server allows them), and store it
+    unless `store=false`. Re-analysing an article (same id, or same text) updates it."""
+    article = articles_in(wb, item)[0]
+    return analysis_response(wb.analyze(article, store=store))
+
+
+@router.post(
+    "/analyze/upload",
+    summary="Analyse the articles in an uploaded file and store them",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def analyze_upload(
+    wb: WB,
+    file: Annotated[UploadFile, File(description=".txt, .html, .jsonl or .csv")],
+    outlet: Annotated[str | None, Form()] = None,
+    published: Annotated[str | None, Form()] = None,
+) -> UploadOut:
+    data = file.file.read(wb.settings.max_bytes + 1)
+    try:
+        articles = wb.articles_from_upload(file.filename or "upload.txt", data)
+    except InputError as exc:
+        raise input_error(exc) from exc
+    meta = {k: v for k, v in {"outlet": outlet, "published": published}.items() if v}
+    return UploadOut(analyses=[wb.analyze(a.model_copy(update=meta)) for a in articles])
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    summary="Start a job that analyses and stores many articles",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def create_job(body: JobIn, wb: WB) -> JobOut:
+    """Articles given as text are checked before the job starts (a bad one fails the request);
+    URLs are fetched now as well. The job then runs in the background: poll
+    `GET /api/v1/jobs/{id}`."""
+    if len(body.articles) > wb.settings.max_job_articles:
+        raise HTTPException(
+            413,
+            f"a job holds at most {wb.settings.max_job_articles} articles, not "
+            f"{len(body.articles)}",
+        )
+    articles = [a for item in body.articles for a in articles_in(wb, item)]
+    return _job_out(wb.submit(articles))
+
+
+@router.get("/jobs/{job_id}", summary="A job's progress", responses=_ERRORS)
+def get_job(job_id: str, wb: WB) -> JobOut:
+    job = wb.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return _job_out(job)
+
+
+@router.get("/articles", summary="Stored articles, filtered")
+def list_articles(
+    wb: WB,
+    where: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ArticleList:
+    return ArticleList(
+        total=wb.store.count(where),
+        limit=limit,
+        offset=offset,
+        articles=wb.store.articles(where, limit, offset),
+    )
+
+
+@router.delete(
+    "/articles/{article_id:path}/analyses/{version}",
+    status_code=204,
+    summary="Delete the analysis of an article by one spinscope version",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def delete_analysis(article_id: str, version: str, wb: WB) -> Response:
+    """The newest version left becomes current; an article left with no analysis is deleted."""
+    if not wb.store.delete_version(article_id, version):
+        raise HTTPException(404, f"no analysis of article {article_id!r} by version {version}")
+    return Response(status_code=204)
+
+
+@router.get(
+    "/articles/{article_id:path}/analyses",
+    summary="Every stored analysis of an article, newest version first",
+    responses=_ERRORS,
+)
+def get_analyses(article_id: str, wb: WB) -> list[Analysis]:
+    found = wb.store.versions(article_id)
+    if not found:
+        raise HTTPException(404, f"no article {article_id!r}")
+    return found
+
+
+@router.get(
+    "/articles/{article_id:path}",
+    summary="The current analysis of an article",
+    responses={**_ANALYSIS, **_ERRORS},
+)
+def get_article(article_id: str, wb: WB, version: str | None = None) -> Response:
+    """The article's analysis by the newest spinscope version, or by `version`."""
+    found = wb.store.get(article_id, version)
+    if found is None:
+        what = f"no article {article_id!r}" + (f" analysed by version {version}" if version else "")
+        raise HTTPException(404, what)
+    return analysis_response(found)
+
+
+@router.delete(
+    "/articles/{article_id:path}",
+    status_code=204,
+    summary="Delete an article and its analyses",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def delete_article(article_id: str, wb: WB) -> Response:
+    if not wb.store.delete(article_id):
+        raise HTTPException(404, f"no article {article_id!r}")
+    return Response(status_code=204)
+
+
+@router.get("/search", summary="Full-text search over articles and quotes", responses=_ERRORS)
+def search(
+    wb: WB,
+    where: FiltersDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> SearchOut:
+    """Articles (title and text) and quotes (speaker and words) holding every word of `q` but
+    common ones: "what did Peskov say about NATO?" looks for Peskov and NATO."""
+    return search_out(wb.store.search(q, where, limit))
+
+
+@router.get("/stats", summary="Technique or narrative rates by outlet or by week")
+def stats(
+    wb: WB,
+    where: FiltersDep,
+    by: Literal["outlet", "week"] = "outlet",
+    of: Literal["technique", "narrative"] = "technique",
+) -> StatsOut:
+    return StatsOut(by=by, of=of, rows=[stats_row_out(r) for r in wb.store.stats(by, of, where)])
+
+
+def search_out(found: SearchResults) -> SearchOut:
+    return SearchOut(
+        query=found.query,
+        words=list(found.words),
+        articles=[
+            ArticleHitOut(article=hit.article, snippet=hit.snippet.text) for hit in found.articles
+        ],
+        quotes=[
+            QuoteHitOut(
+                article_id=q.article_id,
+                article_title=q.article_title,
+                outlet=q.outlet,
+                published=q.published,
+                speaker=q.speaker,
+                verb=q.verb,
+                text=q.text,
+                start=q.start,
+                end=q.end,
+            )
+            for q in found.quotes
+        ],
+    )
+
+
+def stats_row_out(row: StatsRow) -> StatsRowOut:
+    return StatsRowOut(
+        key=row.key,
+        articles=row.articles,
+        counts=row.counts,
+        rates={label: round(row.rate(label), 4) for label in row.counts},
+    )
+
+
+def _job_out(job: Job) -> JobOut:
+    return JobOut(**job.to_dict())

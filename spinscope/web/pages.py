@@ -1,0 +1,394 @@
+"""The web pages: paste, upload or fetch an article (`/`), its report (`/articles/ID`, the
+HTML report of `spinscope analyze --format html` with a navigation bar), and the corpus
+(`/corpus`: search, filters, charts), each exportable as CSV and JSON.
+
+Pages are rendered on the server by Jinja2 with autoescaping; the only script is
+`static/app.js` (and the report's own inline script on the article view).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from spinscope import __version__
+from spinscope.document import Analysis, Article
+from spinscope.errors import InputError
+from spinscope.output.html import render_html
+from spinscope.store import ArticleSummary, Filters
+from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
+from spinscope.web.api import filters as filters_from_query
+from spinscope.web.api import input_error, search_out, stats_row_out
+from spinscope.web.app import check_token, html_page
+from spinscope.web.charts import heatmap, timeline, top_labels
+from spinscope.web.workbench import Workbench
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("spinscope.web", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(version=__version__, **context)
+
+
+def render_error(status: int, message: str) -> str:
+    return render("error.html.j2", status=status, message=message, token_needed=False)
+
+
+def _wb(request: Request) -> Workbench:
+    wb: Workbench = request.app.state.workbench
+    return wb
+
+
+def article_href(article_id: str) -> str:
+    return "/articles/" + quote(article_id, safe="")
+
+
+@router.get("/")
+def index(request: Request) -> Response:
+    return _index(request)
+
+
+def _index(request: Request, error: str | None = None, status: int = 200) -> Response:
+    wb = _wb(request)
+    return html_page(
+        render(
+            "index.html.j2",
+            recent=wb.store.articles(limit=12),
+            total=wb.store.count(),
+            token_needed=bool(wb.settings.token),
+            max_bytes=wb.settings.max_bytes,
+            error=error,
+            article_href=article_href,
+        ),
+        status,
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
+@router.post("/analyze")
+def analyze_form(
+    request: Request,
+    text: Annotated[str | None, Form()] = None,
+    url: Annotated[str | None, Form()] = None,
+    title: Annotated[str | None, Form()] = None,
+    outlet: Annotated[str | None, Form()] = None,
+    published: Annotated[str | None, Form()] = None,
+    token: Annotated[str | None, Form()] = None,
+    file: UploadFile | None = None,
+) -> Response:
+    wb = _wb(request)
+    try:
+        check_token(request, token)
+    except HTTPException as exc:
+        return _index(request, str(exc.detail), exc.status_code)
+    meta = {"title": title, "outlet": outlet, "published": published}
+    try:
+        articles: list[Article]
+        if file is not None and file.filename:
+            data = file.file.read(wb.settings.max_bytes + 1)
+            articles = wb.articles_from_upload(file.filename, data)
+        elif url and url.strip():
+            articles = wb.articles_from_url(url.strip())
+        elif text and text.strip():
+            articles = [wb.article_from_text(text.replace("\r\n", "\n"))]
+        else:
+            return _index(request, "Paste a text, choose a file or give a URL.", 400)
+        update = {k: v.strip() for k, v in meta.items() if v and v.strip()}
+        stored = [wb.analyze(a.model_copy(update=update)) for a in articles]
+    except InputError as exc:
+        error = input_error(exc)
+        return _index(request, str(error.detail), error.status_code)
+    target = article_href(stored[0].article.id) if len(stored) == 1 else "/corpus"
+    return RedirectResponse(target, 303)
+
+
+@router.get("/articles/{article_id:path}/findings.csv")
+def article_csv(request: Request, article_id: str) -> Response:
+    analysis = _wb(request).store.get(article_id)
+    if analysis is None:
+        raise HTTPException(404, f"There is no article {article_id!r}.")
+    return csv_response(findings_rows(analysis), f"{article_id}-findings.csv")
+
+
+@router.post("/articles/{article_id:path}/delete")
+def delete_form(
+    request: Request, article_id: str, token: Annotated[str | None, Form()] = None
+) -> Response:
+    check_token(request, token)
+    if not _wb(request).store.delete(article_id):
+        raise HTTPException(404, f"There is no article {article_id!r}.")
+    return RedirectResponse("/corpus", 303)
+
+
+@router.get("/articles/{article_id:path}")
+def article_page(request: Request, article_id: str, version: str | None = None) -> Response:
+    wb = _wb(request)
+    analysis = wb.store.get(article_id, version)
+    if analysis is None:
+        raise HTTPException(404, f"There is no article {article_id!r}.")
+    api = "/api/v1/articles/" + quote(article_id, safe="")
+    links = [
+        ("spinscope workbench", "/"),
+        ("Corpus", "/corpus"),
+        ("JSON", api + (f"?{urlencode({'version': version})}" if version else "")),
+        ("Findings CSV", article_href(article_id) + "/findings.csv"),
+        ("All versions (JSON)", api + "/analyses"),
+    ]
+    return html_page(render_html(analysis, links))
+
+
+def _filters(request: Request) -> tuple[Filters, str]:
+    """The corpus filters and search words of a request; 400 for a malformed date."""
+    params = request.query_params
+    try:
+        since = date.fromisoformat(params["since"]) if params.get("since") else None
+        until = date.fromisoformat(params["until"]) if params.get("until") else None
+    except ValueError as exc:
+        raise HTTPException(400, f"dates are YYYY-MM-DD: {exc}") from exc
+    where = filters_from_query(
+        outlet=params.get("outlet") or None,
+        since=since,
+        until=until,
+        technique=params.get("technique") or None,
+        narrative=params.get("narrative") or None,
+        speaker=params.get("speaker") or None,
+    )
+    return where, (params.get("q") or "").strip()[:500]
+
+
+@router.get("/corpus")
+def corpus(request: Request) -> Response:
+    wb = _wb(request)
+    where, q = _filters(request)
+    params = {**where.query_params(), **({"q": q} if q else {})}
+    technique_stats = wb.store.stats("outlet", "technique", where)
+    narrative_stats = wb.store.stats("outlet", "narrative", where)
+    technique_weeks = wb.store.stats("week", "technique", where)
+    narrative_weeks = wb.store.stats("week", "narrative", where)
+    charts = [
+        (
+            "Persuasion techniques by outlet",
+            heatmap(technique_stats, top_labels(technique_stats), "Technique rate by outlet"),
+        ),
+        (
+            "Narratives by outlet",
+            heatmap(narrative_stats, top_labels(narrative_stats), "Narrative rate by outlet"),
+        ),
+        (
+            "Persuasion techniques over time (share of each week's articles)",
+            timeline(technique_weeks, top_labels(technique_weeks, 6), "Techniques by week"),
+        ),
+        (
+            "Narratives over time (share of each week's articles)",
+            timeline(narrative_weeks, top_labels(narrative_weeks, 6), "Narratives by week"),
+        ),
+    ]
+    return html_page(
+        render(
+            "corpus.html.j2",
+            q=q,
+            where=where,
+            results=wb.store.search(q, where, 50) if q else None,
+            articles=None if q else wb.store.articles(where, 200),
+            total=wb.store.count(where),
+            outlets=wb.store.outlets(),
+            techniques=sorted(TECHNIQUES),
+            narratives=[*sorted(NARRATIVES), OTHER],
+            charts=charts,
+            query=urlencode(params),
+            token_needed=bool(wb.settings.token),
+            article_href=article_href,
+        )
+    )
+
+
+@router.get("/corpus.json")
+def corpus_json(request: Request) -> Response:
+    wb = _wb(request)
+    where, q = _filters(request)
+    if q:
+        body: Any = search_out(wb.store.search(q, where, 1000)).model_dump(mode="json")
+    else:
+        body = {"articles": [_summary_dict(s) for s in wb.store.articles(where, 100_000)]}
+    body["filters"] = where.query_params()
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="spinscope-corpus.json"'},
+    )
+
+
+@router.get("/corpus.csv")
+def corpus_csv(request: Request) -> Response:
+    wb = _wb(request)
+    where, q = _filters(request)
+    if q:
+        found = wb.store.search(q, where, 1000)
+        rows = [
+            {"hit": "article", **_summary_dict(h.article), "text": h.snippet.text}
+            for h in found.articles
+        ]
+        rows += [
+            {
+                "hit": "quote",
+                "id": h.article_id,
+                "title": h.article_title,
+                "outlet": h.outlet,
+                "published": h.published,
+                "speaker": h.speaker,
+                "verb": h.verb,
+                "text": h.text,
+            }
+            for h in found.quotes
+        ]
+    else:
+        rows = [_summary_dict(s) for s in wb.store.articles(where, 100_000)]
+    return csv_response(rows, "spinscope-corpus.csv")
+
+
+@router.get("/corpus/stats.csv")
+def stats_csv(request: Request, by: str = "outlet", of: str = "technique") -> Response:
+    if by not in ("outlet", "week") or of not in ("technique", "narrative"):
+        raise HTTPException(400, "by is outlet or week; of is technique or narrative")
+    where, _ = _filters(request)
+    rows = []
+    for row in _wb(request).store.stats(by, of, where):  # type: ignore[arg-type]
+        out = stats_row_out(row)
+        for label, count in sorted(out.counts.items()):
+            rows.append(
+                {
+                    by: row.key,
+                    "articles": row.articles,
+                    of: label,
+                    "count": count,
+                    "rate": out.rates[label],
+                }
+            )
+    return csv_response(rows, f"spinscope-{of}-by-{by}.csv")
+
+
+def findings_rows(analysis: Analysis) -> list[dict[str, Any]]:
+    """One row per finding of an analysis, for its CSV export."""
+    rows: list[dict[str, Any]] = []
+    for i, q in enumerate(analysis.quotes):
+        speaker = q.speaker_entity or (q.speaker.text if q.speaker else "")
+        rows.append(
+            {
+                "layer": "quote",
+                "index": i,
+                "start": q.content[0].start,
+                "end": q.content[-1].end,
+                "label": q.kind,
+                "speaker": speaker,
+                "text": " … ".join(s.text for s in q.content),
+                "score": q.score,
+            }
+        )
+    for i, c in enumerate(analysis.claims):
+        rows.append(
+            {
+                "layer": "claim",
+                "index": i,
+                "start": c.span.start,
+                "end": c.span.end,
+                "label": c.source.kind,
+                "speaker": c.source.entity or "",
+                "text": c.span.text,
+                "score": c.score,
+            }
+        )
+    for i, t in enumerate(analysis.techniques):
+        rows.append(
+            {
+                "layer": "technique",
+                "index": i,
+                "start": t.start,
+                "end": t.end,
+                "label": t.technique,
+                "speaker": "",
+                "text": t.text,
+                "score": t.score,
+            }
+        )
+    for i, e in enumerate(analysis.entities):
+        rows.append(
+            {
+                "layer": "entity",
+                "index": i,
+                "start": "",
+                "end": "",
+                "label": e.role.main if e.role else "",
+                "speaker": "",
+                "text": e.name,
+                "score": e.role.score if e.role else None,
+            }
+        )
+    for i, n in enumerate(analysis.narratives):
+        rows.append(
+            {
+                "layer": "narrative",
+                "index": i,
+                "start": "",
+                "end": "",
+                "label": n.narrative,
+                "speaker": "",
+                "text": "; ".join(n.subnarratives),
+                "score": n.score,
+            }
+        )
+    return rows
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ are quoted)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or ["id"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+    safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in filename)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+    )
+
+
+def _summary_dict(summary: ArticleSummary) -> dict[str, Any]:
+    row = dataclasses.asdict(summary)
+    row["updated_at"] = summary.updated_at.isoformat()
+    return row

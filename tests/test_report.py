@@ -1,0 +1,133 @@
+"""`spinscope report`: the corpus report of a real batch run, rendered, escaped, and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+import vl_convert
+from typer.testing import CliRunner
+
+from spinscope.batch import BatchOptions, committed_parts, run_batch
+from spinscope.batch.report import load, week_of
+from spinscope.cli import app
+from spinscope.ingest import IngestOptions
+
+HOSTILE = "<script>alert('x')</script> & Co"
+LAYERS = ("quotes", "claims", "techniques", "narratives")
+
+
+@pytest.fixture(scope="module")
+def output(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A JSONL corpus of eight short PolNeAR articles from three outlets (one with a hostile
+    name) over three weeks, analysed into a Parquet output."""
+    source = shared_data / "polnear" / "train" / "text"
+    chosen = [p for p in sorted(source.glob("*.txt")) if 1500 <= p.stat().st_size <= 3000][:8]
+    folder = tmp_path_factory.mktemp("report")
+    outlets = ["Daily Planet", "Bugle", HOSTILE]
+    dates = ["2016-05-02", "2016-05-11", "2016-05-19T08:00:00Z"]
+    with (folder / "feed.jsonl").open("w", encoding="utf-8") as f:
+        for i, path in enumerate(chosen):
+            record = {
+                "id": f"{path.stem}-{HOSTILE}" if i == 0 else path.stem,
+                "text": path.read_text("utf-8"),
+                "site": outlets[i % 3],
+                "date": dates[i % 3],
+            }
+            f.write(json.dumps(record) + "\n")
+    out = folder / "run.parquet"
+    columns = {"outlet": "site", "published": "date"}
+    options = BatchOptions(layers=LAYERS, ingest=IngestOptions(columns=columns))
+    summary = run_batch([str(folder / "feed.jsonl")], str(out), options)
+    assert summary.analysed == 8
+    return out
+
+
+def test_week_of() -> None:
+    assert week_of("2016-05-19T08:00:00Z") == "2016-05-16"  # a Thursday -> its Monday
+    assert week_of("2016-05-16") == "2016-05-16"
+    assert week_of("May 2016") is None and week_of(None) is None and week_of("2016-02-30") is None
+
+
+def test_report_renders_charts_and_tables_offline_and_escapes(output: Path, tmp_path: Path) -> None:
+    page = tmp_path / "corpus.html"
+    result = CliRunner().invoke(app, ["report", str(output), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text("utf-8")
+
+    # self-contained: no script or stylesheet from elsewhere, the Vega libraries inlined
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", html)
+    assert "vegaEmbed" in html and "cdn.jsdelivr" not in html
+
+    # the hostile outlet name is text everywhere: escaped in the tables, \u003c in the JSON
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in html
+    specs_text = re.search(r'<script type="application/json" id="specs">(.*?)</script>', html, re.S)
+    assert specs_text is not None
+    specs = json.loads(specs_text.group(1))
+    assert set(specs) == {
+        "technique_rates_by_outlet",
+        "technique_rates_by_week",
+        "narrative_rates_by_outlet",
+        "narrative_rates_by_week",
+        "speakers",
+        "claim_sources_by_outlet",
+        "checkworthy_claims",
+    }
+
+    # every chart renders with its data (Vega, through vl-convert) and shows the outlets
+    for key, spec in specs.items():
+        svg = vl_convert.vegalite_to_svg(spec)
+        assert "<svg" in svg, key
+        if key.endswith("by_outlet"):
+            assert "Daily Planet" in svg and "Bugle" in svg, key
+
+    # the tables behind the charts agree with the output's tables
+    tables = load(output)
+    claims = tables["claims"]
+    sources = _rows(specs, "claim_sources_by_outlet")  # one row per outlet and kind of source
+    assert sum(int(str(r["claims"])) for r in sources) == len(claims)
+
+
+def _rows(specs: dict[str, dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """A chart's data (Altair keeps inline data in the spec's named `datasets`)."""
+    spec = specs[key]
+    rows: list[dict[str, Any]] = spec["datasets"][spec["data"]["name"]]
+    return rows
+
+
+def test_report_csv_tables(output: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", str(output), "--csv", str(tmp_path / "csv")])
+    assert result.exit_code == 0, result.output
+    tables = load(output)
+    with (tmp_path / "csv" / "claim_sources_by_outlet.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["outlet"] for r in rows} == {"Daily Planet", "Bugle", HOSTILE}
+    assert sum(int(r["claims"]) for r in rows) == len(tables["claims"])
+    for r in rows:
+        unsourced = (int(r["vague"]) + int(r["none"])) / int(r["claims"])
+        assert float(r["unsourced_share"]) == pytest.approx(unsourced)
+    with (tmp_path / "csv" / "technique_rates_by_outlet.csv").open(encoding="utf-8") as f:
+        rates = list(csv.DictReader(f))
+    assert sum(int(r["count"]) for r in rates) == len(tables["techniques"]) > 0
+    with (tmp_path / "csv" / "checkworthy_claims.csv").open(encoding="utf-8") as f:
+        top = list(csv.DictReader(f))
+    scores = [float(r["score"]) for r in top]
+    assert scores == sorted(scores, reverse=True) and len(top) == min(25, len(tables["claims"]))
+    texts = pq.read_table(committed_parts(output, "articles"), columns=["article_id", "text"])
+    articles = dict(zip(*texts.to_pydict().values(), strict=True))
+    for r in top:  # each claim is where its offsets say
+        assert articles[r["article_id"]][int(r["start"]) : int(r["end"])] == r["claim"]
+    assert committed_parts(output, "articles")
+
+
+def test_report_needs_a_batch_output(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", str(tmp_path), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 1 and "not a spinscope batch output" in result.stderr
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "--html FILE, --csv DIR" in result.stderr
