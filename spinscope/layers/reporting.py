@@ -492,13 +492,10 @@ _NOT_SPEAKERS = frozenset({"it", "this", "that", "there", "what", "which"})
 
 
 def _stands_before(text: str, sent: SpacySpan, region: QuoteMarks) -> bool:
-    """Whether the quotation ends right before the sentence (at most a space between) and is
+    """Whether the quotation ends right before the sentence (a space between at most) and is
     all of the sentence it sits in, in the same paragraph: a quotation the parser split from
     its attribution."""
-    if not 0 <= sent.start_char - region.end <= 2 or text[region.end : sent.start_char] not in (
-        "",
-        " ",
-    ):
+    if sent.start_char < region.end or text[region.end : sent.start_char] not in ("", " "):
         return False
     previous = sent.doc[sent.start - 1].sent if sent.start > 0 else None
     return previous is not None and not text[previous.start_char : region.start].strip()
