@@ -9,7 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
 from spinscope.document import Analysis, Article
@@ -111,9 +111,11 @@ def analyze_many(
     every article alike, so it is raised. Layers are checked before anything runs. With
     `english_only`, an article that does not look English is such an error (see `Pipeline`).
 
-    With `workers` > 1, each worker process builds one `Pipeline` and loads the models once;
-    at most `2 * workers` articles are read ahead of the results, so a long stream is never
-    held in memory.
+    With `workers` > 1, each worker process builds one `Pipeline` and loads the models once.
+    Work is handed out as workers finish, not in input order: a long article holds back the
+    results after it (they are yielded in order), not the other workers. At most
+    `_HELD_PER_WORKER * workers` articles are read ahead of the results, so a long stream is
+    never held in memory.
     """
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers}")
@@ -136,15 +138,31 @@ def analyze_many(
     saved = {name: os.environ.get(name) for name in _BLAS_THREADS}
     for name in _BLAS_THREADS:
         os.environ.setdefault(name, "1")
+    source = iter(items)
+    exhausted = False
     try:
-        for article, context in items:
-            pending.append((executor.submit(_analyze_in_worker, article), article, context))
-            if len(pending) >= 2 * workers:
+        while True:
+            running = [future for future, _, _ in pending if not future.done()]
+            while (
+                not exhausted
+                and len(running) < 2 * workers  # each worker busy, with one more queued
+                and len(pending) < _HELD_PER_WORKER * workers
+            ):
+                try:
+                    article, context = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                future = executor.submit(_analyze_in_worker, article)
+                pending.append((future, article, context))
+                running.append(future)
+            if not pending:
+                break
+            if not pending[0][0].done():
+                wait(running, return_when=FIRST_COMPLETED)
+            while pending and pending[0][0].done():
                 future, done, done_context = pending.popleft()
                 yield _result(future.result(), done), done_context
-        while pending:
-            future, done, done_context = pending.popleft()
-            yield _result(future.result(), done), done_context
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         for name, value in saved.items():
@@ -153,6 +171,10 @@ def analyze_many(
             else:
                 os.environ[name] = value
 
+
+#: Most articles read ahead of the results, per worker: finished ones wait for an earlier, longer
+#: one to be yielded in order.
+_HELD_PER_WORKER = 16
 
 #: Environment variables that cap the BLAS libraries numpy may be built with.
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
