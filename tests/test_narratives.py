@@ -12,11 +12,17 @@ from spinscope.encoder import DIM
 from spinscope.evaluate.narratives import NarrativeLabels
 from spinscope.heads import Head
 from spinscope.layers.narratives import (
+    FEATURES,
+    NAMES,
     NARRATIVE_LABELS,
     SOURCE,
     SUBNARRATIVE_LABELS,
     Rules,
     evidence,
+    model,
+    name_vectors,
+    narrative_features,
+    sentence_shares,
 )
 from spinscope.parse import parse
 from spinscope.pipeline import Pipeline
@@ -84,23 +90,51 @@ def test_narrative_other_joins_a_weak_best_sub_narrative() -> None:
     assert decided(rules(below=0.3).decide(p, p_sub)) == [(BLAMING, [WEST_AGGRESSORS])]
 
 
-def test_evidence_is_the_sentences_whose_vectors_push_the_score_up() -> None:
-    text = "One. Two. Three. Four."
-    parsed = parse(Article(id="t", text=text))
-    weights = np.zeros((2 * DIM, 1), np.float32)
-    weights[0, 0] = 1.0
-    head = Head(
+def one_label_head(weights: np.ndarray) -> Head:
+    return Head(
         labels=("x",),
-        mean=np.zeros(2 * DIM, np.float32),
-        scale=np.ones(2 * DIM, np.float32),
-        weights=(weights,),
+        mean=np.zeros(FEATURES, np.float32),
+        scale=np.ones(FEATURES, np.float32),
+        weights=(weights.reshape(FEATURES, 1).astype(np.float32),),
         biases=(np.zeros(1, np.float32),),
         thresholds=np.full(1, 0.5, np.float32),
     )
+
+
+def test_evidence_is_the_sentences_whose_vectors_push_the_score_up() -> None:
+    parsed = parse(Article(id="t", text="One. Two. Three. Four."))
+    weights = np.zeros(FEATURES)
+    weights[0] = 1.0  # the first dimension of the mean
     sentences = np.zeros((4, DIM), np.float32)
     sentences[:, 0] = [-1.0, 3.0, 0.5, 2.0]
-    found = evidence(head, 0, sentences, parsed.sentences)
+    found = evidence(one_label_head(weights), 0, sentences, parsed.sentences)
     assert [span.text for span in found] == ["Two.", "Four."]  # text order, best two
+
+
+def test_the_sentence_closest_to_a_weighted_name_is_evidence() -> None:
+    """Only the best cosine with one sub-narrative's name counts: the evidence is the sentence
+    whose vector is that name's (cosine 1), wherever it stands."""
+    parsed = parse(Article(id="t", text="One. Two. Three. Four."))
+    name = NAMES.index("The West are the aggressors")
+    weights = np.zeros(FEATURES)
+    weights[2 * DIM + name] = 1.0
+    rng = np.random.default_rng(0)
+    sentences = rng.normal(size=(4, DIM)).astype(np.float32)
+    sentences[2] = name_vectors()[name]
+    found = evidence(one_label_head(weights), 0, sentences, parsed.sentences)
+    assert [span.text for span in found] == ["Three."]
+
+
+def test_sentence_shares_add_up_to_the_score(shared_data: Path) -> None:
+    """On a real article and the shipped head, the sentences' shares add up to the head's score
+    before its bias and the standardisation's means: the split is exact."""
+    text = (shared_data.parent / "examples" / "nato-peskov-rt.txt").read_text(encoding="utf-8")
+    parsed = parse(Article(id="nato", text=text))
+    sentences = np.vstack([unit.vector for unit in parsed.units])
+    head = model().narratives
+    label = NARRATIVE_LABELS.index(BLAMING)
+    score = narrative_features(sentences) @ (head.weights[0][:, label] / head.scale)
+    assert sentence_shares(head, label, sentences).sum() == pytest.approx(score, rel=1e-4)
 
 
 def test_labels_of_findings_as_the_task_writes_them() -> None:

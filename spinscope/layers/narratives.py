@@ -1,9 +1,12 @@
 """Narratives layer: the SemEval-2025 narratives and sub-narratives an article carries (Ukraine–
 Russia war and climate change), or `Other` when it carries none.
 
-Two heads over the article's features from the shared encoder pass (`document_features`: the
-normalised mean of its sentence vectors and its title line's vector), both logistic
-regressions: one scores the 21 narratives and `Other`, one the 70 specific sub-narratives.
+Two heads over the article's features from the shared encoder pass (`narrative_features`: the
+normalised mean of its sentence vectors and its title line's vector, and how close its
+sentences come to each narrative's and sub-narrative's name), both logistic regressions: one
+scores the 21 narratives and `Other`, one the 70 specific sub-narratives. The closeness
+features (per name, the best cosine over the sentences and the mean of the best three) find a
+narrative told in a few sentences of a long article, which the mean dilutes.
 Decoding (`Rules`, thresholds chosen by `spinscope train narratives` on out-of-fold
 predictions):
 
@@ -16,9 +19,10 @@ predictions):
   is below `sub_other_below` (the gold often has both). A sub-narrative is only ever chosen
   under its narrative, so the two levels always agree.
 
-Evidence: a logistic regression over a mean is a sum over sentences, so each sentence's share
-of a narrative's score is its vector times the head's weights on the mean features; the
-sentences with the largest positive share are the evidence.
+Evidence: a logistic regression over features that pool sentences (a mean, the title line,
+a best cosine, a mean of the best three) is a sum over sentences, so each sentence has an exact
+share of a narrative's score (`sentence_shares`); the sentences with the largest positive share
+are the evidence.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.document import Narrative, Span
-from spinscope.encoder import DIM
+from spinscope.encoder import DIM, load_encoder
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, register
@@ -41,7 +45,7 @@ from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
 Matrix = npt.NDArray[np.float32]
 
 LAYER = "narratives"
-VERSION = "1"
+VERSION = "2"
 SOURCE = f"narratives/minilm-logreg@{VERSION}"
 #: The narrative head's labels: the narratives, then `Other`.
 NARRATIVE_LABELS: tuple[str, ...] = (*NARRATIVES, OTHER)
@@ -58,6 +62,51 @@ SUBNARRATIVES_OF: dict[str, tuple[int, ...]] = {
 }
 #: Evidence sentences per narrative, at most.
 EVIDENCE = 2
+#: The names the closeness features compare sentences with: each narrative's and each
+#: specific sub-narrative's, without the domain ("URW: ", "CC: ") or the narrative it is under.
+NAMES: tuple[str, ...] = (
+    *(label.split(": ", 1)[1] for label in NARRATIVES),
+    *(label.rsplit(": ", 1)[1] for label in SUBNARRATIVE_LABELS),
+)
+#: The closeness features average each name's best this many sentences (besides the best one).
+TOP_SENTENCES = 3
+#: The width of `narrative_features`.
+FEATURES = 2 * DIM + 2 * len(NAMES)
+
+
+@functools.cache
+def name_vectors() -> Matrix:
+    """(len(NAMES), DIM) the names' vectors from the shared encoder, each encoded as one
+    sentence, normalised; computed once per process."""
+    text = "\n".join(NAMES)
+    spans, start = [], 0
+    for name in NAMES:
+        spans.append(Span.of(text, start, start + len(name)))
+        start += len(name) + 1
+    vectors = sentence_vectors(load_encoder().encode(text, spans))
+    normalised: Matrix = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    return normalised
+
+
+def narrative_features(sentences: Matrix) -> Matrix:
+    """(FEATURES,) an article's features: `document_features`, then per name the best cosine
+    between it and a sentence, then the mean of the best `TOP_SENTENCES`."""
+    if len(sentences) == 0:
+        return np.zeros(FEATURES, np.float32)
+    cosines = _cosines(sentences)
+    best = np.sort(cosines, axis=0)[-TOP_SENTENCES:]
+    return np.concatenate([document_features(sentences), best[-1], best.mean(axis=0)]).astype(
+        np.float32
+    )
+
+
+def _cosines(sentences: Matrix) -> Matrix:
+    """(sentences, NAMES) the cosine of each sentence vector with each name's."""
+    norms = np.linalg.norm(sentences, axis=1, keepdims=True)
+    result: Matrix = (sentences / np.maximum(norms, 1e-6)) @ name_vectors().T
+    return result
 
 
 @dataclass(frozen=True)
@@ -126,7 +175,7 @@ class NarrativeModel:
 
     def probabilities(self, sentences: Matrix) -> tuple[Matrix, Matrix]:
         """One article's probabilities of `NARRATIVE_LABELS` and `SUBNARRATIVE_LABELS`."""
-        x = document_features(sentences)[None]
+        x = narrative_features(sentences)[None]
         return self.narratives.predict_proba(x)[0], self.subnarratives.predict_proba(x)[0]
 
 
@@ -137,14 +186,33 @@ def model() -> NarrativeModel:
 
 
 def evidence(head: Head, label: int, sentences: Matrix, spans: Sequence[Span]) -> list[Span]:
-    """The sentences (at most `EVIDENCE`, in text order) that add most to `label`'s score: each
-    sentence's share is its vector times the head's weights on the mean features."""
+    """The sentences (at most `EVIDENCE`, in text order) that add most to `label`'s score."""
     if len(sentences) == 0:
         return []
-    share = sentences @ (head.weights[0][:DIM, label] / head.scale[:DIM])
+    share = sentence_shares(head, label, sentences)
     ranked = np.argsort(-share, kind="stable")[:EVIDENCE]
     kept = [int(i) for i in ranked if share[i] > 0] or [int(ranked[0])]
     return [spans[i] for i in sorted(kept)]
+
+
+def sentence_shares(head: Head, label: int, sentences: Matrix) -> Matrix:
+    """Each sentence's part in `label`'s score. The head is linear over features that each pool
+    some sentences (the mean: all, the title: the first, a name's best cosine: one, the mean of
+    its best three: three), so its score splits exactly over the sentences, up to a constant
+    (its bias and the standardisation's means)."""
+    w = head.weights[0][:, label] / head.scale
+    n, names = len(sentences), len(NAMES)
+    mean_norm = float(np.linalg.norm(sentences.mean(axis=0))) or 1.0
+    share: Matrix = (sentences @ w[:DIM] / (n * mean_norm)).astype(np.float32)
+    share[0] += sentences[0] @ w[DIM : 2 * DIM]
+    cosines = _cosines(sentences)
+    order = np.argsort(cosines, axis=0, kind="stable")[-TOP_SENTENCES:]  # (top, names)
+    columns = np.arange(names)
+    best_w, top_w = w[2 * DIM : 2 * DIM + names], w[2 * DIM + names :]
+    np.add.at(share, order[-1], cosines[order[-1], columns] * best_w)
+    for row in order:
+        np.add.at(share, row, cosines[row, columns] * top_w / len(order))
+    return share
 
 
 def find_narratives(parsed: Parsed, trained: NarrativeModel | None = None) -> list[Narrative]:

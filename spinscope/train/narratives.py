@@ -30,15 +30,16 @@ from spinscope.evaluate.narratives import (
     sample_f1,
     score_narratives,
 )
-from spinscope.features import document_features
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.narratives import (
     LAYER,
+    NAMES,
     NARRATIVE_LABELS,
     OTHER_INDEX,
     SOURCE,
     SUBNARRATIVE_LABELS,
     Rules,
+    narrative_features,
 )
 from spinscope.taxonomy import OTHER
 from spinscope.train.common import (
@@ -86,7 +87,7 @@ def train(
     if limit is not None:
         training, validation = training[:limit], validation[:limit]
     sentences = article_sentences({doc: gold.texts[doc] for doc in training + validation}, progress)
-    X = np.vstack([document_features(sentences[doc]) for doc in training])
+    X = np.vstack([narrative_features(sentences[doc]) for doc in training])
     Y, Y_sub = _targets([gold.labels[doc] for doc in training])
 
     progress(f"choosing the rules on {FOLDS}-fold predictions over {len(training)} articles")
@@ -107,7 +108,7 @@ def train(
     subnarratives = with_thresholds(subnarratives, rules.subnarrative_thresholds.tolist())
 
     progress(f"scoring {len(validation)} validation articles")
-    X_val = np.vstack([document_features(sentences[doc]) for doc in validation])
+    X_val = np.vstack([narrative_features(sentences[doc]) for doc in validation])
     decided = _decide(rules, narratives.predict_proba(X_val), subnarratives.predict_proba(X_val))
     truth_val = {doc: gold.labels[doc] for doc in validation}
     result = score_narratives(truth_val, dict(zip(validation, decided, strict=True)))
@@ -129,7 +130,9 @@ def train(
             },
             "seed": seed,
             "model": {
-                "features": "normalised mean of the sentence vectors + title line vector (768)",
+                "features": f"normalised mean of the sentence vectors + title line vector "
+                f"(768) + per narrative and sub-narrative name ({len(NAMES)}), the best cosine "
+                f"over the sentences and the mean of the best three ({2 * len(NAMES)})",
                 "narratives": f"logistic regression per label, C {C_NARRATIVES}",
                 "subnarratives": f"logistic regression per label, balanced, C {C_SUBNARRATIVES}",
                 "rules": {
