@@ -26,12 +26,13 @@ warning.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -338,6 +339,46 @@ def _llm_client(
         raise UsageError(f"--llm: {exc}") from None
 
 
+LLMOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        metavar="URL",
+        help="Refine entity roles and narratives with an OpenAI-compatible chat endpoint "
+        "(its base URL, e.g. http://localhost:8000/v1). Sends the article text there.",
+        show_default=False,
+    ),
+]
+LLMModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-model",
+        metavar="NAME",
+        help=f"The model's name on the --llm server (default: ${MODEL_ENV}).",
+        show_default=False,
+    ),
+]
+LLMKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm-key",
+        metavar="KEY",
+        help=f"API key for the --llm server (default: ${KEY_ENV}, which keeps it out of "
+        "the process list).",
+        show_default=False,
+    ),
+]
+LLMCacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--llm-cache",
+        metavar="DIR",
+        help="Cache the --llm answers there (default: the user cache dir, spinscope/llm).",
+        show_default=False,
+    ),
+]
+
+
 def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
     """`analysis` refined by the LLM; an answer that cannot be read is a warning, not a failure."""
     try:
@@ -345,6 +386,22 @@ def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
     except LLMAnswerError as exc:
         warning = f"{exc}; entities and narratives not refined"
         return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]})
+
+
+def _eval_refiner(
+    score: Path | None, url: str | None, model: str | None, key: str | None, cache: Path | None
+) -> Callable[[Analysis], Analysis] | None:
+    """For `eval … --llm`: what refines each analysis before it is scored (None without
+    `--llm`). Rescoring a file (`--score`) runs nothing, so it takes no `--llm`."""
+    try:
+        client = _llm_client(url, model, key, cache)
+    except UsageError as exc:
+        _fail(str(exc), 2)
+    if client is None:
+        return None
+    if score is not None:
+        _fail("--llm refines new predictions; it does not go with --score", 2)
+    return functools.partial(_refined, client=client)
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -409,44 +466,10 @@ def analyze(
     ] = DEFAULTS.allow_private,
     columns: ColumnsOption = None,
     workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
-    llm: Annotated[
-        str | None,
-        typer.Option(
-            "--llm",
-            metavar="URL",
-            help="Refine entity roles and narratives with an OpenAI-compatible chat endpoint "
-            "(its base URL, e.g. http://localhost:8000/v1). Sends the article text there.",
-            show_default=False,
-        ),
-    ] = None,
-    llm_model: Annotated[
-        str | None,
-        typer.Option(
-            "--llm-model",
-            metavar="NAME",
-            help=f"The model's name on the --llm server (default: ${MODEL_ENV}).",
-            show_default=False,
-        ),
-    ] = None,
-    llm_key: Annotated[
-        str | None,
-        typer.Option(
-            "--llm-key",
-            metavar="KEY",
-            help=f"API key for the --llm server (default: ${KEY_ENV}, which keeps it out of "
-            "the process list).",
-            show_default=False,
-        ),
-    ] = None,
-    llm_cache: Annotated[
-        Path | None,
-        typer.Option(
-            "--llm-cache",
-            metavar="DIR",
-            help="Cache the --llm answers there (default: the user cache dir, spinscope/llm).",
-            show_default=False,
-        ),
-    ] = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_key: LLMKeyOption = None,
+    llm_cache: LLMCacheOption = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -828,9 +851,14 @@ def eval_entities(
     predictions: PredictionsOption = None,
     score: ScoreOption = None,
     as_json: JsonOption = False,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_key: LLMKeyOption = None,
+    llm_cache: LLMCacheOption = None,
 ) -> None:
     """Score entity framing with the gold mentions given (SemEval-2025 Task 10 subtask 1): fine-role
-    exact match and main-role accuracy."""
+    exact match and main-role accuracy. With `--llm`, a gold mention inside an entity the LLM
+    answered for takes that entity's role."""
     from spinscope.evaluate.entities import (
         predict_roles,
         read_framing_dir,
@@ -842,6 +870,7 @@ def eval_entities(
     from spinscope.train.split import is_validation
 
     _run_or_rescore(predictions, score)
+    refine = _eval_refiner(score, llm, llm_model, llm_key, llm_cache)
     try:
         gold = read_framing_dir(data)
         if split == "validation":
@@ -849,7 +878,7 @@ def eval_entities(
         if score is not None:
             found = [m for m in read_roles(score) if m.doc in gold.texts]
         else:
-            found = predict_roles(gold)
+            found = predict_roles(gold, refine=refine)
             if predictions is not None:
                 write_roles(predictions, found)
         result = score_roles(gold.mentions, found)
@@ -911,9 +940,14 @@ def eval_narratives(
     score: ScoreOption = None,
     workers: WorkersOption = 1,
     as_json: JsonOption = False,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_key: LLMKeyOption = None,
+    llm_cache: LLMCacheOption = None,
 ) -> None:
     """Score narratives: samples-averaged F1 over narratives (coarse) and sub-narratives (fine),
-    beside the baseline that answers Other for every article."""
+    beside the baseline that answers Other for every article; with `--llm`, the narratives as
+    the LLM refines them."""
     from spinscope.evaluate.narratives import (
         all_other,
         narratives_table,
@@ -926,6 +960,7 @@ def eval_narratives(
     from spinscope.train.split import is_validation
 
     _run_or_rescore(predictions, score)
+    refine = _eval_refiner(score, llm, llm_model, llm_key, llm_cache)
     try:
         _require_dir(data)
         gold = read_narratives_dir(data)
@@ -934,7 +969,7 @@ def eval_narratives(
         if score is not None:
             found = {d: v for d, v in read_narrative_labels(score).items() if d in gold.labels}
         else:
-            found = predict_narratives(gold, workers=workers)
+            found = predict_narratives(gold, workers=workers, refine=refine)
             if predictions is not None:
                 write_narrative_labels(predictions, found)
         result = score_narratives(gold.labels, found)

@@ -112,8 +112,9 @@ def analyze_many(
     `english_only`, an article that does not look English is such an error (see `Pipeline`).
 
     With `workers` > 1, each worker process builds one `Pipeline` and loads the models once.
-    Work is handed out as workers finish, not in input order: a long article holds back the
-    results after it (they are yielded in order), not the other workers. At most
+    A worker that finishes gets the next article at once, whatever the oldest one is doing: a
+    long article holds back the results after it (they are yielded in input order), not the
+    other workers. At most
     `_HELD_PER_WORKER * workers` articles are read ahead of the results, so a long stream is
     never held in memory.
     """

@@ -476,3 +476,54 @@ def test_the_llm_options_are_in_the_help_and_the_docs() -> None:
         assert option in result.stdout and f"`{option} " in docs
     for variable in ("SPINSCOPE_LLM_MODEL", "SPINSCOPE_LLM_KEY"):
         assert variable in result.stdout and variable in docs
+
+
+# --- eval --llm ---------------------------------------------------------------------------
+
+
+def semeval_dir(tmp_path: Path) -> Path:
+    """A SemEval-2025 Task 10 directory of one article (TEXT) with both subtasks' gold."""
+    data = tmp_path / "semeval"
+    (data / "documents").mkdir(parents=True)
+    (data / "documents" / "EN_UA_1.txt").write_text(TEXT, "utf-8")
+    alliance = TEXT.index("Northern Alliance")
+    villagers = TEXT.index("villagers")
+    (data / "subtask-1-annotations.txt").write_text(
+        f"EN_UA_1.txt\tNorthern Alliance\t{alliance}\t{alliance + 16}\tAntagonist\tInstigator\n"
+        f"EN_UA_1.txt\tvillagers\t{villagers}\t{villagers + 8}\tInnocent\tVictim\n",
+        "utf-8",
+    )
+    (data / "subtask-2-annotations.txt").write_text(
+        f"EN_UA_1.txt\t{BLAME}\t{BLAME}: The West are the aggressors\n", "utf-8"
+    )
+    return data
+
+
+def test_eval_narratives_and_entities_score_the_llm_answers(
+    server: FakeLLM, tmp_path: Path
+) -> None:
+    """The answer names the gold narrative and sub-narrative and both gold mentions' roles, so
+    the scores with `--llm` are perfect, whatever the learned layers say of this text."""
+    data = semeval_dir(tmp_path)
+    llm = ["--llm", server.url, "--llm-model", MODEL, "--llm-cache", str(tmp_path / "cache")]
+    server.replies += [chat(ANSWER), chat(ANSWER)]  # one per command: their prompts differ
+    narratives = CliRunner().invoke(
+        app, ["eval", "narratives", "--data", str(data), "--json", *llm]
+    )
+    assert narratives.exit_code == 0, narratives.output
+    scores = json.loads(narratives.stdout)
+    assert scores["coarse_f1"] == scores["fine_f1"] == 1.0
+    entities = CliRunner().invoke(app, ["eval", "entities", "--data", str(data), "--json", *llm])
+    assert entities.exit_code == 0, entities.output
+    scores = json.loads(entities.stdout)
+    assert scores["main_accuracy"] == scores["exact_match"] == 1.0
+    assert len(server.requests) == 2
+
+
+def test_eval_llm_does_not_go_with_score(tmp_path: Path) -> None:
+    data = semeval_dir(tmp_path)
+    scored = tmp_path / "scored.txt"
+    scored.write_text(f"EN_UA_1.txt\t{BLAME}\t{BLAME}: Other\n", "utf-8")
+    args = ["eval", "narratives", "--data", str(data), "--score", str(scored)]
+    result = CliRunner().invoke(app, [*args, "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"])
+    assert result.exit_code == 2 and "does not go with --score" in result.stderr

@@ -23,14 +23,14 @@ mention is `text[start:end + 1]`). In memory, `end` is exclusive, as everywhere 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from spinscope.document import Article
+from spinscope.document import Analysis, Article, Role
 from spinscope.errors import DataError
 from spinscope.layers import Findings, resolve
 from spinscope.layers.entities import RoleModel, mention_roles, role_model
@@ -249,8 +249,11 @@ def predict_roles(
     gold: FramingGold,
     model: RoleModel | None = None,
     prepared: Mapping[str, Prepared] | None = None,
+    refine: Callable[[Analysis], Analysis] | None = None,
 ) -> list[RoleMention]:
-    """A role for every gold mention (the mentions are given; their roles are not read)."""
+    """A role for every gold mention (the mentions are given; their roles are not read). With
+    `refine` (the LLM backend), each article's analysis is refined, and a mention inside an
+    entity the refinement answered for takes that entity's role."""
     model = model or role_model()
     by_doc: dict[str, list[RoleMention]] = {}
     for m in gold.mentions:
@@ -258,11 +261,35 @@ def predict_roles(
     predicted = []
     for doc, mentions in by_doc.items():
         ready = prepared[doc] if prepared is not None else prepare(doc, gold.texts[doc])
-        roles = mention_roles(
-            ready.parsed, ready.clusters, [gold.located(m) for m in mentions], model
-        )
+        targets = [gold.located(m) for m in mentions]
+        roles = mention_roles(ready.parsed, ready.clusters, targets, model)
+        if refine is not None:
+            roles = _answered_roles(refine, doc, gold.texts[doc], targets, roles)
         predicted += [
             replace(m, main=role.main, fine=tuple(role.fine))
             for m, role in zip(mentions, roles, strict=True)
         ]
     return predicted
+
+
+def _answered_roles(
+    refine: Callable[[Analysis], Analysis],
+    doc: str,
+    text: str,
+    targets: Sequence[tuple[int, int]],
+    roles: Sequence[Role],
+) -> list[Role]:
+    """`roles`, where the refined analysis of the article has an answered entity (source
+    `llm:…`) with a mention overlapping the target, replaced by that entity's role."""
+    from spinscope.pipeline import Pipeline
+
+    analysis = refine(Pipeline(("entities", "narratives")).analyze(Article(id=doc, text=text)))
+    answered = [e for e in analysis.entities if "llm:" in e.source and e.role is not None]
+    result = []
+    for (start, end), role in zip(targets, roles, strict=True):
+        entity = next(
+            (e for e in answered if any(s.start < end and start < s.end for s in e.mentions)),
+            None,
+        )
+        result.append(entity.role if entity is not None and entity.role is not None else role)
+    return result

@@ -22,14 +22,14 @@ gold article, or one for an article not in the gold, is an error.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from spinscope.document import Narrative
+from spinscope.document import Analysis, Narrative
 from spinscope.errors import DataError
 from spinscope.evaluate.semeval import check_cover, tsv_records
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
@@ -181,9 +181,15 @@ def bootstrap_interval(
     return (means[int(0.025 * rounds)], means[int(0.975 * rounds) - 1])
 
 
-def predict_narratives(gold: NarrativesGold, *, workers: int = 1) -> dict[str, NarrativeLabels]:
-    """The narratives layer's labels for every article of `gold`, by id."""
-    from spinscope.document import Analysis, Article
+def predict_narratives(
+    gold: NarrativesGold,
+    *,
+    workers: int = 1,
+    refine: Callable[[Analysis], Analysis] | None = None,
+) -> dict[str, NarrativeLabels]:
+    """The narratives layer's labels for every article of `gold`, by id; each analysis passed
+    through `refine` first when given (the LLM backend)."""
+    from spinscope.document import Article
     from spinscope.pipeline import analyze_many
 
     articles = ((Article(id=doc, text=text), doc) for doc, text in gold.texts.items())
@@ -191,6 +197,8 @@ def predict_narratives(gold: NarrativesGold, *, workers: int = 1) -> dict[str, N
     for result, doc in analyze_many(articles, layers=("narratives",), workers=workers):
         if not isinstance(result, Analysis):
             raise DataError(f"article {doc}: {result}")
+        if refine is not None:
+            result = refine(result)
         predicted[doc] = NarrativeLabels.of(result.narratives)
     return predicted
 
