@@ -191,6 +191,42 @@ def test_headline_colon_attributes_the_quote() -> None:
     assert quote.cue is not None and quote.cue.text == ":"
 
 
+@pytest.mark.parametrize(
+    ("title", "content", "speaker"),
+    [
+        ("US weaponizing the dollar – Lavrov", "US weaponizing the dollar", "Lavrov"),
+        (
+            "Kiev has lost 100,000 troops - Russian Defense Ministry",
+            "Kiev has lost 100,000 troops",
+            "Russian Defense Ministry",
+        ),
+    ],
+)
+def test_headline_dash_names_the_speaker(title: str, content: str, speaker: str) -> None:
+    quote = find(quotes_of(f"{title}\n\nThe talks went on for a second day.\n"), content)
+    assert quote.content[0].text == content
+    assert quote.speaker is not None and quote.speaker.text == speaker
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Rally in Paris – Photos",  # no statement before the dash
+        "They Lost the Billions From Russia–Ukraine War",  # a dash inside a name
+        "They Laughed After the Booker Mix-Up",
+        "Trump Picked His VP – It Might Surprise You",  # not a name after the dash
+    ],
+)
+def test_a_headline_dash_before_no_name_is_no_attribution(title: str) -> None:
+    quotes = quotes_of(f"{title}\n\nThe talks went on for a second day.\n")
+    assert [q for q in quotes if q.cue and q.cue.text in "–-"] == []
+
+
+def test_a_dash_in_the_body_is_no_attribution() -> None:
+    text = "Talks\n\nThe war goes on – Kremlin officials were not surprised.\n"
+    assert quotes_of(text) == []
+
+
 def test_scare_quotes_have_no_speaker() -> None:
     quote = find(quotes_of("The “plan” was published in March."), "plan")
     assert quote.kind == "partial"
@@ -267,3 +303,5 @@ def test_nato_zelensky_putin_russia_moscow(nato: Analysis) -> None:
     said_by(nato, "Russia", "a direct national security threat")
     insisted = said_by(nato, "Moscow", "Western weapons")
     assert insisted.cue_class == "assertive"
+    headline = said_by(nato, "Kremlin", "NATO ‘slaughtering’ Ukrainians to fight Russia")
+    assert headline.kind == "mixed" and headline.cue is not None and headline.cue.text == "–"

@@ -36,6 +36,7 @@ from spinscope.layers.reporting import (
     char_range,
     colon_cues,
     cue_range,
+    dash_cues,
     headline_cues,
     noun_cues,
     post_quote_cues,
@@ -203,6 +204,7 @@ def rule_quotes(parsed: Parsed) -> list[Quote]:
             + according_to_cues(sent)
             + colon_cues(sent, regions)
             + headline_cues(sent)
+            + dash_cues(sent)
             + noun_cues(sent)
             if a.cue is None or not inside_any(a.cue, regions)
         ]

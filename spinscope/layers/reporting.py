@@ -5,7 +5,8 @@
   lexicon (`spinscope.layers.cues`) allows;
 - `quoting_verb_cues`, `post_quote_cues`: any verb that introduces a quotation;
 - `according_to_cues`: "according to X, …";
-- `colon_cues`, `headline_cues`: "Issa: …", "…, Howard Dean Tells Convention";
+- `colon_cues`, `headline_cues`, `dash_cues`: "Issa: …", "…, Howard Dean Tells Convention",
+  "US weaponizing the dollar – Lavrov";
 - `noun_cues`: "Trump’s claim that …".
 
 Rules return `Attribution`s in character offsets; `spinscope.layers.quotes` joins them with the
@@ -443,6 +444,43 @@ def colon_cues(sent: SpacySpan, regions: list[QuoteMarks]) -> list[Attribution]:
     return [
         Attribution(
             cue=(colon.idx, colon.idx + 1), cue_lemma=":", speaker=list(before), content=[content]
+        )
+    ]
+
+
+_DASHES = frozenset("–—-")
+
+
+def dash_cues(sent: SpacySpan) -> list[Attribution]:
+    """Agency headline style, a name after a closing dash: "US weaponizing the dollar –
+    Lavrov", "NATO ‘slaughtering’ Ukrainians to fight Russia – Kremlin".
+
+    Only on the title line, for a dash with a space on each side ("Mix-Up" and
+    "Russia–Ukraine War" are words), when the name is one to four proper nouns and what comes
+    before is a statement (it has a verb or a quotation) that names no speaker of its own:
+    "Rally in Paris – Photos" and "… Says Campaign Staff … – PVA" are not quotes."""
+    text = doc_text(sent.doc)
+    if "\n" in text[: sent.start_char].strip():
+        return []
+    words = [t for t in sent if not t.is_space]
+    dash = next((t for t in reversed(words[-5:]) if t.text in _DASHES), None)
+    if dash is None or dash.i == sent.start or not dash.whitespace_:
+        return []
+    if not text[dash.idx - 1].isspace():
+        return []
+    name = [t for t in words if t.i > dash.i]
+    head = [t for t in words if t.i < dash.i]
+    if not name or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in name):
+        return []
+    statement = any(t.pos_ in ("VERB", "AUX") or t.is_quote for t in head)
+    if not statement or any(t.text in _HEADLINE_VERBS for t in head):
+        return []
+    return [
+        Attribution(
+            cue=(dash.idx, dash.idx + len(dash)),
+            cue_lemma=dash.text,
+            speaker=name,
+            content=[(sent.start_char, head[-1].idx + len(head[-1]))],
         )
     ]
 
