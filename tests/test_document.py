@@ -231,6 +231,7 @@ PIECES = [
     " reportedly",
     "Mr. Smith",
     "claimed",
+    "US weaponizing the dollar – Lavrov\n",
 ]
 
 texts = st.one_of(
