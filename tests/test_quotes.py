@@ -222,9 +222,9 @@ def test_a_headline_dash_before_no_name_is_no_attribution(title: str) -> None:
     assert [q for q in quotes if q.cue and q.cue.text in "–-"] == []
 
 
-def test_a_dash_in_the_body_is_no_attribution() -> None:
-    text = "Talks\n\nThe war goes on – Kremlin officials were not surprised.\n"
-    assert quotes_of(text) == []
+@pytest.mark.parametrize("body", ["\n", "\n\n"])
+def test_a_dash_in_the_body_is_no_attribution(body: str) -> None:
+    assert quotes_of(f"Talks{body}The US is weaponizing the dollar – Lavrov\n") == []
 
 
 def test_scare_quotes_have_no_speaker() -> None:

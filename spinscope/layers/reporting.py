@@ -460,8 +460,9 @@ def dash_cues(sent: SpacySpan) -> list[Attribution]:
     before is a statement (it has a verb or a quotation) that names no speaker of its own:
     "Rally in Paris – Photos" and "… Says Campaign Staff … – PVA" are not quotes."""
     text = doc_text(sent.doc)
-    if "\n" in text[: sent.start_char].strip():
-        return []
+    title = next((t for t in sent.doc if not t.is_space), None)
+    if title is None or text.find("\n", title.idx, sent.start_char) != -1:
+        return []  # not on the title line
     words = [t for t in sent if not t.is_space]
     dash = next((t for t in reversed(words[-5:]) if t.text in _DASHES), None)
     if dash is None or dash.i == sent.start or not dash.whitespace_:
