@@ -36,13 +36,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from spinscope.batch.output import committed_parts, output_meta
 from spinscope.batch.tables import Row, article_row, finding_rows
 from spinscope.document import Analysis
 from spinscope.errors import require
-from spinscope.output.html import script_json
+from spinscope.output.html import script_json, templates
 
 UNKNOWN_OUTLET = "(unknown)"
 #: How many rows the ranked tables keep.
@@ -428,17 +426,6 @@ def _javascript() -> str:
     return bundle.replace("</script", "<\\/script")
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("spinscope.batch", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -> str:
     """The report page."""
     from spinscope import __version__
@@ -456,7 +443,7 @@ def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -
         "bad records": len(tables["errors"]),
     }
     return (
-        _environment()
+        templates("spinscope.batch")
         .get_template("corpus.html.j2")
         .render(
             name=out.name,

@@ -220,7 +220,11 @@ def render_html(analysis: Analysis, links: Sequence[tuple[str, str]] = ()) -> st
     """
     context = _context(analysis)
     context["links"] = list(links)
-    return _environment().get_template("report.html.j2").render(**context)
+    return (
+        templates("spinscope.output", keep_trailing_newline=True)
+        .get_template("report.html.j2")
+        .render(**context)
+    )
 
 
 def highlights(analysis: Analysis) -> list[Annotation]:
@@ -360,14 +364,16 @@ def script_json(value: Any) -> Markup:
 
 
 @cache
-def _environment() -> Environment:
+def templates(package: str, keep_trailing_newline: bool = False) -> Environment:
+    """The Jinja2 environment of `package`'s `templates/` folder, made once per package:
+    HTML autoescaped, and a name the context lacks is an error, never an empty string."""
     return Environment(
-        loader=PackageLoader("spinscope.output", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=keep_trailing_newline,
     )
 
 

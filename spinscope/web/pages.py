@@ -13,19 +13,17 @@ import dataclasses
 import io
 import json
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from spinscope import __version__
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError
-from spinscope.output.html import render_html
+from spinscope.output.html import render_html, templates
 from spinscope.store import ArticleSummary, Filters
 from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
 from spinscope.web.api import filters as filters_from_query
@@ -39,19 +37,8 @@ STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
 
 
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("spinscope.web", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(version=__version__, **context)
+    return templates("spinscope.web").get_template(template).render(version=__version__, **context)
 
 
 def render_error(status: int, message: str) -> str:
