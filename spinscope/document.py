@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from spinscope import __version__
 from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, OTHER, ROLES, TECHNIQUES
@@ -59,10 +60,16 @@ class Span(_Model):
         return cls(start=start, end=end, text=text[start:end])
 
 
+#: The characters an article id cannot hold: C0 controls (CR, LF and tab among them), DEL and C1
+#: controls. The JSON Schema states the same rule as a pattern.
+_CONTROLS = r"\u0000-\u001f\u007f-\u009f"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+
+
 class Article(_Model):
     """One input document. `text` is exactly the input text, so offsets match source files."""
 
-    id: str
+    id: str = Field(json_schema_extra={"pattern": f"^[^{_CONTROLS}]*$"})
     title: str = ""
     text: str
     url: str | None = None
@@ -70,6 +77,20 @@ class Article(_Model):
     published: str | None = None
     author: str | None = None
     language: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        # The id is a key in the store and a segment of the web routes' URLs, where a CR, LF
+        # or other control character cannot be sent, so such an article could not be reached.
+        found = _CONTROL.search(value)
+        if found:
+            raise ValueError(
+                f"article id {value!r} has a control character (U+{ord(found[0]):04X}) at "
+                f"position {found.start()}; an id cannot hold CR, LF, tab, other C0 or C1 "
+                f"controls or DEL: remove them or give the article another id"
+            )
+        return value
 
     @staticmethod
     def make_id(text: str) -> str:

@@ -134,6 +134,24 @@ def test_loading_json_checks_the_spans_too() -> None:
         Analysis.from_json(json.dumps(data))
 
 
+@pytest.mark.parametrize(
+    "bad", ["a\rb", "a\nb", "tab\tid", "\x00", "x\x1f", "del\x7f", "c1\x85", "\x9f"]
+)
+def test_article_ids_with_control_characters_are_refused_by_model_and_schema(bad: str) -> None:
+    with pytest.raises(ValidationError, match=r"has a control character \(U\+00[0-9A-F]{2}\)"):
+        Article(id=bad, text="Body.")
+    data = json.loads(Analysis(article=Article(id="ok", text="Body.")).to_json())
+    data["article"]["id"] = bad
+    with pytest.raises(ValidationError, match="control character"):
+        Analysis.model_validate(data)
+    assert not jsonschema.Draft202012Validator(json_schema()).is_valid(data)
+
+
+def test_article_ids_may_hold_any_other_character() -> None:
+    for good in ("café/été 2024", "中文-1", "a b", "\u00a0nbsp", "\u2028sep", "emoji 👍"):
+        assert Article(id=good, text="Body.").id == good
+
+
 # --- round trip and JSON Schema on real analyses -----------------------------------------
 
 

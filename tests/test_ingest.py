@@ -7,6 +7,7 @@ import json
 import random
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -473,3 +474,158 @@ def test_csv_header_only(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("id,text\n", "utf-8")
     assert error(path).reason == "has a header but no records"
+
+
+# --- bad records fail one by one ----------------------------------------------------------
+
+
+def summarise(items: list[Loaded | InputError]) -> list[tuple[str, str]]:
+    """(id, text) of each article, (source, reason) of each error."""
+    return [
+        (i.article.id, i.article.text) if isinstance(i, Loaded) else (i.source, i.reason)
+        for i in items
+    ]
+
+
+def test_jsonl_line_nested_too_deeply_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    lines = [
+        json.dumps({"id": "a", "text": "Before."}),
+        "[" * 200_000 + "]" * 200_000,
+        json.dumps({"id": "b", "text": "After."}),
+        '{"id": "c", "n": ' + "1" * 5000 + ', "text": "Big number."}',  # past int's digit cap
+    ]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    summary = summarise(read_all(path))
+    assert summary[:3] == [
+        ("a", "Before."),
+        (f"{path}:2", "is nested too deeply to read (arrays or objects in each other)"),
+        ("b", "After."),
+    ]
+    assert summary[3][0] == f"{path}:4" and summary[3][1].startswith("is not valid JSON")
+
+
+def test_jsonl_nul_byte_fails_only_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "nul.jsonl"
+    good = [json.dumps({"id": f"g{i}", "text": f"Story {i} about the café."}) for i in range(6)]
+    lines = [line.encode("utf-8") for line in good]
+    lines.insert(3, b'{"id": "bad", "text": "binary \x00\x01\x02 junk"}')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = summarise(read_all(path))
+    assert summary == [
+        *[(f"g{i}", f"Story {i} about the café.") for i in range(3)],
+        (f"{path}:4", "holds a NUL byte: it is binary data, not a JSON record"),
+        *[(f"g{i}", f"Story {i} about the café.") for i in range(3, 6)],
+    ]
+
+
+def test_a_record_file_binary_throughout_is_refused_whole(tmp_path: Path) -> None:
+    rng = random.Random(1)
+    for name in ("image.jsonl", "image.csv"):
+        path = tmp_path / name
+        lines = [bytes(rng.randrange(256) for _ in range(80)) + b"\x00" for _ in range(50)]
+        path.write_bytes(b"\n".join([b'{"text": "one good line"}', *lines]))
+        err = error(path)
+        assert err.source == str(path) and "looks binary" in err.reason
+
+
+def test_csv_nul_byte_fails_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"id,text\na,First.\nb,Bin\x00ary.\nc,Third.\n")
+    assert summarise(read_all(path)) == [
+        ("a", "First."),
+        (f"{path}:3", "holds a NUL byte: it is binary data, not a CSV record"),
+        ("c", "Third."),
+    ]
+
+
+def test_one_broken_line_does_not_change_how_the_others_decode(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = [
+        json.dumps({"id": f"g{i}", "text": f"Café {i}, déjà vu."}, ensure_ascii=False)
+        for i in range(3)
+    ]
+    path.write_bytes(
+        b"\n".join([good[0].encode(), b'{"text": "\xff\xfe\x81"}', *(g.encode() for g in good[1:])])
+    )
+    assert summarise(read_all(path)) == [
+        ("g0", "Café 0, déjà vu."),
+        (f"{path}:2", "is not valid utf-8"),
+        ("g1", "Café 1, déjà vu."),
+        ("g2", "Café 2, déjà vu."),
+    ]
+
+
+def test_csv_rows_after_a_broken_row_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    lines = ["id,text", "a,Café one.", "b,bare\rreturn here", "c,not \0 utf-8", "d,Café four."]
+    path.write_bytes("\n".join(lines).encode().replace(b"\0", b"\xff") + b"\n")
+    summary = summarise(read_all(path))
+    assert summary[0] == ("a", "Café one.")
+    assert summary[1][0] == f"{path}:3" and summary[1][1].startswith("is not valid CSV")
+    assert summary[2:] == [(f"{path}:4", "is not valid utf-8"), ("d", "Café four.")]
+
+
+def test_txt_latin1_french_is_cp1252_not_baltic(tmp_path: Path) -> None:
+    content = "Le café de la société\nUne idée naïve, déjà vue: le maître d'hôtel a payé.\n"
+    path = tmp_path / "fr.txt"
+    path.write_bytes(content.encode("latin-1"))
+    loaded = one(path)
+    assert loaded.article.text == content
+    assert loaded.notes == ("decoded as cp1252 (detected), not UTF-8",)
+
+
+@pytest.mark.parametrize("bad_id", ["a\rb", "a\nb", "tab\there", "bell\x07", "del\x7f", "c1\x85c1"])
+def test_record_ids_with_control_characters_are_refused(tmp_path: Path, bad_id: str) -> None:
+    jsonl = tmp_path / "ids.jsonl"
+    records = [{"id": "ok1", "text": "One."}, {"id": bad_id, "text": "Two."}, {"text": "Three."}]
+    jsonl.write_text("\n".join(json.dumps(r) for r in records) + "\n", "utf-8")
+    first, bad, third = read_all(jsonl)
+    assert isinstance(first, Loaded) and isinstance(third, Loaded)
+    assert isinstance(bad, InputError) and bad.source == f"{jsonl}:2"
+    assert f"article id {bad_id!r} has a control character" in bad.reason
+    if "\r" not in bad_id and "\n" not in bad_id:  # a CSV field holding CR or LF is quoted
+        csv_path = tmp_path / "ids.csv"
+        csv_path.write_text(f"id,text\nok1,One.\n{bad_id},Two.\n,Three.\n", "utf-8")
+        first, bad, third = read_all(csv_path)
+        assert isinstance(first, Loaded) and isinstance(third, Loaded)
+        assert isinstance(bad, InputError) and bad.source == f"{csv_path}:3"
+        assert "has a control character" in bad.reason
+
+
+def test_csv_quoted_id_with_a_line_break_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text('id,text\n"two\r\nlines",One.\nok,Two.\n', "utf-8")
+    bad, good = read_all(path)
+    assert isinstance(bad, InputError) and bad.source == f"{path}:2"
+    assert "has a control character (U+000D)" in bad.reason
+    assert isinstance(good, Loaded) and good.article.id == "ok"
+
+
+def test_file_name_with_a_control_character_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad\x01name.txt"
+    path.write_text("Title\nBody.\n", "utf-8")
+    err = error(path)
+    assert err.source == str(path) and "has a control character (U+0001)" in err.reason
+
+
+def test_a_reader_bug_ends_only_its_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last resort of `read`: an exception a reader did not expect becomes one InputError
+    for its source, after the articles read before it. (The readers handle every failure
+    known; a stand-in reader plays one with a bug, failing on the file's second line.)"""
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"text": "First."}\n{"text": "Second."}\n', "utf-8")
+
+    def buggy(source: Path, options: IngestOptions) -> Iterator[Loaded | InputError]:
+        for lineno, line in enumerate(source.read_text("utf-8").splitlines(), 1):
+            if lineno == 2:
+                raise KeyError("a bug")
+            yield Loaded(Article(id=str(lineno), text=json.loads(line)["text"]))
+
+    monkeypatch.setitem(spinscope.ingest._RECORD_READERS, ".jsonl", buggy)
+    first, err = read_all(path)
+    assert isinstance(first, Loaded) and first.article.text == "First."
+    assert isinstance(err, InputError) and err.source == str(path)
+    assert err.reason.startswith("reading stopped on an unexpected KeyError ('a bug')")
+    assert "the rest of it was not read" in err.reason
+    assert isinstance(err.__cause__, KeyError)

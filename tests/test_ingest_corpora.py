@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import io
+import re
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -139,3 +142,186 @@ def test_batch_reads_parquet_and_warc_inputs(tmp_path: Path) -> None:
     first, second = map(Analysis.from_json, lines)
     assert first.article.id == "p1" and first.claims
     assert second.article.url == "https://news.example/story/0" and second.claims
+
+
+# --- damaged files: what is whole is read, what is not is an error, never mixed ---------------
+
+
+def story(i: int, paragraphs: int = 2) -> bytes:
+    """The page of story `i`: its own title and words, so that its text names it."""
+    body = "".join(
+        f"<p>Story {i}, paragraph {p}: the council of town {i} voted on plan {i} on Monday, "
+        f"and the mayor said the plan would cut costs by {i + 10} percent this year.</p>"
+        for p in range(paragraphs)
+    )
+    return (
+        f"<html><head><title>Story {i} headline</title></head><body><article>"
+        f"<h1>Story {i} headline</h1>{body}</article></body></html>"
+    ).encode()
+
+
+def write_stories(path: Path, stories: list[int], paragraphs: int = 2) -> list[Loaded]:
+    """A WARC of the stories' pages; the articles read from it, whole."""
+    write_warc(path, [("200 OK", "text/html", story(i, paragraphs)) for i in stories])
+    items = read_all(path)
+    assert all(isinstance(i, Loaded) for i in items), items
+    return [i for i in items if isinstance(i, Loaded)]
+
+
+def offset(item: Loaded | InputError) -> int:
+    where = item.where if isinstance(item, Loaded) else item.source
+    assert where is not None
+    return int(where.rpartition("@")[2])
+
+
+def test_malformed_warc_record_after_good_ones(tmp_path: Path) -> None:
+    path = tmp_path / "g.warc"
+    write_stories(path, [0, 1])
+    good = path.read_bytes()
+    bad = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999999\r\n\r\nshort"
+    path.write_bytes(good + bad)
+    first, second, err = read_all(path)
+    assert isinstance(first, Loaded) and isinstance(second, Loaded)
+    assert "Story 0" in first.article.text and "Story 1" in second.article.text
+    assert isinstance(err, InputError) and err.source == f"{path}@{len(good)}"
+    assert "not a readable WARC file here" in err.reason and "rest of the file" in err.reason
+    (tmp_path / "only.warc").write_bytes(bad)
+    (alone,) = read_all(tmp_path / "only.warc")
+    assert isinstance(alone, InputError) and alone.source == f"{tmp_path / 'only.warc'}@0"
+
+
+def test_warc_gz_cut_in_the_middle_of_a_record(tmp_path: Path) -> None:
+    whole = tmp_path / "crawl.warc.gz"
+    articles = write_stories(whole, [0, 1, 2])
+    third = offset(articles[2])
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: third + (len(data) - third) // 2])
+    first, second, err = read_all(cut)
+    assert isinstance(first, Loaded) and isinstance(second, Loaded)
+    assert (first.article, second.article) == (articles[0].article, articles[1].article)
+    assert isinstance(err, InputError) and err.source == f"{cut}@{third}"
+    assert "cut short" in err.reason and "the rest of the file was not read" in err.reason
+
+
+def test_plain_warc_whose_third_record_is_cut_short(tmp_path: Path) -> None:
+    whole = tmp_path / "crawl.warc"
+    articles = write_stories(whole, [0, 1, 2])
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(whole.read_bytes()[:-200])
+    first, second, err = read_all(cut)
+    assert isinstance(first, Loaded) and isinstance(second, Loaded)
+    assert (first.article, second.article) == (articles[0].article, articles[1].article)
+    assert isinstance(err, InputError) and err.source == f"{cut}@{offset(articles[2])}"
+    assert err.reason.startswith("this record is cut short: its Content-Length is")
+
+
+@pytest.mark.parametrize("kept", [450, -300])
+def test_a_cut_record_never_lends_its_id_to_the_next(tmp_path: Path, kept: int) -> None:
+    """Record 1 cut (after its first 450 bytes, or less its last 300) and record 2 written
+    after it: record 1's Content-Length then reaches into record 2, or past its end."""
+    one, two = tmp_path / "one.warc", tmp_path / "two.warc"
+    (first,) = write_stories(one, [1], paragraphs=40)
+    (second,) = write_stories(two, [2])
+    cut = one.read_bytes()[:kept]
+    path = tmp_path / "joined.warc"
+    path.write_bytes(cut + two.read_bytes())
+    items = read_all(path)
+    assert all(i.article.id != first.article.id for i in items if isinstance(i, Loaded))
+    err, loaded = items
+    assert isinstance(err, InputError) and err.source == f"{path}@0"
+    assert f"reading goes on at the next record, @{len(cut)}" in err.reason
+    assert isinstance(loaded, Loaded) and loaded.where == f"{path}@{len(cut)}"
+    assert loaded.article == second.article
+
+
+def test_a_cut_record_whose_length_ends_on_a_blank_line_is_still_caught(tmp_path: Path) -> None:
+    """Record 1 cut so that its Content-Length ends just before the blank line that closes
+    record 2's WARC headers: a blank line follows it, as after a whole record."""
+    one, two = tmp_path / "one.warc", tmp_path / "two.warc"
+    (first,) = write_stories(one, [1], paragraphs=40)
+    (second,) = write_stories(two, [2])
+    data1, data2 = one.read_bytes(), two.read_bytes()
+    head1, head2 = data1.index(b"\r\n\r\n") + 4, data2.index(b"\r\n\r\n") + 4
+    length1 = int(re.search(rb"Content-Length: (\d+)", data1)[1])  # type: ignore[index]
+    kept = head1 + length1 - head2 + 2
+    path = tmp_path / "joined.warc"
+    path.write_bytes(data1[:kept] + data2)
+    assert path.read_bytes()[head1 + length1 : head1 + length1 + 2] == b"\r\n"
+    items = read_all(path)
+    assert all(i.article.id != first.article.id for i in items if isinstance(i, Loaded))
+    err, loaded = items
+    assert isinstance(err, InputError) and err.source == f"{path}@0"
+    assert err.reason.startswith("this record was cut short and another record written after")
+    assert isinstance(loaded, Loaded) and loaded.article == second.article
+
+
+def test_a_gzip_member_that_goes_on_after_its_record(tmp_path: Path) -> None:
+    """Member 1's record says it ends with its HTTP headers; its page follows in the member."""
+    one, two = tmp_path / "one.warc", tmp_path / "two.warc"
+    write_stories(one, [1], paragraphs=40)
+    (second,) = write_stories(two, [2])
+    data1 = one.read_bytes()
+    block = data1[data1.index(b"\r\n\r\n") + 4 :]
+    short = block.index(b"\r\n\r\n") + 2  # the HTTP status and header lines, no blank line
+    data1 = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % short, data1, count=1)
+    member1 = gzip.compress(data1)
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(member1 + gzip.compress(two.read_bytes()))
+    err, loaded = read_all(path)
+    assert isinstance(err, InputError) and err.source == f"{path}@0"
+    assert err.reason.startswith("this record does not end where its Content-Length says")
+    assert isinstance(loaded, Loaded) and loaded.where == f"{path}@{len(member1)}"
+    assert loaded.article == second.article
+
+
+def test_a_record_that_does_not_match_its_digest_is_read_with_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.warc"
+    articles = write_stories(path, [0, 1])
+    data = path.read_bytes()
+    at = data.index(b"paragraph 1")
+    path.write_bytes(data[:at] + b"P" + data[at + 1 :])  # same length: only the digest tells
+    first, second = read_all(path)
+    assert isinstance(first, Loaded) and "Paragraph 1" in first.article.text
+    assert first.notes == (
+        "this record's bytes do not match its WARC-Block-Digest: it may be damaged",
+    )
+    assert isinstance(second, Loaded) and second.article == articles[1].article
+    assert second.notes == ()
+
+
+def test_parquet_damaged_row_group_and_row_leave_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "feed.parquet"
+    texts = [f"Story {i}: the council voted on the plan on Monday." for i in range(12)]
+    table = pa.table({"id": [f"r{i}" for i in range(12)], "text": texts})
+    # Stored plainly (no compression, dictionary or statistics) so that bytes can be damaged.
+    plain = {"compression": "none", "use_dictionary": False, "write_statistics": False}
+    pq.write_table(table, path, row_group_size=3, **plain)
+    data = bytearray(path.read_bytes())
+    meta = pq.ParquetFile(path).metadata
+    page = meta.row_group(1).column(1).data_page_offset  # rows 4-6: their text's page header
+    data[page : page + 16] = b"\xff" * 16
+    at = data.index(b"Story 10")  # row 11's text: make it invalid UTF-8
+    data[at + 2] = 0xFF
+    path.write_bytes(bytes(data))
+    items = read_all(path)
+    loaded = {i.article.id: i.article.text for i in items if isinstance(i, Loaded)}
+    assert loaded == {f"r{i}": texts[i] for i in (0, 1, 2, 6, 7, 8, 9, 11)}
+    errors = [(i.source, i.reason) for i in items if isinstance(i, InputError)]
+    assert [source for source, _ in errors] == [f"{path}#4", f"{path}#11"]
+    assert errors[0][1].startswith("row group 2 of 4 cannot be read from here (")
+    assert errors[0][1].endswith("its rows 4-6 were skipped")
+    assert errors[1][1] == "this row cannot be read (a value in it is damaged)"
+    truncated = tmp_path / "cut.parquet"
+    truncated.write_bytes(bytes(data[: len(data) // 2]))
+    (err,) = read_all(truncated)
+    assert isinstance(err, InputError) and "not a readable Parquet file" in err.reason
+
+
+def test_parquet_row_id_with_a_control_character(tmp_path: Path) -> None:
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": ["ok", "line\nbreak"], "text": ["One.", "Two."]}), path)
+    first, bad = read_all(path)
+    assert isinstance(first, Loaded) and first.article.id == "ok"
+    assert isinstance(bad, InputError) and bad.source == f"{path}#2"
+    assert "has a control character (U+000A)" in bad.reason

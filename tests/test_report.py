@@ -14,7 +14,7 @@ import vl_convert
 from typer.testing import CliRunner
 
 from spinscope.batch import BatchOptions, committed_parts, run_batch
-from spinscope.batch.report import load, week_of
+from spinscope.batch.report import Section, load, week_of, write_csv
 from spinscope.cli import app
 from spinscope.ingest import IngestOptions
 
@@ -131,3 +131,35 @@ def test_report_needs_a_batch_output(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not a spinscope batch output" in result.stderr
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2 and "--html FILE, --csv DIR" in result.stderr
+
+
+def test_report_csv_cells_are_never_formulas(tmp_path: Path) -> None:
+    """Article text reaches the tables (claims, speakers, outlets): a cell that a spreadsheet
+    would run as a formula is written as text, with a leading quote; numbers stay numbers."""
+    row = {
+        "claim": '=HYPERLINK("http://evil.example","click")',
+        "speaker": "+cmd|' /C calc'!A0",
+        "outlet": "-2+3",
+        "verb": "@SUM(A1:A2)",
+        "tab": "\t=1",
+        "cr": "\r=1",
+        "plain": "The council - said",
+        "rate": -0.25,
+        "count": 3,
+        "none": None,
+    }
+    (path,) = write_csv(tmp_path / "csv", [Section("claims", "Claims", "", [row], None)])
+    with path.open(encoding="utf-8", newline="") as f:
+        (written,) = list(csv.DictReader(f))
+    assert written == {
+        "claim": '\'=HYPERLINK("http://evil.example","click")',
+        "speaker": "'+cmd|' /C calc'!A0",
+        "outlet": "'-2+3",
+        "verb": "'@SUM(A1:A2)",
+        "tab": "'\t=1",
+        "cr": "'\r=1",
+        "plain": "The council - said",
+        "rate": "-0.25",
+        "count": "3",
+        "none": "",
+    }

@@ -41,6 +41,7 @@ from spinscope.batch.tables import Row, article_row, finding_rows
 from spinscope.document import Analysis
 from spinscope.errors import require
 from spinscope.output.html import script_json, templates
+from spinscope.output.spreadsheet import safe_cell
 
 UNKNOWN_OUTLET = "(unknown)"
 #: How many rows the ranked tables keep.
@@ -458,7 +459,8 @@ def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -
 
 
 def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
-    """One CSV file per section's table."""
+    """One CSV file per section's table, its cells safe to open in a spreadsheet (`safe_cell`:
+    a claim, speaker or outlet is article text, and may start like a formula)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for section in parts:
@@ -467,7 +469,7 @@ def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
             if section.rows:
                 writer = csv.DictWriter(f, fieldnames=list(section.rows[0]))
                 writer.writeheader()
-                writer.writerows(section.rows)
+                writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in section.rows)
         written.append(path)
     return written
 

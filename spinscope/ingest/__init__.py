@@ -8,6 +8,9 @@ Standard input is text unless it starts like an HTML document.
 
 `read` never raises for bad input: each problem is yielded as an `InputError` that names the
 input (`path:LINE` for a record) and says what is wrong, and the caller decides what to do.
+Each reader turns its library's errors into InputErrors itself; as a last resort, any other
+exception a reader raises ends that source only, as one InputError (`_unexpected`), so that a
+bug in a reader cannot end a run that reads other files.
 """
 
 from __future__ import annotations
@@ -96,9 +99,22 @@ def _read(source: str, options: IngestOptions) -> Iterator[Loaded | InputError]:
             yield _loaded(data, source, html=kind in _HTML_SUFFIXES, id=path.stem)
 
 
+def _unexpected(source: str, exc: Exception) -> InputError:
+    """The InputError for an exception a reader did not expect; the exception is its cause."""
+    error = InputError(
+        source,
+        f"reading stopped on an unexpected {type(exc).__name__} ({exc}); the rest of it was not "
+        f"read. This is a bug in spinscope: please report it, with the input if you can",
+    )
+    error.__cause__ = exc
+    return error
+
+
 def read(source: str, options: IngestOptions = DEFAULTS) -> Iterator[Loaded | InputError]:
     """The articles in `source` (a path, an http(s) URL, or `-`), or the errors reading them."""
     try:
         yield from _read(source, options)
     except InputError as err:
         yield err
+    except Exception as exc:  # the last resort; see the module docstring
+        yield _unexpected(source, exc)

@@ -1,12 +1,18 @@
-"""What every ingest module shares: the options (`IngestOptions`) and the result (`Loaded`)."""
+"""What every ingest module shares: the options (`IngestOptions`), the result (`Loaded`), and
+`new_article`, which turns the model's refusal of a field into an InputError."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from spinscope.document import Article
+from spinscope.errors import InputError
 
 #: The article fields a JSONL/CSV record can fill; `IngestOptions.columns` maps them to keys.
 RECORD_FIELDS = ("id", "title", "text", "url", "outlet", "published", "author", "language")
@@ -64,6 +70,24 @@ class Loaded:
     article: Article
     notes: tuple[str, ...] = ()
     where: str | None = None
+
+
+def new_article(where: str, **fields: Any) -> Article:
+    """The article of `fields` read at `where`; InputError naming `where` when the model refuses
+    a field (an id with a control character), so that a bad record is reported as one, never
+    raised as a ValidationError that would end the reading of its file."""
+    try:
+        return Article(**fields)
+    except ValidationError as exc:
+        raise InputError(where, "; ".join(map(_problem, exc.errors()))) from exc
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One of pydantic's errors as a sentence: the validator's own message where it gave one."""
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    field_name = ".".join(map(str, error["loc"]))
+    return f"field {field_name!r}: {error['msg']}"
 
 
 #: The default options, for function defaults.

@@ -13,6 +13,7 @@ import trafilatura
 
 from spinscope.document import Article
 from spinscope.errors import InputError
+from spinscope.ingest.base import new_article
 
 
 def _field(fields: dict[str, Any], name: str) -> str | None:
@@ -35,7 +36,8 @@ def article_from_html(html: str, *, id: str | None, source: str, url: str | None
     if title and first.strip() == title:
         body = rest
     text = f"{title}\n{body}" if title and body else title or body
-    return Article(
+    return new_article(
+        source,
         id=id or Article.make_id(text),
         title=title,
         text=text,

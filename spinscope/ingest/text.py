@@ -1,7 +1,8 @@
 """Reading bytes within the size cap, decoding them, and plain-text articles.
 
 Decoding order: a byte-order mark, then UTF-8, then an encoding the input declares (an HTML
-meta tag or HTTP header), then charset-normalizer's guess. Anything but UTF-8 gets a note.
+meta tag or HTTP header), then cp1252 when the bytes read as Western European text in it
+(`reads_as_western`), then charset-normalizer's guess. Anything but UTF-8 gets a note.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import charset_normalizer
 
 from spinscope.document import Article
 from spinscope.errors import InputError
+from spinscope.ingest.base import new_article
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -25,6 +27,13 @@ _BOMS = (
 )
 _HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+#: What Western European text holds beyond ASCII, as cp1252 reads it: the Latin-1 letters but
+#: Icelandic ð and þ (which Baltic š, ž and Turkish ğ, ş turn into), French œ and Ÿ, and common
+#: typographic punctuation and signs.
+_WESTERN = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿŒœŸ"
+    "\u00a0‘’‚“”„‹›«»–—…•·†‡‰°€£¥¢©®™§¶¡¿´¨"
+)
 
 
 def over_cap(size: int | None, max_bytes: int) -> str:
@@ -80,6 +89,26 @@ def declared_charset(html: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
+def reads_as_western(text: str) -> bool:
+    """Whether `text`, bytes decoded as cp1252, reads as Western European text: each non-ASCII
+    character is one such text uses (`_WESTERN`), and most letters are ASCII.
+
+    Text in another script read as cp1252 fails one test or the other: Cyrillic, Greek or
+    Hebrew letters turn into runs of accented letters (and ð, ×, ÷), Central European ones into
+    š, ž, ³ or ¹, Baltic and Turkish ones into ð or þ. A short Latin-1 text leaves many code
+    pages equally likely to a statistical detector; this rule does not depend on length.
+    """
+    ascii_letters = other_letters = 0
+    for char in text:
+        if char.isascii():
+            ascii_letters += char.isalpha()
+        elif char in _WESTERN:
+            other_letters += char.isalpha()
+        else:
+            return False
+    return ascii_letters > other_letters
+
+
 def choose_encoding(
     data: bytes, source: str, declared: str | None = None
 ) -> tuple[str, tuple[str, ...]]:
@@ -106,6 +135,11 @@ def choose_encoding(
             return declared, (f"decoded as {declared} (declared), not UTF-8",)
         except (LookupError, UnicodeDecodeError):
             pass
+    try:
+        if reads_as_western(data.decode("cp1252")):
+            return "cp1252", ("decoded as cp1252 (detected), not UTF-8",)
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+        pass
     # No BOM and no NUL bytes: a UTF-16/32 guess is a misreading of a short single-byte text.
     results = [
         r
@@ -143,4 +177,4 @@ def article_from_text(text: str, *, id: str, source: str, url: str | None = None
     if not text.strip():
         raise InputError(source, "contains only whitespace")
     title = next(line.strip() for line in text.splitlines() if line.strip())
-    return Article(id=id, title=title, text=text, url=url)
+    return new_article(source, id=id, title=title, text=text, url=url)
