@@ -2,11 +2,13 @@
 
     SpinscopeError            anything spinscope raises on purpose
     ├── InputError            an input could not be read (names the input and why)
-    │   └── BlockedURLError   a URL points at a private, loopback or link-local address
+    │   ├── BlockedURLError   a URL points at a private, loopback or link-local address
+    │   └── AnalysisStopped   an article's analysis ran past its time budget, or was cancelled
     ├── ModelError            a model or language resource is missing or broken
     ├── ExtraError            an optional dependency is not installed (names the extra)
     ├── DataError             an evaluation or training directory is not laid out as expected
     ├── StoreError            the store's database cannot be opened or used (names it and why)
+    ├── Busy                  the workbench has more work than it takes now: send it again later
     └── LLMError              the LLM endpoint cannot be reached or refuses (names its URL)
         └── LLMAnswerError    the endpoint answered, but not with usable JSON
 
@@ -36,6 +38,11 @@ class BlockedURLError(InputError):
     """A URL resolves to an address that is refused unless explicitly allowed."""
 
 
+class AnalysisStopped(InputError):
+    """An article's analysis stopped before its end: it ran past its time budget
+    (`Pipeline.max_seconds`), or its caller cancelled it. `source` is the article's id."""
+
+
 class ModelError(SpinscopeError):
     """A model or language resource cannot be loaded."""
 
@@ -62,6 +69,12 @@ class DataError(SpinscopeError):
 
 class StoreError(SpinscopeError):
     """The store's database cannot be opened, migrated or used (`spinscope.store`)."""
+
+
+class Busy(SpinscopeError):
+    """The workbench takes no more work now: every analysis thread is busy and as many
+    analyses wait as it allows, or its job queue is full. The REST API answers 503 with a
+    `Retry-After` header."""
 
 
 class LLMError(SpinscopeError):

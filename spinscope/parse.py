@@ -80,6 +80,12 @@ def doc_text(doc: Doc) -> str:
     return str(text)
 
 
+def opens_article(doc: Doc) -> bool:
+    """Whether the doc starts where its article starts, title line first (not so for the second
+    and later windows of a long article, `spinscope.windows`)."""
+    return not doc.user_data.get("spinscope_offset")
+
+
 @functools.cache
 def load_nlp() -> Language:
     """The English spaCy pipeline, loaded once per process."""
@@ -97,27 +103,42 @@ def load_nlp() -> Language:
     )
 
 
-@dataclass
-class Parsed:
-    """An article with its parse: what every layer reads."""
+@dataclass(kw_only=True)
+class Segmented:
+    """An article cut into sentences and paragraphs, with the encoder's pass over its sentences:
+    what a layer reads that needs no parse (the narratives, genre and frames layers).
+
+    offset -- where this text starts in its article: 0, except for a window of a long article
+              analysed window by window (`Parsed` of `windows`), whose offsets are the window's.
+    """
 
     article: Article
-    doc: Doc
     sentences: list[Span]
     paragraphs: list[Span]
     warnings: list[str] = field(default_factory=list)
+    offset: int = 0
+    encoded: list[EncodedUnit] | None = None
 
     @property
     def text(self) -> str:
         return self.article.text
 
-    @functools.cached_property
+    @property
     def units(self) -> list[EncodedUnit]:
         """The encoder's pass over the article, one unit per sentence: run on first use and
         shared by every layer that reads it."""
-        from spinscope.encoder import load_encoder
+        if self.encoded is None:
+            from spinscope.encoder import load_encoder
 
-        return load_encoder().encode(self.text, self.sentences)
+            self.encoded = load_encoder().encode(self.text, self.sentences)
+        return self.encoded
+
+
+@dataclass(kw_only=True)
+class Parsed(Segmented):
+    """An article with its parse: what every layer reads."""
+
+    doc: Doc
 
 
 _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*")
@@ -154,8 +175,9 @@ def detect_language(text: str) -> str | None:
     return str(language)
 
 
-def parse(article: Article, nlp: Language | None = None) -> Parsed:
-    """Parse one article; warns (in `Parsed.warnings`) when the text does not look English."""
+def parse(article: Article, nlp: Language | None = None, offset: int = 0) -> Parsed:
+    """Parse one article (or, at `offset`, one window of one); warns (in `Parsed.warnings`) when
+    the text does not look English."""
     nlp = nlp or load_nlp()
     warnings = []
     language = article.language or detect_language(article.text)
@@ -167,10 +189,12 @@ def parse(article: Article, nlp: Language | None = None) -> Parsed:
     if language != article.language:
         article = article.model_copy(update={"language": language})
     doc = nlp(article.text)
+    doc.user_data["spinscope_offset"] = offset
     return Parsed(
         article=article,
         doc=doc,
         sentences=sentence_spans(doc),
         paragraphs=paragraph_spans(article.text),
         warnings=warnings,
+        offset=offset,
     )

@@ -12,10 +12,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
+from spacy.language import Language
+
 from spinscope.document import Analysis, Article
-from spinscope.errors import InputError, ModelError
-from spinscope.layers import Findings, resolve
-from spinscope.parse import detect_language, load_nlp, parse
+from spinscope.encoder import EncodedUnit
+from spinscope.errors import AnalysisStopped, InputError, ModelError
+from spinscope.layers import Findings, Layer, resolve
+from spinscope.parse import Parsed, Segmented, detect_language, load_nlp, parse
+from spinscope.windows import WINDOW_CHARS, Merged, sentence_only, windows
 
 #: The layers `analyze` runs when none are named.
 #: entities, narratives, genre and frames add a few milliseconds to the encoder pass they
@@ -31,41 +35,137 @@ DEFAULT_LAYERS: tuple[str, ...] = (
 )
 
 
+#: The default time budget of one article's analysis, in seconds: generous (a 2 MB text, the
+#: ingest cap, takes about five minutes on one core), so that only a runaway reaches it.
+MAX_SECONDS = 900.0
+
+
 class Pipeline:
     """Reusable analysis pipeline. Construction does no I/O; models load on first use.
 
     english_only -- refuse an article whose text does not look English (an `InputError`
                     before anything runs), instead of analysing it with a warning.
+    max_seconds -- the time budget of one article: an analysis still running after it stops
+                   at its next window or layer with an `AnalysisStopped` error for that
+                   article (None: no budget).
+    window -- the longest text parsed at once, in characters. A longer article is parsed
+              and run through the layers window by window (`spinscope.parse.windows`), and the
+              layers that read no parse run once over the whole (`register_whole`): cost
+              grows with the length and memory stays that of one window.
     """
 
-    def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS, english_only: bool = False) -> None:
+    def __init__(
+        self,
+        layers: Sequence[str] = DEFAULT_LAYERS,
+        english_only: bool = False,
+        max_seconds: float | None = MAX_SECONDS,
+        window: int = WINDOW_CHARS,
+    ) -> None:
+        if max_seconds is not None and max_seconds <= 0:
+            raise ValueError(f"max_seconds must be positive, not {max_seconds}")
+        if window <= 0:
+            raise ValueError(f"window must be positive, not {window}")
         self.layers = resolve(layers)
         self.english_only = english_only
+        self.max_seconds = max_seconds
+        self.window = window
 
-    def analyze(self, item: str | Article) -> Analysis:
-        """Analyse one article (a string is taken as the article's whole text)."""
+    def analyze(self, item: str | Article, cancel: threading.Event | None = None) -> Analysis:
+        """Analyse one article (a string is taken as the article's whole text). Setting `cancel`
+        (from another thread) stops the analysis at its next window or layer with
+        `AnalysisStopped`."""
         article = (
             item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
         )
         if self.english_only:
             article = _check_english(article)
-        parsed = parse(article, load_nlp())
-        found: Findings = {}
-        for layer in self.layers:
-            found[layer.name] = layer.run(parsed, found)
-        return Analysis(
-            article=parsed.article,
-            sentences=parsed.sentences,
-            paragraphs=parsed.paragraphs,
-            quotes=found.get("quotes", []),
-            claims=found.get("claims", []),
-            techniques=found.get("techniques", []),
-            entities=found.get("entities", []),
-            narratives=found.get("narratives", []),
-            genre=next(iter(found.get("genre", [])), None),
-            frames=found.get("frames", []),
-            warnings=parsed.warnings,
+        nlp = load_nlp()  # loaded before the clock starts: not the article's cost
+        stop = _Stop(article.id, self.max_seconds, cancel)
+        pieces = windows(article.text, self.window)
+        if len(pieces) == 1:
+            parsed = parse(article, nlp)
+            found = _run(self.layers, parsed, {}, stop)
+            return _analysis(parsed, found, parsed.warnings)
+        return self._analyze_windows(article, pieces, nlp, stop)
+
+    def _analyze_windows(
+        self, article: Article, pieces: list[tuple[int, int]], nlp: Language, stop: _Stop
+    ) -> Analysis:
+        """A long article, window by window (`spinscope.windows`): each window is parsed, run
+        through the layers that read the parse, and its findings moved to the article's offsets
+        before the next is parsed; of its encoder pass, only the sentences' vectors are kept,
+        for the layers that then run once over the whole."""
+        by_window = [layer for layer in self.layers if layer.whole is None]
+        over_whole = [layer for layer in self.layers if layer.whole is not None]
+        merged = Merged()
+        vectors: list[EncodedUnit] = []
+        for start, end in pieces:
+            stop.check()
+            window = article.model_copy(update={"text": article.text[start:end]})
+            parsed = parse(window, nlp, offset=start)
+            if start == 0:  # the language is told from the article's start, as `parse` does
+                article = article.model_copy(update={"language": parsed.article.language})
+            merged.add(parsed, _run(by_window, parsed, {}, stop))
+            if over_whole:
+                vectors.extend(sentence_only(unit, start) for unit in parsed.units)
+        found = merged.findings()
+        whole = Segmented(
+            article=article,
+            sentences=merged.sentences,
+            paragraphs=merged.paragraphs,
+            warnings=list(dict.fromkeys(merged.warnings)),
+            encoded=vectors,
         )
+        for layer in over_whole:
+            stop.check()
+            assert layer.whole is not None
+            found[layer.name] = layer.whole(whole, found)
+        return _analysis(whole, found, whole.warnings)
+
+
+class _Stop:
+    """When an analysis must stop: past its deadline, or once `cancel` is set."""
+
+    def __init__(
+        self, article_id: str, max_seconds: float | None, cancel: threading.Event | None
+    ) -> None:
+        self.article_id = article_id
+        self.max_seconds = max_seconds
+        self.deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.cancel = cancel
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise AnalysisStopped(self.article_id, "analysis cancelled")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise AnalysisStopped(
+                self.article_id,
+                f"analysis stopped: it took longer than its budget of {self.max_seconds:g} s "
+                f"(raise it with --max-seconds)",
+            )
+
+
+def _run(layers: Sequence[Layer], parsed: Parsed, found: Findings, stop: _Stop) -> Findings:
+    for layer in layers:
+        stop.check()
+        found[layer.name] = layer.run(parsed, found)
+    return found
+
+
+def _analysis(segmented: Segmented, found: Findings, warnings: list[str]) -> Analysis:
+    return Analysis(
+        article=segmented.article,
+        sentences=segmented.sentences,
+        paragraphs=segmented.paragraphs,
+        quotes=found.get("quotes", []),
+        claims=found.get("claims", []),
+        techniques=found.get("techniques", []),
+        entities=found.get("entities", []),
+        narratives=found.get("narratives", []),
+        genre=next(iter(found.get("genre", [])), None),
+        frames=found.get("frames", []),
+        warnings=warnings,
+    )
 
 
 def _check_english(article: Article) -> Article:
@@ -102,6 +202,7 @@ def analyze_many(
     layers: Sequence[str] = DEFAULT_LAYERS,
     workers: int = 1,
     english_only: bool = False,
+    max_seconds: float | None = MAX_SECONDS,
 ) -> Iterator[tuple[Analysis | InputError, C]]:
     """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes.
 
@@ -109,7 +210,8 @@ def analyze_many(
     continue. An article whose analysis fails yields an `InputError` named by the article's
     id, in place of its analysis, and the others go on. A missing model (`ModelError`) fails
     every article alike, so it is raised. Layers are checked before anything runs. With
-    `english_only`, an article that does not look English is such an error (see `Pipeline`).
+    `english_only`, an article that does not look English is such an error, and so is one whose
+    analysis runs past `max_seconds` (see `Pipeline`).
 
     With `workers` > 1, each worker process builds one `Pipeline` and loads the models once.
     A worker that finishes gets the next article at once, whatever the oldest one is doing: a
@@ -120,7 +222,7 @@ def analyze_many(
     """
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers}")
-    pipeline = Pipeline(layers, english_only)  # checks the layers; loads nothing yet
+    pipeline = Pipeline(layers, english_only, max_seconds)  # checks the layers; loads nothing
     if workers == 1:
         for article, context in items:
             yield _result(_analyze_one(pipeline, article), article), context
@@ -132,7 +234,7 @@ def analyze_many(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(tuple(layers), english_only),
+        initargs=(tuple(layers), english_only, max_seconds),
     )
     # Workers share the cores: one BLAS thread each (numpy's matrix products), unless the user
     # chose otherwise. BLAS reads this when it loads, so the workers must inherit it.
@@ -203,12 +305,12 @@ def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
     return outcome if isinstance(outcome, Analysis) else InputError(article.id, outcome)
 
 
-def _start_worker(layers: tuple[str, ...], english_only: bool = False) -> None:
+def _start_worker(layers: tuple[str, ...], english_only: bool, max_seconds: float | None) -> None:
     global _worker_pipeline
     # Workers share the cores: one encoder thread each unless the user chose otherwise.
     os.environ.setdefault("SPINSCOPE_THREADS", "1")
     _exit_with_parent()
-    _worker_pipeline = Pipeline(layers, english_only)
+    _worker_pipeline = Pipeline(layers, english_only, max_seconds)
 
 
 #: How often a worker checks that the process that started it is still there, in seconds.

@@ -72,9 +72,11 @@ def _read(row: dict[str, Any], options: BatchOptions, done: Done) -> Iterator[di
 class _Analyzer:
     """One Ray actor: one pipeline, models loaded once, articles analysed batch by batch."""
 
-    def __init__(self, layers: tuple[str, ...], english_only: bool) -> None:
+    def __init__(
+        self, layers: tuple[str, ...], english_only: bool, max_seconds: float | None
+    ) -> None:
         os.environ.setdefault("SPINSCOPE_THREADS", "1")  # one encoder thread per actor
-        self.pipeline = Pipeline(layers, english_only)
+        self.pipeline = Pipeline(layers, english_only, max_seconds)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {name: [] for name in _COLUMNS}
@@ -138,6 +140,7 @@ def ray_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[
                 fn_constructor_kwargs={
                     "layers": options.layers,
                     "english_only": options.english_only,
+                    "max_seconds": options.max_seconds,
                 },
                 batch_size=BATCH_RECORDS,
                 compute=ray.data.ActorPoolStrategy(size=options.workers),

@@ -25,7 +25,7 @@ from spinscope.errors import InputError, require
 from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.layers import resolve
-from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
+from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, analyze_many
 
 Engine = Literal["local", "ray"]
 
@@ -52,6 +52,8 @@ class BatchOptions:
                    `(?P<outlet>[^_]+)_(?P<published>\d{4}-\d{2}-\d{2})_`.
     engine -- `local` (a process pool) or `ray` (Ray Data, the `ray` extra).
     ray_address -- the Ray cluster to join (None: start a local Ray runtime).
+    max_seconds -- the time budget of one article's analysis: one that runs past it is a bad
+                   record (see `Pipeline`); None for none.
     """
 
     layers: tuple[str, ...] = DEFAULT_LAYERS
@@ -62,12 +64,15 @@ class BatchOptions:
     name_fields: str | None = None
     engine: Engine = "local"
     ray_address: str | None = None
+    max_seconds: float | None = MAX_SECONDS
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError(f"workers must be 1 or more, not {self.workers}")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be 1 or more, not {self.chunk_size}")
+        if self.max_seconds is not None and self.max_seconds <= 0:
+            raise ValueError(f"max_seconds must be positive, not {self.max_seconds}")
         resolve(self.layers)  # unknown layers fail here, before anything is read
         if self.engine == "ray":
             require("ray", "--engine ray", "ray")
@@ -182,6 +187,7 @@ def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterat
         layers=options.layers,
         workers=options.workers,
         english_only=options.english_only,
+        max_seconds=options.max_seconds,
     )
     for outcome, (record, before) in analysed:
         yield from before

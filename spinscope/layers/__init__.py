@@ -3,6 +3,11 @@ findings of the layers it declares it needs, and returns its own findings, nothi
 
     @register("claims", requires=("quotes",))
     def claims(parsed: Parsed, found: Findings) -> list[Claim]: ...
+
+A layer that reads only the article's sentences and their vectors, never the parse, says so with
+`register_whole` (it takes a `Segmented`): a long article, which the pipeline parses and runs
+through the other layers window by window (`spinscope.parse.windows`), runs such a layer once,
+over the whole article.
 """
 
 from __future__ import annotations
@@ -12,18 +17,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from spinscope.errors import SpinscopeError
-from spinscope.parse import Parsed
+from spinscope.parse import Parsed, Segmented
 
 #: What earlier layers found, by layer name.
 Findings = dict[str, list[Any]]
 LayerFunction = Callable[[Parsed, Findings], list[Any]]
+WholeFunction = Callable[[Segmented, Findings], list[Any]]
 
 
 @dataclass(frozen=True)
 class Layer:
+    """A registered layer. `whole` is its function again, for a layer that reads no parse
+    (`register_whole`); None for the others."""
+
     name: str
     requires: tuple[str, ...]
     run: LayerFunction
+    whole: WholeFunction | None = None
 
 
 REGISTRY: dict[str, Layer] = {}
@@ -32,6 +42,19 @@ REGISTRY: dict[str, Layer] = {}
 def register(name: str, requires: Sequence[str] = ()) -> Callable[[LayerFunction], LayerFunction]:
     def decorator(function: LayerFunction) -> LayerFunction:
         REGISTRY[name] = Layer(name, tuple(requires), function)
+        return function
+
+    return decorator
+
+
+def register_whole(
+    name: str, requires: Sequence[str] = ()
+) -> Callable[[WholeFunction], WholeFunction]:
+    """Register a layer that reads only the sentences and their vectors (see the module's
+    docstring)."""
+
+    def decorator(function: WholeFunction) -> WholeFunction:
+        REGISTRY[name] = Layer(name, tuple(requires), function, function)
         return function
 
     return decorator
@@ -52,6 +75,11 @@ def resolve(names: Sequence[str]) -> list[Layer]:
             raise SpinscopeError(f"unknown layer {name!r}; known layers: {known}")
         for required in REGISTRY[name].requires:
             add(required, (*chain, name))
+            if REGISTRY[required].whole and not REGISTRY[name].whole:
+                raise SpinscopeError(
+                    f"layer {name!r} reads the parse but requires {required!r}, which runs "
+                    f"over the whole article after the others"
+                )
         ordered.append(REGISTRY[name])
 
     for name in names:

@@ -63,6 +63,7 @@ class MentionVectors:
             if self.units
             else np.zeros(DIM, np.float32)
         )
+        self._entities: dict[tuple[Offsets, ...], Matrix] = {}
 
     def sentence(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
@@ -87,29 +88,41 @@ class MentionVectors:
         """The feature row of the mention `target` of an entity mentioned at `entity`."""
         if not self.units:
             return np.zeros(MENTION_FEATURES, np.float32)
-        mentions = list(entity) or [target]
         at = self.sentence(target[0])
         near = range(max(0, at - 1), min(len(self.units), at + 2))
-        sentences = sorted({self.sentence(start) for start, _ in mentions})
-        first = min(start for start, _ in mentions)
         row = [
             self.mention(*target),
             self.around(*target),
             self.units[at].vector,
             np.mean([self.units[i].vector for i in near], axis=0),
-            np.mean([self.mention(*m) for m in mentions], axis=0),
-            np.mean([self.around(*m) for m in mentions], axis=0),
-            np.mean([self.units[i].vector for i in sentences], axis=0),
-            self.document,
-            np.asarray(
-                [
-                    math.log1p(len(mentions)),
-                    first / self.length,
-                    len(sentences) / len(self.units),
-                ]
-            ),
+            self._entity_part(tuple(entity) or (target,)),
         ]
         return np.concatenate(row).astype(np.float32)
+
+    def _entity_part(self, mentions: tuple[Offsets, ...]) -> Matrix:
+        """The features that depend on the entity's mentions only, computed once per entity:
+        each of its mentions' rows shares them, and recomputing them per mention would cost the
+        square of its mentions."""
+        part = self._entities.get(mentions)
+        if part is None:
+            sentences = sorted({self.sentence(start) for start, _ in mentions})
+            first = min(start for start, _ in mentions)
+            part = self._entities[mentions] = np.concatenate(
+                [
+                    np.mean([self.mention(*m) for m in mentions], axis=0),
+                    np.mean([self.around(*m) for m in mentions], axis=0),
+                    np.mean([self.units[i].vector for i in sentences], axis=0),
+                    self.document,
+                    np.asarray(
+                        [
+                            math.log1p(len(mentions)),
+                            first / self.length,
+                            len(sentences) / len(self.units),
+                        ]
+                    ),
+                ]
+            )
+        return part
 
     def cast_features(self, cluster: Cluster) -> Matrix:
         kind = np.asarray([cluster.kind == k for k in KINDS], dtype=np.float32)

@@ -18,8 +18,8 @@ import numpy.typing as npt
 from spinscope.document import Frame, Genre
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
-from spinscope.layers import Findings, register
-from spinscope.parse import Parsed
+from spinscope.layers import Findings, register_whole
+from spinscope.parse import Segmented
 
 Matrix = npt.NDArray[np.float32]
 
@@ -36,12 +36,12 @@ def heads() -> tuple[Head, Head]:
     return load_head(MODELS, "genre"), load_head(MODELS, "frames")
 
 
-def _features(parsed: Parsed) -> Matrix | None:
+def _features(parsed: Segmented) -> Matrix | None:
     units = parsed.units
     return document_features(sentence_vectors(units))[None] if units else None
 
 
-def find_genre(parsed: Parsed, head: Head | None = None) -> list[Genre]:
+def find_genre(parsed: Segmented, head: Head | None = None) -> list[Genre]:
     """The article's genre (none for an article without a sentence)."""
     x = _features(parsed)
     if x is None:
@@ -52,7 +52,7 @@ def find_genre(parsed: Parsed, head: Head | None = None) -> list[Genre]:
     return [Genre(genre=head.labels[best], score=float(p[best]), source=GENRE_SOURCE)]
 
 
-def find_frames(parsed: Parsed, head: Head | None = None) -> list[Frame]:
+def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
     """The frames the article uses, most likely first."""
     x = _features(parsed)
     if x is None:
@@ -66,11 +66,11 @@ def find_frames(parsed: Parsed, head: Head | None = None) -> list[Frame]:
     ]
 
 
-@register("genre")
-def genre(parsed: Parsed, found: Findings) -> list[Genre]:
+@register_whole("genre")
+def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     return find_genre(parsed)
 
 
-@register("frames")
-def frames(parsed: Parsed, found: Findings) -> list[Frame]:
+@register_whole("frames")
+def frames(parsed: Segmented, found: Findings) -> list[Frame]:
     return find_frames(parsed)

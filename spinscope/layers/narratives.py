@@ -38,8 +38,8 @@ from spinscope.document import Narrative, Span
 from spinscope.encoder import DIM, load_encoder
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
-from spinscope.layers import Findings, register
-from spinscope.parse import Parsed
+from spinscope.layers import Findings, register_whole
+from spinscope.parse import Segmented
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
 
 Matrix = npt.NDArray[np.float32]
@@ -215,7 +215,7 @@ def sentence_shares(head: Head, label: int, sentences: Matrix) -> Matrix:
     return share
 
 
-def find_narratives(parsed: Parsed, trained: NarrativeModel | None = None) -> list[Narrative]:
+def find_narratives(parsed: Segmented, trained: NarrativeModel | None = None) -> list[Narrative]:
     """The narratives of a parsed article (one `Other` finding when it carries none), with
     the shipped heads unless `trained` is given."""
     units = parsed.units
@@ -240,6 +240,6 @@ def find_narratives(parsed: Parsed, trained: NarrativeModel | None = None) -> li
     ]
 
 
-@register(LAYER)
-def narratives(parsed: Parsed, found: Findings) -> list[Narrative]:
+@register_whole(LAYER)
+def narratives(parsed: Segmented, found: Findings) -> list[Narrative]:
     return find_narratives(parsed)

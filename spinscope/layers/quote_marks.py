@@ -47,10 +47,13 @@ class QuoteMarks:
     inner_end: int
 
 
-def find_quote_marks(text: str, paragraphs: list[Span]) -> tuple[list[QuoteMarks], list[str]]:
+def find_quote_marks(
+    text: str, paragraphs: list[Span], offset: int = 0
+) -> tuple[list[QuoteMarks], list[str]]:
     """Pair quote marks within each paragraph. Returns the regions and warnings about marks
-    that could not be paired. A quote opened at a paragraph's start and never closed runs to
-    the paragraph's end (the news convention for quotes spanning paragraphs)."""
+    that could not be paired (naming their offsets plus `offset`: a window's place in its
+    article). A quote opened at a paragraph's start and never closed runs to the paragraph's
+    end (the news convention for quotes spanning paragraphs)."""
     regions: list[QuoteMarks] = []
     warnings: list[str] = []
     for paragraph in paragraphs:
@@ -72,14 +75,15 @@ def find_quote_marks(text: str, paragraphs: list[Span]) -> tuple[list[QuoteMarks
             elif ch in _OPENERS and _can_open(ch, before, after):
                 stack.append((_OPENERS[ch], ch, i))
             elif ch in ("”", "»", "''") and not stack:
-                warnings.append(f"unpaired closing quote mark {ch!r} at offset {i}")
+                warnings.append(f"unpaired closing quote mark {ch!r} at offset {offset + i}")
             i += len(ch)
         for style, opener, start in stack:
             if style == "double" and start == paragraph.start:
                 regions.append(QuoteMarks(start, paragraph.end, start + len(opener), paragraph.end))
             elif style == "double":
                 warnings.append(
-                    f"unpaired opening quote mark {opener!r} at offset {start}; left unquoted"
+                    f"unpaired opening quote mark {opener!r} at offset {offset + start}; "
+                    f"left unquoted"
                 )
     regions.sort(key=lambda r: r.start)
     return regions, warnings

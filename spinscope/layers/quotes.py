@@ -21,6 +21,9 @@ What counts as "who said what" is documented in docs/quotes.md.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
+
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
@@ -190,23 +193,25 @@ def _kind(text: str, attribution: Attribution) -> QuoteKind:
 def rule_quotes(parsed: Parsed) -> list[Quote]:
     """The rules' quotes in one article (what the layer gives before the learned step)."""
     text = parsed.text
-    regions, warnings = find_quote_marks(text, parsed.paragraphs)
+    regions, warnings = find_quote_marks(text, parsed.paragraphs, parsed.offset)
     parsed.warnings.extend(warnings)
     sentences = list(parsed.doc.sents)
     attributions: list[Attribution] = []
     by_sentence: list[list[Attribution]] = []
+    near = _regions_near(regions, parsed.paragraphs)
     for sent in sentences:
+        local = near(sent.start_char)
         found_here = [
             a
             for a in verb_cues(sent)
-            + quoting_verb_cues(sent, regions)
-            + post_quote_cues(sent, regions)
+            + quoting_verb_cues(sent, local)
+            + post_quote_cues(sent, local)
             + according_to_cues(sent)
-            + colon_cues(sent, regions)
+            + colon_cues(sent, local)
             + headline_cues(sent)
             + dash_cues(sent)
             + noun_cues(sent)
-            if a.cue is None or not inside_any(a.cue, regions)
+            if a.cue is None or not inside_any(a.cue, local)
         ]
         # one attribution per cue: the first found, unless a later one has content and it not
         by_cue: dict[tuple[int, int] | None, Attribution] = {}
@@ -215,8 +220,8 @@ def rule_quotes(parsed: Parsed) -> list[Quote]:
                 by_cue[a.cue] = a
         found_here = list(by_cue.values())
         for attribution in found_here:
-            speaker_outside_quotes(attribution, regions)
-        found_here = attach_quote_marks(text, sent, found_here, regions)
+            speaker_outside_quotes(attribution, local)
+        found_here = attach_quote_marks(text, sent, found_here, local)
         by_sentence.append(found_here)
         attributions.extend(found_here)
     _attach_across_sentences(text, sentences, by_sentence, regions)
@@ -236,6 +241,29 @@ def rule_quotes(parsed: Parsed) -> list[Quote]:
         if not _covered(region, attributions):
             results.append(_partial(text, region))
     return sorted(results, key=lambda q: q.content[0].start)
+
+
+def _regions_near(
+    regions: list[QuoteMarks], paragraphs: list[Span]
+) -> Callable[[int], list[QuoteMarks]]:
+    """For an offset, the quote marks in its paragraph and the next one: all that the rules of
+    one sentence look at (quote marks never cross a paragraph, and a colon at a paragraph's end
+    may introduce a quotation on the next line). Handing each sentence these instead of the
+    whole article's keeps the rules' cost linear in the article's length."""
+    starts = [p.start for p in paragraphs]
+    region_starts = [r.start for r in regions]
+
+    def near(offset: int) -> list[QuoteMarks]:
+        at = max(0, bisect.bisect_right(starts, offset) - 1)
+        if not paragraphs:
+            return regions
+        low = paragraphs[at].start
+        high = paragraphs[at + 1].end if at + 1 < len(paragraphs) else paragraphs[at].end
+        return regions[
+            bisect.bisect_left(region_starts, low) : bisect.bisect_left(region_starts, high)
+        ]
+
+    return near
 
 
 def _without_nested_stances(attributions: list[Attribution]) -> list[Attribution]:

@@ -24,7 +24,7 @@ from spinscope.document import QuoteKind
 from spinscope.layers.cues import NOUNS, VERBS
 from spinscope.layers.quote_marks import QuoteMarks, inside_any
 from spinscope.layers.speakers import proper_run
-from spinscope.parse import doc_text
+from spinscope.parse import doc_text, opens_article
 
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 EDGE_PUNCT = " \t\n,;:—–-"
@@ -461,7 +461,11 @@ def dash_cues(sent: SpacySpan) -> list[Attribution]:
     "Rally in Paris – Photos" and "… Says Campaign Staff … – PVA" are not quotes."""
     text = doc_text(sent.doc)
     title = next((t for t in sent.doc if not t.is_space), None)
-    if title is None or text.find("\n", title.idx, sent.start_char) != -1:
+    if (
+        title is None
+        or not opens_article(sent.doc)
+        or text.find("\n", title.idx, sent.start_char) != -1
+    ):
         return []  # not on the title line
     words = [t for t in sent if not t.is_space]
     dash = next((t for t in reversed(words[-5:]) if t.text in _DASHES), None)
