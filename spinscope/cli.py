@@ -60,7 +60,7 @@ from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
-from spinscope.pipeline import DEFAULT_LAYERS, analyze_many
+from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, analyze_many
 
 #: Output format by `--out` suffix, when `--format` is not given.
 SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
@@ -419,6 +419,21 @@ ColumnsOption = Annotated[
 ]
 
 
+#: `--max-seconds`, which `analyze`, `batch` and `serve` share.
+MaxSecondsOption = Annotated[
+    float,
+    typer.Option(
+        help="Time budget of one article's analysis, in seconds: an article still being "
+        "analysed then fails (the others go on). 0: no budget.",
+        min=0,
+    ),
+]
+
+
+def _budget(max_seconds: float) -> float | None:
+    return max_seconds or None
+
+
 @app.command()
 def analyze(
     paths: Annotated[
@@ -466,6 +481,7 @@ def analyze(
     ] = DEFAULTS.allow_private,
     columns: ColumnsOption = None,
     workers: Annotated[int, typer.Option(help="Analyse in this many worker processes.", min=1)] = 1,
+    max_seconds: MaxSecondsOption = MAX_SECONDS,
     llm: LLMOption = None,
     llm_model: LLMModelOption = None,
     llm_key: LLMKeyOption = None,
@@ -495,7 +511,8 @@ def analyze(
         to_files = out is not None or out_dir is not None
         summary = Console(highlight=False) if sink is None or (to_files and not quiet) else None
         items = _articles(sources, sample, options, report)
-        for result, origin in analyze_many(items, workers=workers):
+        analysed = analyze_many(items, workers=workers, max_seconds=_budget(max_seconds))
+        for result, origin in analysed:
             if isinstance(result, InputError):
                 report.error(origin.source, result.reason)
                 continue
@@ -621,6 +638,7 @@ def batch(
     engine: Annotated[
         Engine, typer.Option(help="local: a process pool; ray: Ray Data (the ray extra).")
     ] = BatchOptions.engine,
+    max_seconds: MaxSecondsOption = MAX_SECONDS,
     ray_address: Annotated[
         str | None,
         typer.Option(
@@ -649,6 +667,7 @@ def batch(
                 name_fields=name_fields,
                 engine=engine,
                 ray_address=ray_address,
+                max_seconds=_budget(max_seconds),
             )
         except ExtraError:
             raise
@@ -1142,6 +1161,12 @@ def schema() -> None:
     typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
+#: Seconds a connection may stay without a complete request's headers (or idle between
+#: requests) before `serve` closes it: a client that opens connections and never finishes its
+#: headers cannot hold them.
+HEADER_TIMEOUT_S = 5.0
+
+
 @app.command()
 def serve(
     db: Annotated[
@@ -1154,6 +1179,16 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            metavar="NAME",
+            help="A host name clients reach the server by (repeatable; '*' for any). The "
+            "server answers to the loopback names and --host, and to these.",
+            show_default=False,
+        ),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
@@ -1166,6 +1201,16 @@ def serve(
         str,
         typer.Option(help="The analysis layers, comma-separated."),
     ] = ",".join(DEFAULT_LAYERS),
+    analysis_threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Analyses run at once; more wait, up to a limit, then get 503 "
+            "(default: the workbench's Settings.analysis_threads).",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    max_seconds: MaxSecondsOption = MAX_SECONDS,
     allow_private: Annotated[
         bool,
         typer.Option(
@@ -1179,7 +1224,10 @@ def serve(
     ] = True,
 ) -> None:
     """Run the workbench: web app at http://HOST:PORT/ and REST API under /api/v1."""
-    import uvicorn
+    import asyncio
+
+    from hypercorn.asyncio import serve as serve_asgi
+    from hypercorn.config import Config
 
     from spinscope.store import Store
     from spinscope.web import Settings, Workbench, create_app, is_loopback
@@ -1190,22 +1238,40 @@ def serve(
             f"SPINSCOPE_TOKEN so that nobody else can write to the store",
             2,
         )
+    hosts = [*Settings.allowed_hosts, *(allowed_host or [])]
+    if host not in ("0.0.0.0", "::"):
+        hosts.append(host)
+    elif not allowed_host:
+        typer.echo(
+            f"note: --host {host} listens on every address, but the server answers only to "
+            f"the host names it knows ({', '.join(hosts)}): add --allowed-host NAME for "
+            f"the names clients use",
+            err=True,
+        )
     try:
         settings = Settings(
             layers=tuple(name.strip() for name in layers.split(",") if name.strip()),
             allow_private=allow_private,
             token=token or None,
+            analysis_threads=analysis_threads or Settings.analysis_threads,
+            max_seconds=_budget(max_seconds),
+            allowed_hosts=tuple(hosts),
         )
         store = Store(db)
         workbench = Workbench(store, settings)
         if sample and store.count() == 0:
             typer.echo("Analysing the sample corpus (first start)…", err=True)
             typer.echo(f"Stored {workbench.load_samples()} sample articles.", err=True)
+        workbench.run_jobs()
     except (SpinscopeError, ValueError) as exc:
         _fail(str(exc))
+    config = Config()
+    config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+    config.keep_alive_timeout = HEADER_TIMEOUT_S
+    config.loglevel = "WARNING"
     typer.echo(f"spinscope workbench on http://{host}:{port}/ (database {store.url})", err=True)
     try:
-        uvicorn.run(create_app(workbench), host=host, port=port, log_level="warning")
+        asyncio.run(serve_asgi(create_app(workbench), config))  # type: ignore[arg-type]
     finally:
         workbench.close()
         store.close()

@@ -227,6 +227,17 @@ def render_html(analysis: Analysis, links: Sequence[tuple[str, str]] = ()) -> st
     )
 
 
+@cache
+def report_script() -> str:
+    """The report's one inline script, exactly as its page holds it: a server that serves the
+    page allows this script by its hash in a Content-Security-Policy, and no other."""
+    return (
+        templates("spinscope.output", keep_trailing_newline=True)
+        .get_template("report.js.j2")
+        .render(json_script_id=JSON_SCRIPT_ID)
+    )
+
+
 def highlights(analysis: Analysis) -> list[Annotation]:
     """Every highlighted span of `analysis`, quotes first, then claims, persuasion
     techniques, entity mentions and narrative evidence, in index order."""

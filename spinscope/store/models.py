@@ -6,6 +6,9 @@ analysis flattened for querying, and are rewritten with it. Full-text search ind
 declared here: they differ by database (FTS5 tables on SQLite, tsvector columns with GIN indexes
 on PostgreSQL) and are made by the migrations.
 
+`jobs` and `job_items` are the workbench's background jobs and their articles
+(`spinscope.store.jobs`).
+
 `batch_chunks` and `batch_errors` are what `spinscope batch --out sqlite:///…` (or
 `postgresql://…`) commits beside the analyses: one row per committed chunk, and one per bad
 record, in the same transaction as the chunk's analyses (see `spinscope.batch.store_output`).
@@ -177,6 +180,42 @@ class BatchErrorRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     model_version: Mapped[str] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRow(Base):
+    """A job of the workbench (`POST /api/v1/jobs`): articles analysed in the background, in
+    order. Its articles wait in `job_items`, so a restarted server goes on with it."""
+
+    __tablename__ = "jobs"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)
+    #: `queued`, `running`, `done`, or `failed` (the analyses cannot run: a model is missing).
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    #: Why the job failed, where it did.
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobItemRow(Base):
+    """One article of a job: waiting (`queued`), being analysed (`running`), or finished
+    (`done`: stored under `article_id`; `failed`: why in `error`). The article's JSON is kept
+    until it is finished."""
+
+    __tablename__ = "job_items"
+    __table_args__ = (Index("ix_job_items_state", "state", "job_pk", "idx"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_pk: Mapped[int] = mapped_column(ForeignKey("jobs.pk", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    article: Mapped[str] = mapped_column(Text)
+    #: The id the article was given (or the stored article's, once done).
+    article_id: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 Index("ix_narratives_narrative", NarrativeRow.narrative)

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 from spinscope.document import Analysis, Quote
 from spinscope.output.terminal import speaker_name
 from spinscope.store.engine import WRITE, open_engine
+from spinscope.store.jobs import JobQueue
 from spinscope.store.models import (
     FINDING_TABLES,
     AnalysisRow,
@@ -169,6 +170,8 @@ class Store:
     def __init__(self, db: str | Path | None = None) -> None:
         self.engine: Engine = open_engine(db)
         self.dialect = self.engine.dialect.name
+        #: The workbench's background jobs, in the same database.
+        self.jobs = JobQueue(self.engine)
 
     @property
     def url(self) -> str:

@@ -8,7 +8,8 @@ app = create_app(Workbench(Store("corpus.db"), Settings(layers=("quotes", "claim
 
 from __future__ import annotations
 
+from spinscope.store.jobs import Job
 from spinscope.web.app import create_app, is_loopback
-from spinscope.web.workbench import Job, Settings, Workbench, sample_corpus
+from spinscope.web.workbench import Settings, Workbench, sample_corpus
 
 __all__ = ["Job", "Settings", "Workbench", "create_app", "is_loopback", "sample_corpus"]

@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from spinscope import __version__
 from spinscope.document import Analysis, Article
 from spinscope.errors import BlockedURLError, InputError
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
+from spinscope.store.jobs import Job
 from spinscope.web.app import check_token
-from spinscope.web.workbench import Job, TooLarge, Workbench
+from spinscope.web.workbench import MAX_JOB_ARTICLES, Analysing, TooLarge, Workbench
 
 router = APIRouter()
 
@@ -26,6 +31,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "Not found", {"ok": False, "status": 404, "error": "no article 'x'"}),
         (413, "Too large", {"ok": False, "status": 413, "error": "over the limit"}),
         (422, "Invalid request", {"ok": False, "status": 422, "error": "text: required"}),
+        (
+            503,
+            "Busy: try again after Retry-After seconds",
+            {"ok": False, "status": 503, "error": "all 2 analysis threads are busy"},
+        ),
     )
 }
 _ANALYSIS: dict[int | str, dict[str, Any]] = {
@@ -77,7 +87,22 @@ class ArticleIn(BaseModel):
 
 class JobIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    articles: list[ArticleIn] = Field(min_length=1)
+    # The cap stops validation at its first item beyond it, whatever the body holds; the
+    # server's own limit (`Settings.max_job_articles`, at most this) is checked after.
+    articles: list[ArticleIn] = Field(min_length=1, max_length=MAX_JOB_ARTICLES)
+
+
+class LoadOut(BaseModel):
+    running: int = Field(description="analyses running now")
+    waiting: int = Field(description="analyses waiting for an analysis thread")
+    threads: int = Field(description="analyses that run at once")
+    max_waiting: int = Field(description="analyses that may wait; beyond, 503")
+    queued_articles: int = Field(description="articles of unfinished jobs not analysed yet")
+
+
+class StatusOut(BaseModel):
+    version: str
+    load: LoadOut
 
 
 class JobOut(BaseModel):
@@ -87,6 +112,7 @@ class JobOut(BaseModel):
     done: int
     articles: list[str]
     errors: list[dict[str, str]]
+    error: str | None = Field(default=None, description="why the job failed, where it did")
 
 
 class ArticleList(BaseModel):
@@ -177,18 +203,44 @@ def articles_in(wb: Workbench, item: ArticleIn) -> list[Article]:
         raise input_error(exc) from exc
 
 
+#: How often a waiting request checks that its client is still there, in seconds.
+_DISCONNECT_CHECK_S = 0.5
+
+
+async def finished(request: Request, analysing: Analysing) -> Analysis | None:
+    """The analysis once done; None when the client left first, and the analysis was then
+    cancelled (it stops at its next window or layer: nobody is left to read it)."""
+    waiting = asyncio.wrap_future(analysing.future)
+    while True:
+        done, _ = await asyncio.wait({waiting}, timeout=_DISCONNECT_CHECK_S)
+        if done:
+            return waiting.result()
+        if await request.is_disconnected():
+            analysing.cancel()
+            return None
+
+
+#: The answer to a client that left: nobody reads it.
+_GONE = Response(status_code=499)
+
+
 @router.post(
     "/analyze",
     summary="Analyse one article and store it",
     responses={**_ANALYSIS, **_ERRORS},
     dependencies=[Depends(writer)],
 )
-def analyze(item: ArticleIn, wb: WB, store: bool = True) -> Response:
+async def analyze(item: ArticleIn, request: Request, wb: WB, store: bool = True) -> Response:
     """Analyse one article, given as text or as a URL to fetch (URLs that resolve to private,
     loopback or link-local addresses are refused unless the server allows them), and store it
-    unless `store=false`. Re-analysing an article (same id, or same text) updates it."""
-    article = articles_in(wb, item)[0]
-    return analysis_response(wb.analyze(article, store=store))
+    unless `store=false`. Re-analysing an article (same id, or same text) updates it.
+
+    Analyses run on the server's analysis threads: when all are busy and as many analyses
+    wait as the server allows, the answer is 503 with `Retry-After`. A client that leaves
+    before the answer cancels its analysis."""
+    article = (await run_in_threadpool(articles_in, wb, item))[0]
+    analysis = await finished(request, wb.begin(article, store=store))
+    return _GONE if analysis is None else analysis_response(analysis)
 
 
 @router.post(
@@ -197,19 +249,31 @@ def analyze(item: ArticleIn, wb: WB, store: bool = True) -> Response:
     responses=_ERRORS,
     dependencies=[Depends(writer)],
 )
-def analyze_upload(
+async def analyze_upload(
+    request: Request,
     wb: WB,
     file: Annotated[UploadFile, File(description=".txt, .html, .jsonl or .csv")],
     outlet: Annotated[str | None, Form()] = None,
     published: Annotated[str | None, Form()] = None,
-) -> UploadOut:
-    data = file.file.read(wb.settings.max_bytes + 1)
+) -> Response:
+    """The articles are analysed one after the other (for many, a job is better); a client
+    that leaves cancels the one being analysed and the rest."""
+    data = await file.read(wb.settings.max_bytes + 1)
     try:
-        articles = wb.articles_from_upload(file.filename or "upload.txt", data)
+        articles = await run_in_threadpool(
+            wb.articles_from_upload, file.filename or "upload.txt", data
+        )
     except InputError as exc:
         raise input_error(exc) from exc
     meta = {k: v for k, v in {"outlet": outlet, "published": published}.items() if v}
-    return UploadOut(analyses=[wb.analyze(a.model_copy(update=meta)) for a in articles])
+    analyses = []
+    for article in articles:
+        analysis = await finished(request, wb.begin(article.model_copy(update=meta)))
+        if analysis is None:
+            return _GONE
+        analyses.append(analysis)
+    body = UploadOut(analyses=analyses).model_dump_json()
+    return Response(body, media_type="application/json")
 
 
 @router.post(
@@ -219,18 +283,24 @@ def analyze_upload(
     responses=_ERRORS,
     dependencies=[Depends(writer)],
 )
-def create_job(body: JobIn, wb: WB) -> JobOut:
+async def create_job(body: JobIn, wb: WB) -> JobOut:
     """Articles given as text are checked before the job starts (a bad one fails the request);
-    URLs are fetched now as well. The job then runs in the background: poll
-    `GET /api/v1/jobs/{id}`."""
+    URLs are fetched now as well. The job then waits in the store (503 with `Retry-After` when
+    the queue of job articles is full), runs in the background and survives a restart of the
+    server: poll `GET /api/v1/jobs/{id}`."""
     if len(body.articles) > wb.settings.max_job_articles:
         raise HTTPException(
             413,
             f"a job holds at most {wb.settings.max_job_articles} articles, not "
             f"{len(body.articles)}",
         )
-    articles = [a for item in body.articles for a in articles_in(wb, item)]
-    return _job_out(wb.submit(articles))
+    articles = await run_in_threadpool(
+        lambda: [a for item in body.articles for a in articles_in(wb, item)]
+    )
+    try:
+        return _job_out(await run_in_threadpool(wb.submit, articles))
+    except TooLarge as exc:  # URLs that held more articles than a job may
+        raise input_error(exc) from exc
 
 
 @router.get("/jobs/{job_id}", summary="A job's progress", responses=_ERRORS)
@@ -239,6 +309,13 @@ def get_job(job_id: str, wb: WB) -> JobOut:
     if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
     return _job_out(job)
+
+
+@router.get("/status", summary="The server's version and load")
+def status(wb: WB) -> StatusOut:
+    """How many analyses run and wait now, and how many job articles are queued: a client can
+    see how busy the server is before it sends work."""
+    return StatusOut(version=__version__, load=LoadOut(**dataclasses.asdict(wb.load())))
 
 
 @router.get("/articles", summary="Stored articles, filtered")
@@ -365,4 +442,4 @@ def stats_row_out(row: StatsRow) -> StatsRowOut:
 
 
 def _job_out(job: Job) -> JobOut:
-    return JobOut(**job.to_dict())
+    return JobOut(**dataclasses.asdict(job))

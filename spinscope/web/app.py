@@ -2,7 +2,11 @@
 one `Workbench`. `create_app(workbench)` builds it; tests drive it in-process.
 
 Security, in one place:
-- every request body is capped at `Settings.max_request_bytes` (413 beyond it);
+- a request whose `Host` is not one of `Settings.allowed_hosts` gets 400 (loopback names by
+  default): a page on another name that resolves to this machine (DNS rebinding) cannot use it;
+- every request body is capped at `Settings.max_request_bytes` (413 beyond it) and must arrive
+  within `Settings.body_timeout` seconds (408); the server closes a connection whose headers
+  are not complete after its keep-alive timeout (`spinscope serve`);
 - write requests (POST, PUT, PATCH, DELETE) need the API token when one is set, as
   `Authorization: Bearer TOKEN` (the web forms send it as a `token` field);
 - write requests from a page of another origin (by their Origin header) are refused (403), so
@@ -10,7 +14,8 @@ Security, in one place:
 - pages are rendered by Jinja2 with autoescaping, and served with a Content-Security-Policy that
   allows only the app's own scripts (and, on the article view, the report's inline script by its
   hash);
-- API errors have one shape: `{"ok": false, "status": 404, "error": "..."}`.
+- API errors have one shape: `{"ok": false, "status": 404, "error": "..."}`, and stay small
+  (a list of problems is cut after the first few).
 """
 
 from __future__ import annotations
@@ -19,18 +24,20 @@ import base64
 import hashlib
 import hmac
 import ipaddress
-import re
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinscope import __version__
-from spinscope.web.workbench import Workbench
+from spinscope.errors import AnalysisStopped, Busy
+from spinscope.web.workbench import RETRY_AFTER_S, Workbench
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -48,7 +55,15 @@ _CSP = (
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+#: Headers every answer carries (a page's own Content-Security-Policy replaces the default).
+_SECURITY_HEADERS = (
+    ("content-security-policy", _CSP.format(scripts="")),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+)
+#: Problems listed in one error message; the rest are counted.
+MAX_PROBLEMS = 5
 
 
 def is_loopback(host: str) -> bool:
@@ -70,15 +85,28 @@ def error_response(status: int, message: str, api: bool = True) -> Response:
     return HTMLResponse(render_error(status, message), status)
 
 
-def html_page(body: str, status: int = 200) -> HTMLResponse:
-    """A page with the CSP that allows its own inline scripts (by hash) and nothing else."""
+def html_page(body: str, status: int = 200, scripts: Sequence[str] = ()) -> HTMLResponse:
+    """A page with the CSP that allows `scripts`, the page's own inline scripts (by hash), and
+    no other inline script."""
     hashes = "".join(
         f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-        for s in _INLINE_SCRIPT.findall(body)
+        for s in scripts
     )
     return HTMLResponse(
         body, status, headers={"Content-Security-Policy": _CSP.format(scripts=hashes)}
     )
+
+
+def problems(errors: Iterable[Any]) -> str:
+    """The problems of a validation error in one line, cut after `MAX_PROBLEMS`: a request
+    with a million bad items gets a short answer, not a list of a million."""
+    found = []
+    for error in errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        found.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
+    shown = "; ".join(found[:MAX_PROBLEMS])
+    more = len(found) - MAX_PROBLEMS
+    return f"{shown}; and {more:,} more" if more > 0 else shown or "invalid request"
 
 
 def check_token(request: Request, form_token: str | None = None) -> None:
@@ -96,38 +124,106 @@ def check_token(request: Request, form_token: str | None = None) -> None:
         )
 
 
+def host_name(host: str) -> str:
+    """The name in a `Host` header or an origin's authority, without its port, lower case:
+    `127.0.0.1:8000` -> `127.0.0.1`, `[::1]:8000` -> `::1`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+class Guard:
+    """ASGI middleware: refuse a request for a host name this server does not serve (400), a
+    write request from a page of another origin (403); add the security headers to every
+    answer."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.any_host = "*" in allowed_hosts
+        self.allowed = frozenset(host_name(h) for h in allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        api = scope["path"].startswith(API_PREFIX)
+        host = headers.get("host", "")
+        if not self.any_host and host_name(host) not in self.allowed:
+            message = (
+                f"this server does not answer to the host name {host_name(host)!r}"
+                if host
+                else "the request has no Host header"
+            )
+            await _secured(error_response(400, message, api))(scope, receive, send)
+            return
+        # Browsers send Origin with every cross-site POST, forms and multipart uploads included
+        # (which need no CORS preflight); programs calling the API send none.
+        origin = headers.get("origin")
+        if scope["method"] in WRITE_METHODS and origin and _authority(origin) != host.lower():
+            response = error_response(403, "cross-origin write requests are refused", api)
+            await _secured(response)(scope, receive, send)
+            return
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = MutableHeaders(scope=message)
+                for name, value in _SECURITY_HEADERS:
+                    out.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+
+def _secured(response: Response) -> Response:
+    for name, value in _SECURITY_HEADERS:
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _authority(origin: str) -> str:
+    return origin.partition("://")[2].rstrip("/").lower()
+
+
 class BodyLimit:
     """ASGI middleware: answer 413 to a request whose body is over `limit` bytes, whether it
-    says so in Content-Length or not (the body is read, up to the limit, before the app)."""
+    says so in Content-Length or not, and 408 to one whose body takes longer than `timeout`
+    seconds to arrive (the body is read, up to the limit, before the app)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, timeout: float) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         api = scope["path"].startswith(API_PREFIX)
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length", b"")
+        length = Headers(scope=scope).get("content-length", "")
         if length.isdigit() and int(length) > self.limit:
             await self._refuse(scope, receive, send, api)
             return
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await self._refuse(scope, receive, send, api)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        with anyio.move_on_after(self.timeout) as waited:
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.limit:
+                    await self._refuse(scope, receive, send, api)
+                    return
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+        if waited.cancelled_caught:
+            reason = f"the request body did not arrive within {self.timeout:g} s"
+            await _secured(error_response(408, reason, api))(scope, receive, send)
+            return
         body = b"".join(chunks)
         sent = False
 
@@ -142,7 +238,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, api: bool) -> None:
         message = f"the request body is over the limit of {self.limit:,} bytes"
-        await error_response(413, message, api)(scope, receive, send)
+        await _secured(error_response(413, message, api))(scope, receive, send)
 
 
 def create_app(workbench: Workbench) -> FastAPI:
@@ -166,51 +262,41 @@ def create_app(workbench: Workbench) -> FastAPI:
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith(API_PREFIX)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        api = request.url.path.startswith(API_PREFIX)
-        response = error_response(exc.status_code, str(exc.detail), api)
+        response = error_response(exc.status_code, str(exc.detail), is_api(request))
         if exc.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-            problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
-        api = request.url.path.startswith(API_PREFIX)
-        return error_response(422, "; ".join(problems) or "invalid request", api)
+        return error_response(422, problems(exc.errors()), is_api(request))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> Response:
+        response = error_response(503, str(exc), is_api(request))
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+    @app.exception_handler(AnalysisStopped)
+    async def stopped(request: Request, exc: AnalysisStopped) -> Response:
+        return error_response(422, str(exc), is_api(request))
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         # Logged by the server; the client gets the one error shape, without internals.
-        api = request.url.path.startswith(API_PREFIX)
-        return error_response(500, f"internal error ({type(exc).__name__})", api)
+        return error_response(500, f"internal error ({type(exc).__name__})", is_api(request))
 
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.method in WRITE_METHODS:
-            # Browsers send Origin with every cross-site POST, forms and multipart uploads
-            # included (which need no CORS preflight); programs calling the API send none.
-            origin = request.headers.get("origin")
-            if origin and _host(origin) != request.headers.get("host"):
-                api = request.url.path.startswith(API_PREFIX)
-                return error_response(403, "cross-origin write requests are refused", api)
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP.format(scripts=""))
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
-
-    # Outermost: the body limit applies before anything reads the body.
-    app.add_middleware(BodyLimit, limit=workbench.settings.max_request_bytes)
+    # Outermost first: the host check before anything, the body limit before anything reads
+    # the body.
+    app.add_middleware(
+        BodyLimit,
+        limit=workbench.settings.max_request_bytes,
+        timeout=workbench.settings.body_timeout,
+    )
+    app.add_middleware(Guard, allowed_hosts=workbench.settings.allowed_hosts)
     return app
-
-
-def _host(origin: str) -> str:
-    return origin.partition("://")[2].rstrip("/")

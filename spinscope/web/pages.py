@@ -23,7 +23,8 @@ from fastapi.responses import RedirectResponse, Response
 from spinscope import __version__
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError
-from spinscope.output.html import render_html, templates
+from spinscope.output.html import render_html, report_script, templates
+from spinscope.output.spreadsheet import safe_cell
 from spinscope.store import ArticleSummary, Filters
 from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
 from spinscope.web.api import filters as filters_from_query
@@ -149,7 +150,7 @@ def article_page(request: Request, article_id: str, version: str | None = None) 
         ("Findings CSV", article_href(article_id) + "/findings.csv"),
         ("All versions (JSON)", api + "/analyses"),
     ]
-    return html_page(render_html(analysis, links))
+    return html_page(render_html(analysis, links), scripts=(report_script(),))
 
 
 def _filters(request: Request) -> tuple[Filters, str]:
@@ -354,25 +355,28 @@ def findings_rows(analysis: Analysis) -> list[dict[str, Any]]:
     return rows
 
 
-def csv_cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ are quoted)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:
     columns = list(dict.fromkeys(key for row in rows for key in row)) or ["id"]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
-    safe_name = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in filename)
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+        headers={"Content-Disposition": attachment(filename)},
     )
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header that saves the response as `filename`, which may hold any
+    character (it is made of an article id): an ASCII `filename` for old clients, and the
+    name itself as UTF-8 in `filename*` (RFC 6266, RFC 5987), which clients prefer. A header
+    must be Latin-1, so the name itself cannot be sent as `filename`."""
+    name = "".join("-" if ch in '/\\"' or not ch.isprintable() else ch for ch in filename)
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _summary_dict(summary: ArticleSummary) -> dict[str, Any]:

@@ -6,36 +6,39 @@ can use it without a server.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.resources
 import json
 import re
 import tempfile
 import threading
-import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from spinscope.document import Analysis, Article
-from spinscope.errors import InputError, ModelError
+from spinscope.errors import Busy, InputError, ModelError
 from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import RECORD_FIELDS
 from spinscope.ingest.text import article_from_text
-from spinscope.pipeline import DEFAULT_LAYERS, Pipeline
+from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, Pipeline
 from spinscope.store import Store
-
-#: Jobs remembered (finished ones are forgotten oldest first beyond this).
-MAX_JOBS = 200
+from spinscope.store.jobs import Job
 
 #: Characters allowed in the name of an uploaded file (its stem becomes the article's id).
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 #: The article fields a client may set besides the text.
 META_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("id", "text"))
+
+#: The host names a server on a loopback address answers to.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+#: The most articles any server lets one job hold (`Settings.max_job_articles` is at most this).
+MAX_JOB_ARTICLES = 10_000
+
+#: Seconds a client refused for a full queue is told to wait (`Retry-After`).
+RETRY_AFTER_S = 10
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,42 @@ class Settings:
     max_bytes -- the largest article (text, upload, fetched page), as in `IngestOptions`.
     max_request_bytes -- the largest HTTP request body; larger ones get 413.
     max_job_articles -- the most articles one batch job may hold.
+    max_queued_articles -- the most articles waiting in unfinished jobs; a job that would pass
+                           it is refused (503) until they are done.
+    analysis_threads -- analyses run at once, on threads of their own (the threads that serve
+                        pages, searches and reads never run one).
+    max_waiting -- analyses that may wait for a free analysis thread; beyond them, a request
+                   for an analysis is refused (503, `Retry-After`).
+    max_seconds -- the time budget of one article's analysis (see `Pipeline`); None for none.
     allow_private -- fetch URLs that resolve to private, loopback or link-local addresses.
     token -- the API token; write requests must carry it when it is set.
+    allowed_hosts -- the host names (`Host` header, without the port) the server answers to;
+                     others get 400, so that a page on another name that resolves to this
+                     machine (DNS rebinding) cannot use it. `*` allows any.
+    body_timeout -- seconds a client has to send a request's body (408 after).
     """
 
     layers: tuple[str, ...] = DEFAULT_LAYERS
     max_bytes: int = IngestOptions.max_bytes
     max_request_bytes: int = 8_000_000
     max_job_articles: int = 1000
+    max_queued_articles: int = 5000
+    analysis_threads: int = 2
+    max_waiting: int = 8
+    max_seconds: float | None = MAX_SECONDS
     allow_private: bool = False
     token: str | None = None
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    body_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_job_articles", "max_queued_articles", "analysis_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be 1 or more, not {getattr(self, name)}")
+        if self.max_job_articles > MAX_JOB_ARTICLES:
+            raise ValueError(f"max_job_articles is at most {MAX_JOB_ARTICLES:,}")
+        if self.max_waiting < 0:
+            raise ValueError(f"max_waiting must be 0 or more, not {self.max_waiting}")
 
     @property
     def ingest(self) -> IngestOptions:
@@ -66,36 +95,64 @@ class TooLarge(InputError):
     """An input over the size limit (the API answers 413)."""
 
 
-@dataclass
-class Job:
-    """A batch of articles analysed in the background, in order."""
+@dataclass(frozen=True)
+class Analysing:
+    """An analysis handed to the analysis threads: wait for it with `result`, or `cancel` it
+    (it stops at its next window or layer)."""
 
-    id: str
-    total: int
-    status: Literal["queued", "running", "done", "failed"] = "queued"
-    done: int = 0
-    articles: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    future: Future[Analysis]
+    cancelled: threading.Event
 
-    def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
+    def result(self) -> Analysis:
+        return self.future.result()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        self.future.cancel()
+
+
+@dataclass(frozen=True)
+class Load:
+    """What the workbench is doing now."""
+
+    running: int
+    waiting: int
+    threads: int
+    max_waiting: int
+    queued_articles: int
 
 
 class Workbench:
-    """Reads, analyses and stores articles. Analyses run one at a time (the pipeline's models
-    are shared); storing and reading go straight to the store."""
+    """Reads, analyses and stores articles. Analyses run on `Settings.analysis_threads`
+    threads of their own, each with the one shared `Pipeline`; as many more wait as
+    `max_waiting` allows, and beyond that `begin` raises `Busy`. Jobs wait in the store
+    (`spinscope.store.jobs`) and one runner thread hands their articles to the analysis
+    threads, one at a time, once `run_jobs` starts it."""
 
     def __init__(self, store: Store, settings: Settings = Settings()) -> None:
         self.store = store
         self.settings = settings
-        self.pipeline = Pipeline(settings.layers)
-        self._lock = threading.Lock()
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._jobs_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spinscope-job")
+        self.pipeline = Pipeline(settings.layers, max_seconds=settings.max_seconds)
+        self._pool = ThreadPoolExecutor(
+            settings.analysis_threads, thread_name_prefix="spinscope-analysis"
+        )
+        self._slots = threading.BoundedSemaphore(settings.analysis_threads + settings.max_waiting)
+        self._counts_lock = threading.Lock()
+        self._taken = 0  # analyses running or waiting
+        self._running = 0
+        self._closed = threading.Event()
+        self._wake = threading.Event()
+        self._runner: threading.Thread | None = None
+        self._runner_lock = threading.Lock()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the job runner and cancel the analyses not started; unfinished jobs stay in
+        the store for the next start."""
+        self._closed.set()
+        self._wake.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._runner is not None:
+            self._runner.join(timeout=5)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -141,45 +198,111 @@ class Workbench:
 
     # -- analysing -----------------------------------------------------------------------
 
-    def analyze(self, article: Article, store: bool = True) -> Analysis:
-        """Analyse one article and (by default) store it; the analysis as stored."""
-        with self._lock:
-            analysis = self.pipeline.analyze(article)
+    def begin(self, article: Article, store: bool = True) -> Analysing:
+        """Hand an article to the analysis threads (and store its analysis, by default).
+        `Busy` when every thread is busy and `max_waiting` analyses wait already."""
+        if not self._slots.acquire(blocking=False):
+            raise Busy(
+                f"all {self.settings.analysis_threads} analysis threads are busy and "
+                f"{self.settings.max_waiting} analyses wait; send it again later"
+            )
+        return self._begin(article, store)
+
+    def _begin(self, article: Article, store: bool) -> Analysing:
+        """`begin` once a slot is taken: it is given back when the analysis ends."""
+        cancelled = threading.Event()
+        with self._counts_lock:
+            self._taken += 1
+        try:
+            future = self._pool.submit(self._analyze, article, store, cancelled)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            self._release()
+            raise Busy("the workbench is shutting down") from None
+        future.add_done_callback(lambda _: self._release())
+        return Analysing(future, cancelled)
+
+    def _release(self) -> None:
+        with self._counts_lock:
+            self._taken -= 1
+        self._slots.release()
+
+    def _analyze(self, article: Article, store: bool, cancelled: threading.Event) -> Analysis:
+        with self._counts_lock:
+            self._running += 1
+        try:
+            analysis = self.pipeline.analyze(article, cancel=cancelled)
+        finally:
+            with self._counts_lock:
+                self._running -= 1
         return self.store.save(analysis, self.settings.layers) if store else analysis
 
+    def analyze(self, article: Article, store: bool = True) -> Analysis:
+        """Analyse one article on the analysis threads and wait for it (`Busy` as `begin`)."""
+        return self.begin(article, store).result()
+
+    def load(self) -> Load:
+        with self._counts_lock:
+            running, taken = self._running, self._taken
+        return Load(
+            running=running,
+            waiting=taken - running,
+            threads=self.settings.analysis_threads,
+            max_waiting=self.settings.max_waiting,
+            queued_articles=self.store.jobs.waiting(),
+        )
+
+    # -- jobs ----------------------------------------------------------------------------
+
     def submit(self, articles: Sequence[Article]) -> Job:
-        """Start a job that analyses and stores `articles` in the background."""
-        job = Job(id=uuid.uuid4().hex, total=len(articles))
-        with self._jobs_lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > MAX_JOBS:
-                oldest = next(iter(self._jobs))
-                if self._jobs[oldest].status in ("queued", "running"):
-                    break
-                del self._jobs[oldest]
-        self._executor.submit(self._run, job, list(articles))
+        """Queue a job that analyses and stores `articles` in the background (`Busy` when the
+        job queue is full); the job runner is started if it is not running yet."""
+        if len(articles) > self.settings.max_job_articles:
+            raise TooLarge(
+                "articles",
+                f"a job holds at most {self.settings.max_job_articles} articles, not "
+                f"{len(articles)}",
+            )
+        job = self.store.jobs.add(articles, self.settings.max_queued_articles)
+        self.run_jobs()
+        self._wake.set()
         return job
 
     def job(self, job_id: str) -> Job | None:
-        with self._jobs_lock:
-            return self._jobs.get(job_id)
+        return self.store.jobs.get(job_id)
 
-    def _run(self, job: Job, articles: list[Article]) -> None:
-        job.status = "running"
-        try:
-            for article in articles:
-                try:
-                    stored = self.analyze(article)
-                    job.articles.append(stored.article.id)
-                except ModelError:
-                    raise
-                except Exception as exc:  # record and continue, like `analyze_many`
-                    job.errors.append({"id": article.id, "error": f"{type(exc).__name__}: {exc}"})
-                job.done += 1
-            job.status = "done"
-        except Exception as exc:
-            job.errors.append({"id": "", "error": f"{type(exc).__name__}: {exc}"})
-            job.status = "failed"
+    def run_jobs(self) -> None:
+        """Start the job runner (once): it goes on with the jobs a previous server left
+        unfinished, then with each new one, oldest first."""
+        with self._runner_lock:
+            if self._runner is not None:
+                return
+            self.store.jobs.requeue()
+            self._runner = threading.Thread(
+                target=self._run_jobs, name="spinscope-jobs", daemon=True
+            )
+        self._runner.start()
+
+    def _run_jobs(self) -> None:
+        jobs = self.store.jobs
+        while not self._closed.is_set():
+            claimed = jobs.claim()
+            if claimed is None:
+                self._wake.wait(timeout=1.0)
+                self._wake.clear()
+                continue
+            while not self._slots.acquire(timeout=0.5):  # a job waits its turn; never refused
+                if self._closed.is_set():
+                    return
+            try:
+                stored = self._begin(claimed.article, store=True).result()
+            except ModelError as exc:
+                jobs.fail(claimed.job_id, f"{type(exc).__name__}: {exc}")
+            except (CancelledError, Busy):
+                return  # shutting down: the article is claimed again at the next start
+            except Exception as exc:  # record and continue, like `analyze_many`
+                jobs.finish(claimed, None, f"{type(exc).__name__}: {exc}")
+            else:
+                jobs.finish(claimed, stored.article.id)
 
     # -- the sample corpus ---------------------------------------------------------------
 
