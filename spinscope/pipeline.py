@@ -36,7 +36,7 @@ DEFAULT_LAYERS: tuple[str, ...] = (
 
 
 #: The default time budget of one article's analysis, in seconds: generous (a 2 MB text, the
-#: ingest cap, takes about five minutes on one core), so that only a runaway reaches it.
+#: ingest cap, takes about six minutes on one core), so that only a runaway reaches it.
 MAX_SECONDS = 900.0
 
 
@@ -49,7 +49,7 @@ class Pipeline:
                    at its next window or layer with an `AnalysisStopped` error for that
                    article (None: no budget).
     window -- the longest text parsed at once, in characters. A longer article is parsed
-              and run through the layers window by window (`spinscope.parse.windows`), and the
+              and run through the layers window by window (`spinscope.windows`), and the
               layers that read no parse run once over the whole (`register_whole`): cost
               grows with the length and memory stays that of one window.
     """

@@ -22,8 +22,8 @@ from spinscope.encoder import DIM, EncodedUnit
 from spinscope.layers import Findings
 from spinscope.parse import Segmented
 
-#: The longest stretch of text parsed at once, in characters (a news article is rarely a
-#: tenth of this, and is then parsed whole).
+#: The longest stretch of text parsed at once, in characters. News articles are shorter and are
+#: parsed whole: the longest in PolNeAR and SemEval-2023/2025 has 47,473 characters.
 WINDOW_CHARS = 50_000
 
 M = TypeVar("M", bound=BaseModel)

@@ -397,6 +397,19 @@ def test_csv_cells_are_not_formulas(client: TestClient) -> None:
     assert "\n=HYPERLINK" not in csv_text and ",+cmd" not in csv_text
 
 
+def test_hostile_uploads_are_one_clear_error(client: TestClient) -> None:
+    """A JSONL line nested 200,000 deep and a WARC record longer than its file used to end in
+    500; each is now a 400 that names the upload and the record."""
+    nested = client.post(
+        "/api/v1/analyze/upload",
+        files={"file": ("d.jsonl", ("[" * 200_000 + "]" * 200_000 + "\n").encode())},
+    )
+    assert_error(nested, 400, "d.jsonl:1: is nested too deeply")
+    warc = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999999\r\n\r\nshort"
+    broken = client.post("/api/v1/analyze/upload", files={"file": ("g.warc", warc)})
+    assert_error(broken, 400, "g.warc@0")
+
+
 def test_cross_origin_writes_are_refused(client: TestClient) -> None:
     response = client.post(
         "/analyze", data={"text": TEXT}, headers={"Origin": "http://evil.example"}

@@ -282,6 +282,42 @@ def test_planted_bad_records_go_to_errors_and_every_good_record_is_analysed(
     assert counts(again.stderr) == {"read": 14, "analysed": 0, "skipped": 14, "failed": 0}
 
 
+def test_hostile_record_files_end_in_error_lines_and_the_rest_is_analysed(
+    articles: Path, tmp_path: Path
+) -> None:
+    """The inputs of issue 15: a JSONL line nested 200,000 deep, a WARC record whose
+    Content-Length runs past the file, a NUL byte in a JSONL line: each is one bad record, and
+    every other article of the run is analysed."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = sorted(articles.iterdir())[:2]
+    for path in good:
+        shutil.copy(path, corpus / path.name)
+    (corpus / "d.jsonl").write_text("[" * 200_000 + "]" * 200_000 + "\n")
+    (corpus / "g.warc").write_bytes(
+        b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999999\r\n\r\nshort"
+    )
+    text = good[0].read_text("utf-8")
+    lines = [
+        json.dumps({"id": "n1", "text": text}).encode(),
+        b'{"id": "n2", "text": "a\x00b"}',  # a raw NUL byte
+        json.dumps({"id": "n3", "text": text + " Again."}).encode(),
+    ]
+    (corpus / "nul.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "run.parquet"
+    result = run("batch", corpus, "--out", out, "--layers", LAYERS)
+    assert result.exit_code == 1, result.output
+    assert counts(result.stderr) == {"read": 7, "analysed": 4, "skipped": 0, "failed": 3}
+    errors = {
+        json.loads(line)["where"]: json.loads(line)["reason"]
+        for part in committed_parts(out, "errors")
+        for line in part.read_text("utf-8").splitlines()
+    }
+    assert "nested too deeply" in errors[f"{corpus / 'd.jsonl'}:1"]
+    assert [w for w in errors if w.startswith(f"{corpus / 'g.warc'}@")]
+    assert f"{corpus / 'nul.jsonl'}:2" in errors
+
+
 def test_any_language_analyses_the_german_text_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "german.txt").write_text(GERMAN, "utf-8")

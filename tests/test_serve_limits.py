@@ -202,6 +202,17 @@ def workbench(db_url: str) -> Iterator[Workbench]:
     store.close()
 
 
+def test_analyses_on_two_threads_at_once_are_those_of_one_after_the_other(
+    workbench: Workbench,
+) -> None:
+    """The analysis threads share one pipeline: what they find together is what it finds
+    alone."""
+    articles = sample_corpus() * 2
+    alone = [workbench.pipeline.analyze(a) for a in articles]
+    together = [workbench.begin(a, store=False) for a in articles]
+    assert [analysing.result() for analysing in together] == alone
+
+
 def test_a_full_job_queue_refuses_a_job_clearly(workbench: Workbench) -> None:
     client = TestClient(create_app(workbench), base_url="http://localhost")
     workbench.close()  # no runner: the queued articles stay queued

@@ -220,8 +220,9 @@ async def finished(request: Request, analysing: Analysing) -> Analysis | None:
             return None
 
 
-#: The answer to a client that left: nobody reads it.
-_GONE = Response(status_code=499)
+def gone() -> Response:
+    """The answer to a client that left: nobody reads it (499, nginx's "client closed")."""
+    return Response(status_code=499)
 
 
 @router.post(
@@ -240,7 +241,7 @@ async def analyze(item: ArticleIn, request: Request, wb: WB, store: bool = True)
     before the answer cancels its analysis."""
     article = (await run_in_threadpool(articles_in, wb, item))[0]
     analysis = await finished(request, wb.begin(article, store=store))
-    return _GONE if analysis is None else analysis_response(analysis)
+    return gone() if analysis is None else analysis_response(analysis)
 
 
 @router.post(
@@ -270,7 +271,7 @@ async def analyze_upload(
     for article in articles:
         analysis = await finished(request, wb.begin(article.model_copy(update=meta)))
         if analysis is None:
-            return _GONE
+            return gone()
         analyses.append(analysis)
     body = UploadOut(analyses=analyses).model_dump_json()
     return Response(body, media_type="application/json")
