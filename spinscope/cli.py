@@ -44,8 +44,8 @@ from rich.console import Console
 from spinscope import __version__
 from spinscope.batch import BatchOptions, open_output, run_batch
 from spinscope.batch import Summary as BatchSummary
-from spinscope.batch.output import is_database
-from spinscope.batch.run import Engine
+from spinscope.batch.records import Engine
+from spinscope.batch.run import is_database
 from spinscope.document import Analysis, Article, json_schema
 from spinscope.errors import (
     DataError,

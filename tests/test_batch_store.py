@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from test_batch import GERMAN, LAYERS, OPTIONS, counts, killable_command, run
 
 from spinscope.batch import run_batch
-from spinscope.batch.output import Chunk, Done, model_version
+from spinscope.batch.chunks import Chunk, Done, model_version
 from spinscope.batch.store_output import StoreOutput
 from spinscope.errors import StoreError
 from spinscope.store import Store, database_url

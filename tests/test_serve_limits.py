@@ -25,7 +25,8 @@ from spinscope.cli import HEADER_TIMEOUT_S
 from spinscope.output.html import report_script
 from spinscope.store import Store
 from spinscope.web import Settings, Workbench, create_app, sample_corpus
-from spinscope.web.app import BodyLimit, html_page
+from spinscope.web.app import BodyLimit
+from spinscope.web.responses import html_page
 from spinscope.web.workbench import RETRY_AFTER_S
 
 LAYERS = "quotes,claims"

@@ -5,7 +5,7 @@ with one `Pipeline` per actor (the models load once per actor), reading the inpu
                              records, read errors,      analyses or failures      commits chunks
                              skips (done before)
 
-The records are read by the same function as the local engine's (`run.records`: the same
+The records are read by the same function as the local engine's (`records.records`: the same
 ingest, ids, skips and errors), the analyses come from the same `Pipeline` under the same error
 policy, and Ray Data keeps the input order (`preserve_order`), so the driver sees the same
 events in the same order and cuts the same chunks: the output is the local engine's.
@@ -24,8 +24,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from spinscope.batch.output import Done
-from spinscope.batch.run import SKIPPED, BatchOptions, Event, Record, Result, records
+from spinscope.batch.chunks import Done
+from spinscope.batch.records import SKIPPED, BatchOptions, Event, Record, Result, records
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError, require
 from spinscope.pipeline import Pipeline, analyze_or_error

@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from spinscope.batch.output import committed_parts, output_meta
+from spinscope.batch.folder import committed_parts, output_meta
 from spinscope.batch.tables import Row, article_row, finding_rows
 from spinscope.document import Analysis
 from spinscope.errors import require

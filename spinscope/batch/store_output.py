@@ -1,6 +1,6 @@
 """A batch output into the workbench's store (`--out sqlite:///PATH`, `--out postgresql://…`).
 
-The same guarantees as the folders of `spinscope.batch.output`, by the database's transactions
+The same guarantees as the folders of `spinscope.batch.folder`, by the database's transactions
 instead of renames: each chunk is ONE transaction that saves its analyses (with the store's own
 `save` logic: an article already stored, by id or else by text, is updated, never added twice),
 adds its commit record (a `batch_chunks` row: the model version, the article ids) and its bad
@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from spinscope import __version__
-from spinscope.batch.output import Chunk, Done, model_version
+from spinscope.batch.chunks import Chunk, Done, model_version
 from spinscope.document import Analysis
 from spinscope.errors import StoreError
 from spinscope.store import Store

@@ -149,7 +149,7 @@ class BatchChunkRow(Base):
     __tablename__ = "batch_chunks"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    #: What the results depend on (`spinscope.batch.output.model_version`): a rerun under
+    #: What the results depend on (`spinscope.batch.chunks.model_version`): a rerun under
     #: another one does the work again.
     model_version: Mapped[str] = mapped_column(String(100), index=True)
     spinscope_version: Mapped[str] = mapped_column(String(50))

@@ -18,7 +18,7 @@ from spinscope.document import Analysis, Article
 from spinscope.errors import BlockedURLError, InputError
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
 from spinscope.store.jobs import Job
-from spinscope.web.app import check_token
+from spinscope.web.responses import check_token
 from spinscope.web.workbench import MAX_JOB_ARTICLES, Analysing, TooLarge, Workbench
 
 router = APIRouter()

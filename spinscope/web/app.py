@@ -20,23 +20,24 @@ Security, in one place:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinscope import __version__
 from spinscope.errors import AnalysisStopped, Busy
+from spinscope.web.api import router as api_router
+from spinscope.web.pages import STATIC
+from spinscope.web.pages import router as pages_router
+from spinscope.web.responses import CSP, error_response, problems
 from spinscope.web.workbench import RETRY_AFTER_S, Workbench
 
 Scope = MutableMapping[str, Any]
@@ -49,21 +50,13 @@ API_PREFIX = "/api/v1"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
-#: The policy of every page; `{scripts}` adds hashes of inline scripts a page needs.
-_CSP = (
-    "default-src 'none'; script-src 'self'{scripts}; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
 #: Headers every answer carries (a page's own Content-Security-Policy replaces the default).
 _SECURITY_HEADERS = (
-    ("content-security-policy", _CSP.format(scripts="")),
+    ("content-security-policy", CSP.format(scripts="")),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
 )
-#: Problems listed in one error message; the rest are counted.
-MAX_PROBLEMS = 5
 
 
 def is_loopback(host: str) -> bool:
@@ -74,54 +67,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def error_response(status: int, message: str, api: bool = True) -> Response:
-    """The one error shape: JSON for the API, a small escaped page for the web."""
-    if api:
-        return JSONResponse({"ok": False, "status": status, "error": message}, status)
-    from spinscope.web.pages import render_error
-
-    return HTMLResponse(render_error(status, message), status)
-
-
-def html_page(body: str, status: int = 200, scripts: Sequence[str] = ()) -> HTMLResponse:
-    """A page with the CSP that allows `scripts`, the page's own inline scripts (by hash), and
-    no other inline script."""
-    hashes = "".join(
-        f" 'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-        for s in scripts
-    )
-    return HTMLResponse(
-        body, status, headers={"Content-Security-Policy": _CSP.format(scripts=hashes)}
-    )
-
-
-def problems(errors: Iterable[Any]) -> str:
-    """The problems of a validation error in one line, cut after `MAX_PROBLEMS`: a request
-    with a million bad items gets a short answer, not a list of a million."""
-    found = []
-    for error in errors:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        found.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
-    shown = "; ".join(found[:MAX_PROBLEMS])
-    more = len(found) - MAX_PROBLEMS
-    return f"{shown}; and {more:,} more" if more > 0 else shown or "invalid request"
-
-
-def check_token(request: Request, form_token: str | None = None) -> None:
-    """Raise 401 unless the request carries the API token (when one is set)."""
-    token = request.app.state.workbench.settings.token
-    if not token:
-        return
-    given = form_token
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        given = header[7:].strip()
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
-        raise StarletteHTTPException(
-            401, "this server needs its API token for writes: send 'Authorization: Bearer TOKEN'"
-        )
 
 
 def host_name(host: str) -> str:
@@ -243,10 +188,6 @@ class BodyLimit:
 
 def create_app(workbench: Workbench) -> FastAPI:
     """The web app and REST API over `workbench`."""
-    from spinscope.web.api import router as api_router
-    from spinscope.web.pages import STATIC
-    from spinscope.web.pages import router as pages_router
-
     app = FastAPI(
         title="spinscope",
         version=__version__,

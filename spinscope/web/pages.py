@@ -20,30 +20,21 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from spinscope import __version__
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError
-from spinscope.output.html import render_html, report_script, templates
+from spinscope.output.html import render_html, report_script
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.store import ArticleSummary, Filters
 from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.api import input_error, search_out, stats_row_out
-from spinscope.web.app import check_token, html_page
 from spinscope.web.charts import heatmap, timeline, top_labels
+from spinscope.web.responses import check_token, html_page, render
 from spinscope.web.workbench import Workbench
 
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
-
-
-def render(template: str, **context: Any) -> str:
-    return templates("spinscope.web").get_template(template).render(version=__version__, **context)
-
-
-def render_error(status: int, message: str) -> str:
-    return render("error.html.j2", status=status, message=message, token_needed=False)
 
 
 def _wb(request: Request) -> Workbench:

@@ -21,28 +21,27 @@ The tables are partitioned by chunk, the unit of commit: a chunk of a few hundre
 Parquet files of a useful size, and outlets or dates are columns to filter on, not folders (a
 corpus of thousands of outlets would make thousands of tiny files per chunk).
 
-`open_output` picks the output by the form of `--out`; a database URL (the store of the
-workbench, `sqlite:///…`, `postgresql://…`) gives `spinscope.batch.store_output.StoreOutput`,
-which keeps the same guarantees with the same three verbs, `done`, `commit` and `close`, by
-committing each chunk's analyses, commit record and bad records in one database transaction.
+`spinscope.batch.run.open_output` picks the output by the form of `--out`; a database URL (the
+store of the workbench, `sqlite:///…`, `postgresql://…`) gives
+`spinscope.batch.store_output.StoreOutput`, which keeps the same guarantees with the same verbs
+(`spinscope.batch.chunks.Output`) by committing each chunk's analyses, commit record and bad
+records in one database transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from spinscope import __version__
+from spinscope.batch.chunks import Chunk, Done, OutputError, model_version
 from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows, to_arrow
 from spinscope.document import Analysis
-from spinscope.errors import SpinscopeError, require
+from spinscope.errors import require
 
 Format = Literal["parquet", "jsonl"]
 
@@ -50,57 +49,6 @@ _META = "_spinscope.json"
 _CHUNKS = "_chunks"
 _TMP = "_tmp"
 _DIGITS = 6
-
-
-class OutputError(SpinscopeError):
-    """The output cannot be used: not a batch output, made with other layers, or not writable."""
-
-
-def model_version(layers: tuple[str, ...]) -> str:
-    """What a result depends on, as a short hash: spinscope's version, the layers run, and the
-    shipped models' cards (which change whenever a model is retrained)."""
-    digest = hashlib.sha256(f"{__version__}|{','.join(layers)}".encode())
-    models = resources.files("spinscope").joinpath("models")
-    for layer in sorted(p.name for p in models.iterdir() if p.is_dir()):
-        card = models.joinpath(layer, "card.json")
-        if card.is_file():
-            digest.update(layer.encode() + b"\0" + card.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
-
-
-@dataclass
-class Chunk:
-    """What one chunk holds before it is committed."""
-
-    analyses: list[tuple[Analysis, str]] = field(default_factory=list)  # with where it was read
-    errors: list[Row] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.analyses) + len(self.errors)
-
-
-@dataclass(frozen=True)
-class Done:
-    """What committed chunks hold: the article ids (analysed, or failed after reading) and the
-    locations of records that could not be read, under the current model version."""
-
-    ids: frozenset[str]
-    wheres: frozenset[str]
-
-
-class Output(Protocol):
-    """A batch output: what is done already, what it cannot hold, and committing one chunk at
-    a time."""
-
-    def done(self) -> Done: ...
-
-    def refuse(self, analysis: Analysis) -> str | None:
-        """Why this output cannot hold `analysis` (the record is then a bad record), or None."""
-        ...
-
-    def commit(self, chunk: Chunk) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def _fsync_dir(path: Path) -> None:
@@ -262,21 +210,6 @@ def _parquet_writer(table: str, rows: list[Row]) -> Any:
 def output_format(out: str) -> Format:
     """The format `--out` asks for: `.jsonl` (or `.ndjson`) for JSONL, else Parquet."""
     return "jsonl" if out.lower().rstrip("/").endswith((".jsonl", ".ndjson")) else "parquet"
-
-
-def is_database(out: str) -> bool:
-    """Whether `--out` names a database (`sqlite:///…`, `postgresql://…`), not a folder."""
-    return "://" in out
-
-
-def open_output(out: str, layers: tuple[str, ...]) -> Output:
-    """The output `--out` names: the workbench's store for a database URL (`sqlite:///PATH`,
-    `postgresql://…`), else a folder (Parquet, or JSONL when it ends in `.jsonl`)."""
-    if is_database(out):
-        from spinscope.batch.store_output import StoreOutput
-
-        return StoreOutput(out, layers)
-    return ChunkDir(Path(out), output_format(out), layers)
 
 
 def committed_parts(root: Path, table: str) -> list[Path]:

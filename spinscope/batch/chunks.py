@@ -1,0 +1,68 @@
+"""What every batch output keeps: chunks committed whole (`Chunk`), what committed chunks
+hold (`Done`), the verbs of an output (`Output`: `done`, `refuse`, `commit`, `close`),
+and the model version a result depends on. Two outputs keep it: the folders of
+`spinscope.batch.folder` and the store of `spinscope.batch.store_output`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Protocol
+
+from spinscope import __version__
+from spinscope.batch.tables import Row
+from spinscope.document import Analysis
+from spinscope.errors import SpinscopeError
+
+
+class OutputError(SpinscopeError):
+    """The output cannot be used: not a batch output, made with other layers, or not writable."""
+
+
+def model_version(layers: tuple[str, ...]) -> str:
+    """What a result depends on, as a short hash: spinscope's version, the layers run, and the
+    shipped models' cards (which change whenever a model is retrained)."""
+    digest = hashlib.sha256(f"{__version__}|{','.join(layers)}".encode())
+    models = resources.files("spinscope").joinpath("models")
+    for layer in sorted(p.name for p in models.iterdir() if p.is_dir()):
+        card = models.joinpath(layer, "card.json")
+        if card.is_file():
+            digest.update(layer.encode() + b"\0" + card.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+@dataclass
+class Chunk:
+    """What one chunk holds before it is committed."""
+
+    analyses: list[tuple[Analysis, str]] = field(default_factory=list)  # with where it was read
+    errors: list[Row] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.analyses) + len(self.errors)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What committed chunks hold: the article ids (analysed, or failed after reading) and the
+    locations of records that could not be read, under the current model version."""
+
+    ids: frozenset[str]
+    wheres: frozenset[str]
+
+
+class Output(Protocol):
+    """A batch output: what is done already, what it cannot hold, and committing one chunk at
+    a time."""
+
+    def done(self) -> Done: ...
+
+    def refuse(self, analysis: Analysis) -> str | None:
+        """Why this output cannot hold `analysis` (the record is then a bad record), or None."""
+        ...
+
+    def commit(self, chunk: Chunk) -> None: ...
+
+    def close(self) -> None: ...
