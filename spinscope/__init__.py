@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from spinscope.document import Analysis, Article, Claim, ClaimSource, Quote, Span
 from spinscope.errors import InputError, SpinscopeError
 from spinscope.pipeline import Pipeline, analyze
+from spinscope.version import __version__
 
 __all__ = [
     "Analysis",

@@ -41,7 +41,6 @@ from typing import Annotated, Any, Literal, NoReturn, TextIO
 import typer
 from rich.console import Console
 
-from spinscope import __version__
 from spinscope.batch import BatchOptions, open_output, run_batch
 from spinscope.batch import Summary as BatchSummary
 from spinscope.batch.records import Engine
@@ -53,6 +52,7 @@ from spinscope.errors import (
     InputError,
     LLMAnswerError,
     SpinscopeError,
+    UsageError,
 )
 from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_table
 from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
@@ -61,6 +61,7 @@ from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, analyze_many
+from spinscope.version import __version__
 
 #: Output format by `--out` suffix, when `--format` is not given.
 SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
@@ -76,10 +77,6 @@ eval_app = typer.Typer(
     help="Score spinscope's layers against annotated data.", no_args_is_help=True
 )
 app.add_typer(eval_app, name="eval")
-
-
-class UsageError(Exception):
-    """Options that do not fit together: reported with exit status 2."""
 
 
 def _version(value: bool) -> None:

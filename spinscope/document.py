@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from spinscope import __version__
 from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, OTHER, ROLES, TECHNIQUES
+from spinscope.version import __version__
 
 #: `major.minor`: the major part is bumped when the JSON shape of `Analysis` changes
 #: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames).

@@ -34,6 +34,10 @@ class InputError(SpinscopeError):
         super().__init__(f"{source}: {reason}")
 
 
+class TooLarge(InputError):
+    """An input over the size limit (the workbench's API answers 413)."""
+
+
 class BlockedURLError(InputError):
     """A URL resolves to an address that is refused unless explicitly allowed."""
 
@@ -65,6 +69,15 @@ def require(module: str, feature: str, extra: str) -> None:
 
 class DataError(SpinscopeError):
     """A data directory for evaluation or training is missing files or is malformed."""
+
+
+class OutputError(SpinscopeError):
+    """A batch output cannot be used: not a batch output, made with other layers, or not
+    writable."""
+
+
+class UsageError(SpinscopeError):
+    """Options that do not fit together (the command line reports it with exit status 2)."""
 
 
 class StoreError(SpinscopeError):

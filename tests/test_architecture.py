@@ -17,10 +17,11 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports() -> dict[str, set[str]]:
-    """Each module's spinscope imports, as the modules they name. A module naming its own
-    package (`from spinscope import __version__`) and a package naming its own modules (an
-    `__init__` re-exporting) are not edges: the package is loaded first either way."""
+def imports(ancestors: bool = False) -> dict[str, set[str]]:
+    """Each module's spinscope imports, as the modules they name. Unless `ancestors`, a module
+    naming its own package (`from spinscope import X`) and a package naming its own modules
+    (an `__init__` re-exporting them) are not edges: the package is loaded first anyway, so
+    they make no cycle; `ancestors` keeps them, to see everything a module's imports load."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
@@ -36,7 +37,8 @@ def imports() -> dict[str, set[str]]:
                     target = target.rpartition(".")[0]
                 if not target or target == name:
                     continue
-                if name.startswith(target + ".") or target.startswith(name + "."):
+                related = name.startswith(target + ".") or target.startswith(name + ".")
+                if related and not ancestors:
                     continue
                 graph[name].add(target)
     return graph
@@ -54,3 +56,20 @@ def test_no_module_imports_itself_through_others() -> None:
         graphlib.TopologicalSorter(imports()).prepare()
     except graphlib.CycleError as exc:
         raise AssertionError(f"an import cycle: {' -> '.join(exc.args[1])}") from None
+
+
+def reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for target in graph[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def test_the_data_model_does_not_reach_its_producers() -> None:
+    """`document.py` is what every part reads and writes; it must not import, even through
+    others, the pipeline or the layers that produce it (it once did, through the package's
+    `__init__`, to name the version)."""
+    reached = reach(imports(ancestors=True), "spinscope.document")
+    assert not {m for m in reached if m.startswith(("spinscope.pipeline", "spinscope.layers"))}

@@ -11,9 +11,9 @@ tables' schemas), `report` (the corpus report). pyarrow and warcio come with the
 extra, Ray with the `ray` extra.
 """
 
-from spinscope.batch.chunks import OutputError
 from spinscope.batch.folder import committed_parts
 from spinscope.batch.records import BatchOptions
 from spinscope.batch.run import Summary, open_output, run_batch
+from spinscope.errors import OutputError
 
 __all__ = ["BatchOptions", "OutputError", "Summary", "committed_parts", "open_output", "run_batch"]

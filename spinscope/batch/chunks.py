@@ -1,6 +1,7 @@
 """What every batch output keeps: chunks committed whole (`Chunk`), what committed chunks
 hold (`Done`), the verbs of an output (`Output`: `done`, `refuse`, `commit`, `close`),
-and the model version a result depends on. Two outputs keep it: the folders of
+and the model version a result depends on (an output that cannot be used raises
+`spinscope.errors.OutputError`). Two outputs keep it: the folders of
 `spinscope.batch.folder` and the store of `spinscope.batch.store_output`.
 """
 
@@ -11,14 +12,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Protocol
 
-from spinscope import __version__
 from spinscope.batch.tables import Row
 from spinscope.document import Analysis
-from spinscope.errors import SpinscopeError
-
-
-class OutputError(SpinscopeError):
-    """The output cannot be used: not a batch output, made with other layers, or not writable."""
+from spinscope.version import __version__
 
 
 def model_version(layers: tuple[str, ...]) -> str:

@@ -37,11 +37,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from spinscope import __version__
-from spinscope.batch.chunks import Chunk, Done, OutputError, model_version
+from spinscope.batch.chunks import Chunk, Done, model_version
 from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows, to_arrow
 from spinscope.document import Analysis
-from spinscope.errors import require
+from spinscope.errors import OutputError, require
+from spinscope.version import __version__
 
 Format = Literal["parquet", "jsonl"]
 

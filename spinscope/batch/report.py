@@ -429,7 +429,7 @@ def _javascript() -> str:
 
 def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -> str:
     """The report page."""
-    from spinscope import __version__
+    from spinscope.version import __version__
 
     articles = tables["articles"]
     dates = sorted(d for a in articles if (d := week_of(a["published"])))

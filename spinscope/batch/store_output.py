@@ -25,12 +25,12 @@ from sqlalchemy import String, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from spinscope import __version__
 from spinscope.batch.chunks import Chunk, Done, model_version
 from spinscope.document import Analysis
 from spinscope.errors import StoreError
 from spinscope.store import Store
 from spinscope.store.models import ArticleRow, BatchChunkRow, BatchErrorRow
+from spinscope.version import __version__
 
 #: The article fields the store keeps in columns of a limited length, with that length.
 _LIMITS = {

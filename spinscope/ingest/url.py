@@ -17,10 +17,10 @@ from typing import Literal
 
 import httpx
 
-from spinscope import __version__
 from spinscope.errors import BlockedURLError, InputError
 from spinscope.ingest.base import IngestOptions
 from spinscope.ingest.text import looks_like_html, over_cap
+from spinscope.version import __version__
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Kind = Literal["html", "text"]

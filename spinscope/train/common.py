@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from spinscope import __version__
 from spinscope.encoder import MODEL_ID
 from spinscope.errors import SpinscopeError
 from spinscope.heads import Head
+from spinscope.version import __version__
 
 Matrix = npt.NDArray[np.float32]
 

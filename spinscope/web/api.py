@@ -13,13 +13,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from spinscope import __version__
 from spinscope.document import Analysis, Article
-from spinscope.errors import BlockedURLError, InputError
+from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
 from spinscope.store.jobs import Job
+from spinscope.version import __version__
 from spinscope.web.responses import check_token
-from spinscope.web.workbench import MAX_JOB_ARTICLES, Analysing, TooLarge, Workbench
+from spinscope.web.workbench import MAX_JOB_ARTICLES, Analysing, Workbench
 
 router = APIRouter()
 

@@ -32,8 +32,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinscope import __version__
 from spinscope.errors import AnalysisStopped, Busy
+from spinscope.version import __version__
 from spinscope.web.api import router as api_router
 from spinscope.web.pages import STATIC
 from spinscope.web.pages import router as pages_router

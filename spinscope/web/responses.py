@@ -16,8 +16,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinscope import __version__
 from spinscope.output.html import templates
+from spinscope.version import __version__
 
 #: The policy of every page; `{scripts}` adds hashes of inline scripts a page needs.
 CSP = (

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spinscope.document import Analysis, Article
-from spinscope.errors import Busy, InputError, ModelError
+from spinscope.errors import Busy, InputError, ModelError, TooLarge
 from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import RECORD_FIELDS
 from spinscope.ingest.text import article_from_text
@@ -89,10 +89,6 @@ class Settings:
     @property
     def ingest(self) -> IngestOptions:
         return IngestOptions(max_bytes=self.max_bytes, allow_private=self.allow_private)
-
-
-class TooLarge(InputError):
-    """An input over the size limit (the API answers 413)."""
 
 
 @dataclass(frozen=True)
