@@ -29,14 +29,13 @@ from spinscope.layers.technique_rules import (
     RULES,
     Rule,
     affect_matcher,
-    build_affect_lexicon,
-    build_loaded_lexicon,
     find,
     lexicon_matcher,
 )
 from spinscope.layers.techniques import tagged, tagger
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train.split import three_way
+from spinscope.train.technique_lexicons import build_affect_lexicon, build_loaded_lexicon
 from spinscope.train.techniques import afinn_valences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/semeval2023-en/techniques"

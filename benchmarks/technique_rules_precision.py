@@ -33,14 +33,16 @@ from spinscope.layers.technique_rules import (
     Matcher,
     Rule,
     affect_matcher,
-    build_affect_lexicon,
-    build_loaded_lexicon,
     find,
     lexicon_matcher,
-    write_loaded_lexicon,
 )
 from spinscope.parse import load_nlp
 from spinscope.train.split import is_validation
+from spinscope.train.technique_lexicons import (
+    build_affect_lexicon,
+    build_loaded_lexicon,
+    write_loaded_lexicon,
+)
 from spinscope.train.techniques import afinn_valences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/semeval2023-en/techniques"

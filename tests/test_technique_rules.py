@@ -15,18 +15,20 @@ from spinscope.layers.technique_rules import (
     RULES,
     RuleHit,
     affect_matcher,
-    build_affect_lexicon,
-    build_loaded_lexicon,
     find,
     read_loaded_lexicon,
     shipped_affect_lexicon,
     shipped_lexicon,
-    write_affect_lexicon,
-    write_loaded_lexicon,
 )
 from spinscope.parse import load_nlp
 from spinscope.taxonomy import TECHNIQUES
 from spinscope.train.split import is_validation
+from spinscope.train.technique_lexicons import (
+    build_affect_lexicon,
+    build_loaded_lexicon,
+    write_affect_lexicon,
+    write_loaded_lexicon,
+)
 
 
 def phrases(rule: str, text: str) -> list[str]:

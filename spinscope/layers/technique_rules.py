@@ -9,10 +9,12 @@ span of the same technique), measured by `benchmarks/technique_rules_precision.p
 technique has no gold example cannot be measured; its score is the stated prior `PRIOR` and
 `measured` is False. `RULES` holds the rules kept; `CANDIDATES` holds rules that were built,
 measured and dropped for low precision, so that the benchmark can show why (`find` never runs
-them). The Loaded_Language lexicon is derived from training gold by `build_loaded_lexicon` and
-shipped as `spinscope/models/techniques/loaded-lexicon.txt`; the affect adjectives (strongly
-negative words of the AFINN lexicon, for the loaded words training never shows) are chosen by
-`build_affect_lexicon` and shipped as `affect-adjectives.txt` beside it.
+them). The Loaded_Language lexicon is derived from training gold by
+`spinscope.train.technique_lexicons.build_loaded_lexicon` and shipped as
+`spinscope/models/techniques/loaded-lexicon.txt`; the affect adjectives (strongly negative words
+of the AFINN lexicon, for the loaded words training never shows) are chosen by
+`spinscope.train.technique_lexicons.build_affect_lexicon` and shipped as
+`affect-adjectives.txt` beside it. This module only reads them: building them is training.
 
     hits = find(text)              # -> list[RuleHit], sorted by offset
 """
@@ -21,21 +23,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from spinscope.errors import DataError, ModelError
+from spinscope.errors import ModelError
 from spinscope.taxonomy import TECHNIQUES
-from spinscope.train.split import is_validation
-
-if TYPE_CHECKING:
-    from spinscope.evaluate.semeval import TechniquesGold
 
 #: The score of a rule whose technique has no gold example to measure it on: a guess, stated as
 #: one ("as likely right as wrong"), so that a combiner does not trust it like a measured rule.
@@ -103,103 +99,25 @@ def _regex(pattern: str, flags: int = 0) -> Matcher:
 # --- Words ------------------------------------------------------------------------------------
 
 #: A word: letters, with inner apostrophes, hyphens and the asterisks of censored swearing.
-_WORD = re.compile(r"[A-Za-z](?:[A-Za-z*'’-]*[A-Za-z])?")
+WORD = re.compile(r"[A-Za-z](?:[A-Za-z*'’-]*[A-Za-z])?")
 _A = "['’]"  # an apostrophe, straight or curly
 
 
-def _norm(word: str) -> str:
+def normalise(word: str) -> str:
     return word.lower().replace("’", "'")
 
 
-def _is_content(word: str) -> bool:
+def is_content(word: str) -> bool:
     """A word that can carry meaning on its own: not a stopword, at least three letters."""
     return len(word) >= 3 and word not in STOP_WORDS
 
 
 # --- Loaded_Language lexicon ------------------------------------------------------------------
 
-#: Defaults of `build_loaded_lexicon`, chosen by 5-fold cross-validation on the training split
-#: (see the benchmark): looser settings add words at lower precision, stricter ones lose recall
-#: without gaining precision.
-LEXICON_MIN_HITS = 3
-LEXICON_MIN_RATE = 0.5
-LEXICON_MIN_ARTICLES = 2
-
-
-def build_loaded_lexicon(
-    data_dir: Path,
-    *,
-    article_ids: Collection[str] | None = None,
-    min_hits: int = LEXICON_MIN_HITS,
-    min_rate: float = LEXICON_MIN_RATE,
-    min_articles: int = LEXICON_MIN_ARTICLES,
-) -> dict[str, tuple[int, int]]:
-    """Words that gold marks as Loaded_Language most of the times they occur, learned from the
-    training split of a SemEval-2023 techniques directory (`data_dir`).
-
-    A content word (see `_is_content`) enters when at least `min_hits` of its occurrences lie
-    inside a gold Loaded_Language span, in at least `min_articles` articles (so one article's
-    pet word does not), and those are at least `min_rate` of all its occurrences (so a word that
-    is only sometimes loaded does not). `article_ids` restricts learning to some training
-    articles (cross-validation); validation articles are never read, and asking for one is a
-    `DataError`. Returns word -> (occurrences inside gold spans, all occurrences).
-    """
-    from spinscope.evaluate.semeval import read_techniques_dir
-
-    gold = read_techniques_dir(data_dir)
-    spans = gold.require_spans()
-    if article_ids is None:
-        ids = [aid for aid in gold.texts if not is_validation(aid)]
-    else:
-        held_out = sorted(aid for aid in article_ids if is_validation(aid))
-        if held_out:
-            raise DataError(
-                f"{data_dir}: validation articles may not train the lexicon: {held_out}"
-            )
-        missing = sorted(set(article_ids) - set(gold.texts))
-        if missing:
-            raise DataError(f"{data_dir}: no such articles: {missing}")
-        ids = list(article_ids)
-    occurrences: Counter[str] = Counter()
-    inside: Counter[str] = Counter()
-    articles: defaultdict[str, set[str]] = defaultdict(set)
-    for aid in ids:
-        loaded = sorted((s.start, s.end) for s in spans[aid] if s.technique == "Loaded_Language")
-        for found in _WORD.finditer(gold.texts[aid]):
-            word = _norm(found.group())
-            if not _is_content(word):
-                continue
-            occurrences[word] += 1
-            if any(start < found.end() and found.start() < end for start, end in loaded):
-                inside[word] += 1
-                articles[word].add(aid)
-    return {
-        word: (inside[word], occurrences[word])
-        for word in sorted(inside)
-        if inside[word] >= min_hits
-        and inside[word] / occurrences[word] >= min_rate
-        and len(articles[word]) >= min_articles
-    }
-
-
-def write_loaded_lexicon(path: Path, lexicon: Mapping[str, tuple[int, int]], source: str) -> None:
-    """Write the lexicon as `word<TAB>gold hits<TAB>occurrences` lines under a header that says
-    where it came from, so a reader can check any word's evidence."""
-    lines = [
-        "# Loaded_Language lexicon: words inside gold Loaded_Language spans most times they occur.",
-        f"# Learned from {source} (training split only) by",
-        "# spinscope.layers.technique_rules.build_loaded_lexicon("
-        f"min_hits={LEXICON_MIN_HITS}, min_rate={LEXICON_MIN_RATE}, "
-        f"min_articles={LEXICON_MIN_ARTICLES}).",
-        "# word\tgold_hits\toccurrences",
-    ]
-    lines += [f"{w}\t{h}\t{n}" for w, (h, n) in sorted(lexicon.items(), key=lambda x: x[0])]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
 
 def read_loaded_lexicon(path: Path) -> frozenset[str]:
-    """The words of a lexicon file written by `write_loaded_lexicon`."""
+    """The words of a lexicon file (`spinscope.train.technique_lexicons` writes them): the
+    first field of each line that is not a comment."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
@@ -221,8 +139,8 @@ def lexicon_matcher(words: Collection[str]) -> Matcher:
     """A matcher for whole words of `words` (lower-cased, curly apostrophes straightened)."""
 
     def match(text: str, doc: Doc | None) -> Iterator[tuple[int, int]]:
-        for found in _WORD.finditer(text):
-            if _norm(found.group()) in words:
+        for found in WORD.finditer(text):
+            if normalise(found.group()) in words:
                 yield found.start(), found.end()
 
     return match
@@ -236,16 +154,6 @@ def _shipped_lexicon_match(text: str, doc: Doc | None) -> Iterator[tuple[int, in
 
 #: Where the shipped affect-adjective list lives (see `write_affect_lexicon`).
 AFFECT_PATH = LEXICON_PATH.with_name("affect-adjectives.txt")
-#: Words an affect lexicon rates at or below this valence (AFINN: -5..+5) are candidates.
-AFFECT_MAX_VALENCE = -2
-#: A candidate the training split shows as an attributive adjective at least `AFFECT_MIN_SEEN`
-#: times, inside gold Loaded_Language less than `AFFECT_MIN_RATE` of them, is left out. Chosen
-#: on the threshold fold with exclusions learned from the fit fold: 1 / 0.34 and 1 / 0.5 tied
-#: best (span F1 +0.001 label-matched, +0.002 label-agnostic over no rule) and 1 / 0.34 has the
-#: higher cross-validated precision; 2 / 0.25 and 2 / 0.4 came close; no exclusions at all
-#: lowered both F1s by 0.01. Valence -3 instead of -2 left both F1s as they were.
-AFFECT_MIN_SEEN = 1
-AFFECT_MIN_RATE = 0.34
 
 
 def attributive_words(text: str, doc: Doc) -> Iterator[tuple[str, int, int]]:
@@ -253,7 +161,7 @@ def attributive_words(text: str, doc: Doc) -> Iterator[tuple[str, int, int]]:
     not "forces unable to"), as `(normalised word, start, end)`, by `doc`, the parse of `text`.
     A hyphenated compound is one word, and counts whatever its part of speech: the parser calls
     "fated" a participle, as it rightly calls "lost" in "lost territories"."""
-    for found in _WORD.finditer(text):
+    for found in WORD.finditer(text):
         span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
         if span is None:
             continue
@@ -263,57 +171,7 @@ def attributive_words(text: str, doc: Doc) -> Iterator[tuple[str, int, int]]:
             and head.head.i > head.i
             and (head.pos_ == "ADJ" or "-" in found.group())
         ):
-            yield _norm(found.group()), found.start(), found.end()
-
-
-def build_affect_lexicon(
-    gold: TechniquesGold, docs: Mapping[str, Doc], valences: Mapping[str, int]
-) -> dict[str, tuple[int, int, int]]:
-    """Strongly negative words of a general affect lexicon (`valences`: word -> AFINN valence)
-    that the training articles `docs` (id -> parse, of `gold`'s texts) do not show to be mostly
-    plain description. The point is the words a news corpus of a few hundred articles never
-    shows ("ill-fated"): the tagger cannot learn them, the lexicon knows their tone. Validation
-    articles are never read (a `DataError`). Returns word -> (valence, attributive uses inside
-    gold Loaded_Language, attributive uses)."""
-    held_out = sorted(aid for aid in docs if is_validation(aid))
-    if held_out:
-        raise DataError(f"{gold.path}: validation articles may not train the lexicon: {held_out}")
-    spans = gold.require_spans()
-    seen: Counter[str] = Counter()
-    inside: Counter[str] = Counter()
-    for aid, doc in docs.items():
-        loaded = [(s.start, s.end) for s in spans[aid] if s.technique == "Loaded_Language"]
-        for word, start, end in attributive_words(gold.texts[aid], doc):
-            if valences.get(word, 0) <= AFFECT_MAX_VALENCE:
-                seen[word] += 1
-                inside[word] += any(s < end and start < e for s, e in loaded)
-    return {
-        word: (valence, inside[word], seen[word])
-        for word, valence in sorted(valences.items())
-        if valence <= AFFECT_MAX_VALENCE
-        and not (seen[word] >= AFFECT_MIN_SEEN and inside[word] / seen[word] < AFFECT_MIN_RATE)
-    }
-
-
-def write_affect_lexicon(
-    path: Path, lexicon: Mapping[str, tuple[int, int, int]], source: str
-) -> None:
-    """Write the list as `word<TAB>valence<TAB>gold hits<TAB>attributive uses` lines under a
-    header that names its sources and its licence (AFINN's: the ODbL)."""
-    lines = [
-        "# Affect adjectives: words rated strongly negative by AFINN-165 (Finn Arup Nielsen,",
-        "# http://www2.imm.dtu.dk/pubdb/p.php?6010), less those the training split shows as mostly",
-        "# plain description. Derived from AFINN, so licensed as AFINN is: Open Database License",
-        "# (ODbL) 1.0, https://opendatacommons.org/licenses/odbl/1-0/.",
-        f"# Built from {source} (training split only) by",
-        "# spinscope.layers.technique_rules.build_affect_lexicon("
-        f"max_valence={AFFECT_MAX_VALENCE}, min_seen={AFFECT_MIN_SEEN}, "
-        f"min_rate={AFFECT_MIN_RATE}).",
-        "# word\tvalence\tgold_hits\tattributive_uses",
-    ]
-    lines += [f"{w}\t{v}\t{h}\t{n}" for w, (v, h, n) in sorted(lexicon.items())]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            yield normalise(found.group()), found.start(), found.end()
 
 
 @functools.cache
@@ -494,13 +352,13 @@ def _repeated_phrases(text: str, doc: Doc | None) -> Iterator[tuple[int, int]]:
     """Repetition as a surface rule: a lower-case phrase of 2-4 words, starting and ending with
     a content word, that the article already used; every occurrence after the first (gold marks
     the first only one time in ten). Longest phrases win."""
-    words = [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
+    words = [(m.start(), m.end(), normalise(m.group())) for m in WORD.finditer(text)]
     seen: dict[tuple[str, ...], int] = {}
     found: list[tuple[int, int]] = []
     for n in (4, 3, 2):
         for i in range(len(words) - n + 1):
             gram = words[i : i + n]
-            if not (_is_content(gram[0][2]) and _is_content(gram[-1][2])):
+            if not (is_content(gram[0][2]) and is_content(gram[-1][2])):
                 continue
             start, end = gram[0][0], gram[-1][1]
             if "\n" in text[start:end]:

@@ -29,6 +29,7 @@ from spinscope.layers import technique_rules
 from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, find_techniques
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.tagger import Tagger
+from spinscope.train import technique_lexicons
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
@@ -109,14 +110,16 @@ def train(
     tagger = Tagger(with_thresholds(head, thresholds), tagger.layers)
 
     progress("learning the Loaded_Language lexicon and the affect adjectives")
-    lexicon = technique_rules.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
-    technique_rules.write_loaded_lexicon(
+    lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
+    technique_lexicons.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
     training_docs = {aid: parsed[aid].doc for aid in [*fit_ids, *tune_ids]}
-    affect = technique_rules.build_affect_lexicon(gold, training_docs, afinn_valences())
-    technique_rules.write_affect_lexicon(out / technique_rules.AFFECT_PATH.name, affect, str(data))
+    affect = technique_lexicons.build_affect_lexicon(gold, training_docs, afinn_valences())
+    technique_lexicons.write_affect_lexicon(
+        out / technique_rules.AFFECT_PATH.name, affect, str(data)
+    )
     technique_rules.shipped_affect_lexicon.cache_clear()
 
     progress(f"scoring {len(validation_ids)} validation articles")
