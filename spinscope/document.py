@@ -132,6 +132,14 @@ class Quote(_Model):
             raise ValueError("a quote needs at least one content span")
         return self
 
+    @property
+    def attributed_to(self) -> str | None:
+        """Who the quote is attributed to, as every view names them: the entity, else the
+        mention's words, else None (unattributed)."""
+        if self.speaker_entity:
+            return self.speaker_entity
+        return " ".join(self.speaker.text.split()) if self.speaker else None
+
 
 SourceKind = Literal["named", "vague", "none"]
 

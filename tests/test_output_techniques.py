@@ -13,6 +13,7 @@ from markupsafe import escape
 import spinscope
 from spinscope.document import Analysis, Article, Claim, ClaimSource, Quote, Span, Technique
 from spinscope.output import FORMATS, render, render_semeval, semeval_article_id
+from spinscope.output.findings import ranked_claims, technique_label
 from spinscope.output.html import (
     GROUP_COLOURS,
     JSON_SCRIPT_ID,
@@ -20,7 +21,7 @@ from spinscope.output.html import (
     render_html,
     technique_class,
 )
-from spinscope.output.terminal import GROUP_STYLES, ranked_claims, render_text, technique_label
+from spinscope.output.terminal import GROUP_STYLES, render_text
 from spinscope.taxonomy import GROUPS, TECHNIQUES
 
 SAMPLE = (Path(spinscope.__file__).parent / "data" / "sample.txt").read_text("utf-8")

@@ -34,7 +34,7 @@ from spinscope.document import (
     Span,
     Technique,
 )
-from spinscope.output.terminal import (
+from spinscope.output.findings import (
     cast,
     quote_text,
     ranked_claims,

@@ -39,7 +39,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from spinscope.document import Analysis, Quote
-from spinscope.output.terminal import speaker_name
 from spinscope.store.engine import WRITE, open_engine
 from spinscope.store.jobs import JobQueue
 from spinscope.store.models import (
@@ -678,7 +677,7 @@ def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[Any
 
 
 def _speaker(quote: Quote) -> str:
-    return "" if quote.speaker is None and quote.speaker_entity is None else speaker_name(quote)
+    return quote.attributed_to or ""
 
 
 def _summary(row: Any) -> ArticleSummary:
