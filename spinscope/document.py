@@ -314,37 +314,12 @@ class Analysis(_Model):
         return self
 
     def spans(self) -> Iterator[tuple[str, Span]]:
-        """Every span in the analysis, with a path naming where it is."""
-        for name in ("sentences", "paragraphs"):
-            for i, span in enumerate(getattr(self, name)):
-                yield f"{name}[{i}]", span
-        for i, quote in enumerate(self.quotes):
-            for j, span in enumerate(quote.content):
-                yield f"quotes[{i}].content[{j}]", span
-            for j, span in enumerate(quote.quoted):
-                yield f"quotes[{i}].quoted[{j}]", span
-            if quote.speaker:
-                yield f"quotes[{i}].speaker", quote.speaker
-            if quote.cue:
-                yield f"quotes[{i}].cue", quote.cue
-        for i, claim in enumerate(self.claims):
-            yield f"claims[{i}].span", claim.span
-            for j, span in enumerate(claim.numbers):
-                yield f"claims[{i}].numbers[{j}]", span
-            for j, span in enumerate(claim.hedges):
-                yield f"claims[{i}].hedges[{j}]", span
-            if claim.source.span:
-                yield f"claims[{i}].source.span", claim.source.span
-        for i, found in enumerate(self.techniques):
-            yield f"techniques[{i}]", found.span
-        for i, entity in enumerate(self.entities):
-            for j, span in enumerate(entity.mentions):
-                yield f"entities[{i}].mentions[{j}]", span
-            for j, span in enumerate(entity.evidence):
-                yield f"entities[{i}].evidence[{j}]", span
-        for i, narrative in enumerate(self.narratives):
-            for j, span in enumerate(narrative.evidence):
-                yield f"narratives[{i}].evidence[{j}]", span
+        """Every span in the analysis, with a path naming where it is (`quotes[0].speaker`),
+        found by walking the fields: a layer's new field is checked without being listed here.
+        The article itself holds no span."""
+        for name in type(self).model_fields:
+            if name != "article":
+                yield from _spans(getattr(self, name), name)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
@@ -366,3 +341,14 @@ def json_schema() -> dict[str, Any]:
 
 def write_json_schema(path: Path = SCHEMA_PATH) -> None:
     path.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def _spans(value: Any, path: str) -> Iterator[tuple[str, Span]]:
+    if isinstance(value, Span):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _spans(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _spans(item, f"{path}[{i}]")

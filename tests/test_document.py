@@ -299,3 +299,17 @@ def test_long_text_keeps_offsets(sample_analysis: Analysis) -> None:
     analysis = spinscope.analyze(text)
     check_spans(analysis, text)
     assert len(analysis.quotes) == 12 * len(sample_analysis.quotes)
+
+
+def test_spans_walks_every_field_that_holds_one() -> None:
+    """`Analysis.spans` finds spans by walking the fields, nested ones included: one that does
+    not match the text is refused wherever it is."""
+    text = "Peskov said NATO is slaughtering Ukrainians."
+    analysis = spinscope.analyze(text)
+    paths = dict(analysis.spans())
+    assert "sentences[0]" in paths and "quotes[0].speaker" in paths and "quotes[0].cue" in paths
+    assert not [p for p in paths if p.startswith("article")]
+    data = analysis.to_dict()
+    data["quotes"][0]["cue"]["text"] = "told"
+    with pytest.raises(ValueError, match=r"quotes\[0\]\.cue span"):
+        Analysis.model_validate(data)
