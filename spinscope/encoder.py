@@ -32,6 +32,7 @@ import onnxruntime
 from onnx import numpy_helper
 from tokenizers import Encoding, Tokenizer
 
+from spinscope.arrays import Matrix
 from spinscope.document import Span
 from spinscope.errors import ModelError
 
@@ -59,8 +60,6 @@ LINEARS = (
     "output.dense",
 )
 LAYER_NORMS = ("attention.output.LayerNorm", "output.LayerNorm")
-
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

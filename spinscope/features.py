@@ -8,10 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.encoder import DIM, EncodedUnit
 from spinscope.parse import Parsed
-
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

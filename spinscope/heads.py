@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.errors import ModelError
 
 MODELS_DIR = Path(__file__).parent / "models"
-
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

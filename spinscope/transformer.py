@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.encoder import (
     DIM,
     LAYER_NORMS,
@@ -32,8 +33,6 @@ from spinscope.encoder import (
     unit,
 )
 from spinscope.errors import ModelError
-
-Matrix = npt.NDArray[np.float32]
 
 #: Attention heads of the encoder.
 HEADS = 12

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
+from spinscope.arrays import Matrix
 from spinscope.document import Quote, Span
 from spinscope.features import WordFeatures, Words
 from spinscope.layers.cues import NOUNS, VERBS
@@ -39,8 +40,6 @@ from spinscope.layers.reporting import char_range, subject, trim
 from spinscope.layers.speakers import SpeakerResolver
 from spinscope.parse import Parsed
 from spinscope.tagger import Tagger, load_tagger
-
-Matrix = npt.NDArray[np.float32]
 
 LAYER = "quotes"
 HEAD = "attribution"

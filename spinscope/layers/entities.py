@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
 from spinscope.encoder import DIM
 from spinscope.heads import Head, load_head
@@ -35,7 +35,6 @@ from spinscope.layers.mentions import Cluster, Kind, find_clusters
 from spinscope.parse import Parsed
 from spinscope.taxonomy import FINE_ROLES, ROLES
 
-Matrix = npt.NDArray[np.float32]
 Offsets = tuple[int, int]
 
 LAYER = "entities"

@@ -13,15 +13,13 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, register_whole
 from spinscope.parse import Segmented
-
-Matrix = npt.NDArray[np.float32]
 
 #: The models' directory (`spinscope/models/frames/`), shared by both layers.
 MODELS = "frames"

@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
 from spinscope.encoder import DIM, load_encoder
 from spinscope.features import document_features, sentence_vectors
@@ -41,8 +41,6 @@ from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, register_whole
 from spinscope.parse import Segmented
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
-
-Matrix = npt.NDArray[np.float32]
 
 LAYER = "narratives"
 VERSION = "2"

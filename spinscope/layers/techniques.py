@@ -16,17 +16,14 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
 from spinscope.features import WordFeatures
 from spinscope.layers import Findings, register, technique_rules
 from spinscope.parse import Parsed
 from spinscope.tagger import Tagger, load_tagger
 from spinscope.taxonomy import TECHNIQUES
-
-Matrix = npt.NDArray[np.float32]
-
 
 LAYER = "techniques"
 VERSION = "2"

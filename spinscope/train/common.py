@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.encoder import MODEL_ID
 from spinscope.errors import SpinscopeError
 from spinscope.heads import Head
 from spinscope.version import __version__
-
-Matrix = npt.NDArray[np.float32]
 
 
 def require_sklearn() -> None:

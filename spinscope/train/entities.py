@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.encoder import DIM
 from spinscope.evaluate.entities import (
     FramingGold,
@@ -59,7 +60,6 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
-Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
 #: Inverse regularisation strengths tried (scikit-learn's C, on standardised features).

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.encoder import DIM, LAYER_NORMS, LINEARS, TAP_LAYER
 from spinscope.errors import SpinscopeError
 from spinscope.features import Words, word_features
@@ -31,7 +32,6 @@ from spinscope.transformer import HEADS, base_layers
 if TYPE_CHECKING:
     import torch
 
-Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
 #: torch's threads. One: with two, the same run gave weights differing in the last bits (its

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.evaluate.frames import read_genre_framing_dir, score_frames, score_genres
 from spinscope.features import document_features
 from spinscope.heads import MODELS_DIR, Head
@@ -34,7 +35,6 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
 
-Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
 FOLDS = 5

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from spinscope.arrays import Matrix
 from spinscope.evaluate.narratives import (
     COARSE_CLASSES,
     FINE_CLASSES,
@@ -54,7 +55,6 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
 
-Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
 FOLDS = 5

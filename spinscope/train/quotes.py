@@ -26,6 +26,7 @@ import numpy.typing as npt
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from spinscope.arrays import Matrix
 from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.brat import Attribution
@@ -55,7 +56,6 @@ from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
-Matrix = npt.NDArray[np.float32]
 Progress = Callable[[str], None]
 
 RECIPE = Recipe()
