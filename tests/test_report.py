@@ -11,15 +11,21 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 import vl_convert
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from spinscope.batch import BatchOptions, committed_parts, run_batch
-from spinscope.batch.report import Section, load, week_of, write_csv
+from spinscope.batch.report import Section, load, sections, week_of, write_csv
 from spinscope.cli import app
 from spinscope.ingest import IngestOptions
+from spinscope.store import Store
+from spinscope.web import Settings, Workbench, create_app
 
 HOSTILE = "<script>alert('x')</script> & Co"
 LAYERS = ("quotes", "claims", "techniques", "narratives")
+OPTIONS = BatchOptions(
+    layers=LAYERS, ingest=IngestOptions(columns={"outlet": "site", "published": "date"})
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +47,7 @@ def output(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             }
             f.write(json.dumps(record) + "\n")
     out = folder / "run.parquet"
-    columns = {"outlet": "site", "published": "date"}
-    options = BatchOptions(layers=LAYERS, ingest=IngestOptions(columns=columns))
-    summary = run_batch([str(folder / "feed.jsonl")], str(out), options)
+    summary = run_batch([str(folder / "feed.jsonl")], str(out), OPTIONS)
     assert summary.analysed == 8
     return out
 
@@ -114,7 +118,11 @@ def test_report_csv_tables(output: Path, tmp_path: Path) -> None:
         assert float(r["unsourced_share"]) == pytest.approx(unsourced)
     with (tmp_path / "csv" / "technique_rates_by_outlet.csv").open(encoding="utf-8") as f:
         rates = list(csv.DictReader(f))
-    assert sum(int(r["count"]) for r in rates) == len(tables["techniques"]) > 0
+    carried = {(t["article_id"], t["technique"]) for t in tables["techniques"]}
+    assert sum(int(r["count"]) for r in rates) == len(carried) > 0  # articles, not spans
+    for r in rates:
+        assert float(r["rate"]) == pytest.approx(int(r["count"]) / int(r["articles"]))
+        assert r["shown"] == f"{float(r['rate']):.0%} ({r['count']}/{r['articles']})"
     with (tmp_path / "csv" / "checkworthy_claims.csv").open(encoding="utf-8") as f:
         top = list(csv.DictReader(f))
     scores = [float(r["score"]) for r in top]
@@ -163,3 +171,37 @@ def test_report_csv_cells_are_never_formulas(tmp_path: Path) -> None:
         "count": "3",
         "none": "",
     }
+
+
+def test_the_workbench_the_api_and_the_report_give_the_same_rates(
+    output: Path, tmp_path: Path
+) -> None:
+    """One corpus, analysed into a batch folder and into a store: the report's rates by outlet
+    and by week are the API's, and the workbench's corpus page shows them with their counts."""
+    store_url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    feed = output.parent / "feed.jsonl"
+    assert run_batch([str(feed)], store_url, OPTIONS).analysed == 8
+    parts = {part.key: part.rows for part in sections(load(output))}
+    store = Store(store_url)
+    client = TestClient(
+        create_app(Workbench(store, Settings(layers=LAYERS))), base_url="http://localhost"
+    )
+    try:
+        for of in ("technique", "narrative"):
+            for by in ("outlet", "week"):
+                answer = client.get("/api/v1/stats", params={"by": by, "of": of}).json()
+                api = {
+                    (row["key"], label): (row["counts"][label], row["articles"], rate)
+                    for row in answer["rows"]
+                    for label, rate in row["rates"].items()
+                }
+                report = {
+                    (r[by], r[of]): (r["count"], r["articles"], round(r["rate"], 4))
+                    for r in parts[f"{of}_rates_by_{by}"]
+                }
+                assert api == report and report, (of, by)
+        page = client.get("/corpus").text
+        row = next(r for r in parts["technique_rates_by_outlet"] if r["outlet"] == "Bugle")
+        assert row["shown"] in page
+    finally:
+        store.close()

@@ -42,8 +42,11 @@ from spinscope.document import Analysis
 from spinscope.errors import require
 from spinscope.output.html import script_json, templates
 from spinscope.output.spreadsheet import safe_cell
+from spinscope.rates import Rate
 
 UNKNOWN_OUTLET = "(unknown)"
+#: What the rate charts' colour and height measure.
+MEASURE = "share of articles"
 #: How many rows the ranked tables keep.
 TOP_SPEAKERS = 15
 TOP_CLAIMS = 25
@@ -133,7 +136,6 @@ def sections(tables: dict[str, list[Row]]) -> list[Section]:
         *_rate_sections(
             "technique",
             "Persuasion techniques",
-            "spans per article",
             [(t["article_id"], t["technique"]) for t in tables["techniques"]],
             outlet,
             week,
@@ -143,7 +145,6 @@ def sections(tables: dict[str, list[Row]]) -> list[Section]:
         *_rate_sections(
             "narrative",
             "Narratives",
-            "share of articles",
             [(n["article_id"], n["narrative"]) for n in tables["narratives"]],
             outlet,
             week,
@@ -159,48 +160,62 @@ def sections(tables: dict[str, list[Row]]) -> list[Section]:
 def _rate_sections(
     kind: str,
     title: str,
-    measure: str,
     found: list[tuple[str, str]],
     outlet: dict[str, str],
     week: dict[str, str | None],
     per_outlet: Counter[str],
     per_week: Counter[str],
 ) -> list[Section]:
-    """Rates of `found` (article id, label) by outlet and by week."""
-    by_outlet: Counter[tuple[str, str]] = Counter()
+    """Rates of `found` (article id, label) by outlet and by week: the share of the group's
+    articles that carry the label at least once (`spinscope.rates`), with the counts."""
+    carried = sorted(set(found))  # an article carries a label once, however many spans
+    by_outlet = Counter(
+        (outlet.get(article_id, UNKNOWN_OUTLET), label) for article_id, label in carried
+    )
     by_week: Counter[tuple[str, str]] = Counter()
-    for article_id, label in found:
-        by_outlet[outlet.get(article_id, UNKNOWN_OUTLET), label] += 1
+    for article_id, label in carried:
         when = week.get(article_id)
         if when is not None:
             by_week[when, label] += 1
     outlet_rows = [
-        {"outlet": o, kind: label, "count": n, "articles": per_outlet[o], "rate": n / per_outlet[o]}
+        _rate_row("outlet", o, kind, label, Rate(n, per_outlet[o]))
         for (o, label), n in sorted(by_outlet.items())
     ]
     week_rows = [
-        {"week": w, kind: label, "count": n, "articles": per_week[w], "rate": n / per_week[w]}
+        _rate_row("week", w, kind, label, Rate(n, per_week[w]))
         for (w, label), n in sorted(by_week.items())
     ]
-    totals = Counter(label for _, label in found)
+    totals = Counter(label for _, label in carried)
     top = {label for label, _ in totals.most_common(TOP_SERIES)}
     return [
         Section(
             f"{kind}_rates_by_outlet",
             f"{title} by outlet",
-            f"Rate: {measure} of the outlet ({kind} spans counted in every article analysed).",
+            f"Rate: the share of the outlet's articles that carry the {kind} at least once "
+            "(count: those articles; articles: all the outlet's articles analysed).",
             outlet_rows,
-            _heatmap(outlet_rows, kind, measure) if outlet_rows else None,
+            _heatmap(outlet_rows, kind, MEASURE) if outlet_rows else None,
         ),
         Section(
             f"{kind}_rates_by_week",
             f"{title} by week",
-            f"Rate: {measure} of the week (weeks start on Monday; the chart draws the "
-            f"{TOP_SERIES} most frequent, the table has all).",
+            f"Rate: the share of the week's articles that carry the {kind} at least once (weeks "
+            f"start on Monday; the chart draws the {TOP_SERIES} most frequent, the table has all).",
             week_rows,
-            _weekly([r for r in week_rows if r[kind] in top], kind, measure) if week_rows else None,
+            _weekly([r for r in week_rows if r[kind] in top], kind, MEASURE) if week_rows else None,
         ),
     ]
+
+
+def _rate_row(by: str, key: str, kind: str, label: str, rate: Rate) -> Row:
+    return {
+        by: key,
+        kind: label,
+        "count": rate.carrying,
+        "articles": rate.articles,
+        "rate": rate.share,
+        "shown": str(rate),
+    }
 
 
 def _speakers(quotes: list[Row]) -> Section:

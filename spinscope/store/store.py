@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from spinscope.document import Analysis, Quote
+from spinscope.rates import Rate
 from spinscope.store.engine import WRITE, open_engine
 from spinscope.store.jobs import JobQueue
 from spinscope.store.models import (
@@ -158,8 +159,12 @@ class StatsRow:
     articles: int
     counts: dict[str, int]
 
+    def rate_of(self, label: str) -> Rate:
+        """The share of these articles that carry `label`, with its counts."""
+        return Rate(self.counts.get(label, 0), self.articles)
+
     def rate(self, label: str) -> float:
-        return self.counts.get(label, 0) / self.articles if self.articles else 0.0
+        return self.rate_of(label).share
 
 
 class Store:

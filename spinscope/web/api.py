@@ -150,7 +150,9 @@ class StatsRowOut(BaseModel):
     key: str = Field(description="the outlet, or the Monday of the week (YYYY-MM-DD)")
     articles: int
     counts: dict[str, int] = Field(description="articles that carry each label at least once")
-    rates: dict[str, float] = Field(description="counts / articles")
+    rates: dict[str, float] = Field(
+        description="the share of the articles that carry each label (spinscope.rates)"
+    )
 
 
 class StatsOut(BaseModel):

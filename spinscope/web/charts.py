@@ -54,16 +54,16 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
             f"<title>{escape(label)}</title>{escape(_short(label.replace('_', ' '), 38))}</text>"
         )
         for j, row in enumerate(rows):
-            rate = row.rate(label)
+            rate = row.rate_of(label)
             x = left + j * cell_w
-            shade = f"rgba(37, 99, 235, {0.08 + 0.85 * rate:.2f})"
-            ink = "#fff" if rate > 0.55 else "#1f2937"
+            shade = f"rgba(37, 99, 235, {0.08 + 0.85 * rate.share:.2f})"
+            ink = "#fff" if rate.share > 0.55 else "#1f2937"
             parts.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{shade}"><title>{escape(label)} · {escape(row.key or "(no outlet)")}: '
                 f"{row.counts.get(label, 0)} of {row.articles}</title></rect>"
                 f'<text x="{x + cell_w / 2:.0f}" y="{y + cell_h * 0.68:.0f}" text-anchor="middle" '
-                f'fill="{ink}" class="v">{rate:.0%}</text>'
+                f'fill="{ink}" class="v">{rate}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
