@@ -43,6 +43,7 @@ from spinscope.errors import require
 from spinscope.output.html import script_json, templates
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import Rate
+from spinscope.version import __version__
 
 UNKNOWN_OUTLET = "(unknown)"
 #: What the rate charts' colour and height measure.
@@ -444,8 +445,6 @@ def _javascript() -> str:
 
 def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -> str:
     """The report page."""
-    from spinscope.version import __version__
-
     articles = tables["articles"]
     dates = sorted(d for a in articles if (d := week_of(a["published"])))
     meta = output_meta(out)

@@ -30,7 +30,10 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
     articles that carry the label."""
     if not rows or not labels:
         return Markup('<p class="empty">None found in these articles.</p>')
-    left, top, cell_w, cell_h = 260, 60, 96, 26
+    left, top, cell_h = 260, 60, 26
+    # wide enough for the longest cell, "12% (123/1000)", at about 7 px a character
+    longest = max(len(str(row.rate_of(label))) for row in rows for label in labels)
+    cell_w = max(96, 7 * longest + 12)
     width = left + cell_w * len(rows) + 10
     height = top + cell_h * len(labels) + 10
     parts = [
@@ -61,7 +64,7 @@ def heatmap(rows: Sequence[StatsRow], labels: Sequence[str], caption: str) -> Ma
             parts.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
                 f'fill="{shade}"><title>{escape(label)} · {escape(row.key or "(no outlet)")}: '
-                f"{row.counts.get(label, 0)} of {row.articles}</title></rect>"
+                f"{rate.carrying} of {rate.articles}</title></rect>"
                 f'<text x="{x + cell_w / 2:.0f}" y="{y + cell_h * 0.68:.0f}" text-anchor="middle" '
                 f'fill="{ink}" class="v">{rate}</text>'
             )
