@@ -122,6 +122,21 @@ def _failures(written: str) -> Iterator[None]:
 
 
 @dataclass
+class _FirstErrors:
+    """Prints the first `limit` bad records of a batch as `error:` lines (all of them are in
+    its errors): a corpus of millions with a broken feed must not flood the terminal."""
+
+    quiet: bool
+    limit: int = 10
+    seen: int = 0
+
+    def __call__(self, where: str, reason: str) -> None:
+        self.seen += 1
+        if not self.quiet and self.seen <= self.limit:
+            _say("error", "red", where, reason)
+
+
+@dataclass
 class Report:
     """Counts the outcome of each input and prints errors and warnings on stderr."""
 
@@ -673,12 +688,15 @@ def batch(
         output = open_output(out, options.layers)
         console = Console(stderr=True, highlight=False)
         bar = _BatchProgress(console) if console.is_terminal and not quiet else None
+        shown = _FirstErrors(quiet)
         if bar is not None:
             with bar.progress:
-                summary = run_batch(inputs, output, options, progress=bar)
+                summary = run_batch(inputs, output, options, progress=bar, on_error=shown)
         else:
-            summary = run_batch(inputs, output, options)
+            summary = run_batch(inputs, output, options, on_error=shown)
     if not quiet:
+        if summary.failed > shown.limit:
+            typer.echo(f"… and {summary.failed - shown.limit:,} more bad records", err=True)
         typer.echo(summary.line(), err=True)
         if summary.failed and is_database(out):
             url = getattr(output, "url", out)  # the password hidden

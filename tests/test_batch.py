@@ -308,6 +308,9 @@ def test_hostile_record_files_end_in_error_lines_and_the_rest_is_analysed(
     result = run("batch", corpus, "--out", out, "--layers", LAYERS)
     assert result.exit_code == 1, result.output
     assert counts(result.stderr) == {"read": 7, "analysed": 4, "skipped": 0, "failed": 3}
+    shown = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(shown) == 3
+    assert f"error: {corpus / 'd.jsonl'}:1: is nested too deeply" in result.stderr
     errors = {
         json.loads(line)["where"]: json.loads(line)["reason"]
         for part in committed_parts(out, "errors")

@@ -111,9 +111,11 @@ def run_batch(
     out: str | Output,
     options: BatchOptions = DEFAULT_OPTIONS,
     progress: Progress | None = None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> Summary:
     """Analyse every record of `inputs` (files and folders) into `out` (a folder: Parquet, or
-    JSONL when its name ends in `.jsonl`), skipping what an earlier run committed there."""
+    JSONL when its name ends in `.jsonl`), skipping what an earlier run committed there.
+    `on_error(where, reason)` hears of each bad record as it goes to the errors."""
     output = open_output(out, options.layers) if isinstance(out, str) else out
     files = list(input_files(inputs))
     summary = Summary(total=count_records(files))
@@ -125,6 +127,8 @@ def run_batch(
         chunk.errors.append(
             {"where": where, "article_id": article_id, "stage": stage, "reason": reason}
         )
+        if on_error is not None:
+            on_error(where, reason)
 
     try:
         for event in _events(files, options, output.done()):
