@@ -8,10 +8,10 @@
     spinscope eval entities --data DIR [--split all|validation] [--predictions FILE | --score FILE]
     spinscope train LAYER --data DIR
     spinscope batch INPUT… --out OUT [--workers N] [--layers A,B] [--column FIELD=NAME]
-                                     [--engine local|ray [--ray-address ADDR]]
+                                     [--engine local|ray [--ray-address ADDR]] [--llm URL …]
     spinscope report OUT --html FILE [--csv DIR]
     spinscope serve [--db URL] [--host HOST] [--port PORT] [--token TOKEN] [--layers A,B]
-                    [--allow-private] [--no-sample]
+                    [--allow-private] [--no-sample] [--llm URL …]
     spinscope schema
     spinscope --version
 
@@ -50,7 +50,6 @@ from spinscope.errors import (
     DataError,
     ExtraError,
     InputError,
-    LLMAnswerError,
     SpinscopeError,
     UsageError,
 )
@@ -58,7 +57,7 @@ from spinscope.evaluate import evaluate_quotes, score_prediction_files, scores_t
 from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
-from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_analysis
+from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_or_warn
 from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, analyze_many
 from spinscope.version import __version__
@@ -162,10 +161,9 @@ class Report:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an article came from: `source` names it in messages, `notes` say how it was read."""
+    """Where an article came from: `source` names it in messages."""
 
     source: str
-    notes: tuple[str, ...] = ()
 
 
 def sample_article() -> Article:
@@ -184,14 +182,15 @@ def _label(source: str, article: Article) -> str:
 
 def _articles(
     sources: list[str], sample: bool, options: IngestOptions, report: Report
-) -> Iterator[tuple[Article, Origin]]:
-    """The articles of every input in order; read errors go to `report` as they come."""
+) -> Iterator[tuple[Article | Loaded, Origin]]:
+    """The articles of every input in order, with the notes on how each was read; read errors
+    go to `report` as they come."""
     if sample:
         yield sample_article(), Origin(SAMPLE_SOURCE)
     for source in sources:
         for item in read(source, options):
             if isinstance(item, Loaded):
-                yield item.article, Origin(_label(source, item.article), item.notes)
+                yield item, Origin(_label(source, item.article))
             else:
                 report.error(item.source, item.reason)
 
@@ -333,9 +332,9 @@ def _sink(fmt: Format, out: Path | None, out_dir: Path | None, sources: list[str
     return None
 
 
-def _llm_client(
+def _llm_options(
     url: str | None, model: str | None, key: str | None, cache: Path | None
-) -> LLMClient | None:
+) -> LLMOptions | None:
     if url is None:
         given = [
             name
@@ -346,7 +345,7 @@ def _llm_client(
             raise UsageError(f"{', '.join(given)} only go with --llm URL")
         return None
     try:
-        return LLMClient(LLMOptions.from_env(url, model=model, key=key, cache_dir=cache))
+        return LLMOptions.from_env(url, model=model, key=key, cache_dir=cache)
     except ValueError as exc:
         raise UsageError(f"--llm: {exc}") from None
 
@@ -391,29 +390,20 @@ LLMCacheOption = Annotated[
 ]
 
 
-def _refined(analysis: Analysis, client: LLMClient) -> Analysis:
-    """`analysis` refined by the LLM; an answer that cannot be read is a warning, not a failure."""
-    try:
-        return refine_analysis(analysis, client)[0]
-    except LLMAnswerError as exc:
-        warning = f"{exc}; entities and narratives not refined"
-        return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]})
-
-
 def _eval_refiner(
     score: Path | None, url: str | None, model: str | None, key: str | None, cache: Path | None
 ) -> Callable[[Analysis], Analysis] | None:
     """For `eval … --llm`: what refines each analysis before it is scored (None without
     `--llm`). Rescoring a file (`--score`) runs nothing, so it takes no `--llm`."""
     try:
-        client = _llm_client(url, model, key, cache)
+        options = _llm_options(url, model, key, cache)
     except UsageError as exc:
         _fail(str(exc), 2)
-    if client is None:
+    if options is None:
         return None
     if score is not None:
         _fail("--llm refines new predictions; it does not go with --score", 2)
-    return functools.partial(_refined, client=client)
+    return functools.partial(refine_or_warn, client=LLMClient(options))
 
 
 # --- commands -----------------------------------------------------------------------------
@@ -518,21 +508,19 @@ def analyze(
         fmt_ = _choose_format(fmt, out)
         _check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
         options = _ingest_options(max_bytes, allow_private, columns or [])
-        client = _llm_client(llm, llm_model, llm_key, llm_cache)
+        llm_options = _llm_options(llm, llm_model, llm_key, llm_cache)
         sink = _sink(fmt_, out, out_dir, sources)
         to_files = out is not None or out_dir is not None
         summary = Console(highlight=False) if sink is None or (to_files and not quiet) else None
         items = _articles(sources, sample, options, report)
-        analysed = analyze_many(items, workers=workers, max_seconds=_budget(max_seconds))
+        analysed = analyze_many(
+            items, workers=workers, max_seconds=_budget(max_seconds), llm=llm_options
+        )
         for result, origin in analysed:
             if isinstance(result, InputError):
                 report.error(origin.source, result.reason)
                 continue
             report.analysed += 1
-            if client is not None:
-                result = _refined(result, client)
-            if origin.notes:  # how the input was read ("decoded as cp1252") travels with it
-                result = result.model_copy(update={"warnings": [*origin.notes, *result.warnings]})
             for message in result.warnings:
                 report.warning(origin.source, message)
             if sink is not None:
@@ -659,6 +647,10 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_key: LLMKeyOption = None,
+    llm_cache: LLMCacheOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
@@ -680,12 +672,13 @@ def batch(
                 engine=engine,
                 ray_address=ray_address,
                 max_seconds=_budget(max_seconds),
+                llm=_llm_options(llm, llm_model, llm_key, llm_cache),
             )
         except ExtraError:
             raise
         except (ValueError, SpinscopeError) as exc:  # unknown layers among them
             raise UsageError(str(exc)) from None
-        output = open_output(out, options.layers)
+        output = open_output(out, options.layers, options.llm_model)
         console = Console(stderr=True, highlight=False)
         bar = _BatchProgress(console) if console.is_terminal and not quiet else None
         shown = _FirstErrors(quiet)
@@ -1233,6 +1226,10 @@ def serve(
             help="Fetch URLs that resolve to private, loopback or link-local addresses.",
         ),
     ] = False,
+    llm: LLMOption = None,
+    llm_model: LLMModelOption = None,
+    llm_key: LLMKeyOption = None,
+    llm_cache: LLMCacheOption = None,
     sample: Annotated[
         bool,
         typer.Option(help="Analyse the bundled sample corpus when the database is empty."),
@@ -1271,6 +1268,7 @@ def serve(
             analysis_threads=analysis_threads or Settings.analysis_threads,
             max_seconds=_budget(max_seconds),
             allowed_hosts=tuple(hosts),
+            llm=_llm_options(llm, llm_model, llm_key, llm_cache),
         )
         store = Store(db)
         workbench = Workbench(store, settings)

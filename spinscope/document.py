@@ -18,14 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, OTHER, ROLES, TECHNIQUES
 from spinscope.version import __version__
 
 #: `major.minor`: the major part is bumped when the JSON shape of `Analysis` changes
-#: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames).
-SCHEMA_VERSION = "1.1"
+#: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames;
+#: 1.2: extensions).
+SCHEMA_VERSION = "1.2"
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "analysis.schema.json"
 
@@ -282,8 +283,28 @@ class Frame(_Model):
         return self
 
 
+#: The type of the findings of each field kept in `Analysis.extensions`, by field name: what a
+#: layer registered outside spinscope assigns (`spinscope.layers.register(..., item=...)`).
+_EXTENSIONS: dict[str, TypeAdapter[list[Any]]] = {}
+
+
+def register_extension(name: str, item: type[BaseModel]) -> None:
+    """Keep the findings named `name` in `Analysis.extensions`, read back as `item`s."""
+    if name in Analysis.model_fields:
+        raise ValueError(f"{name!r} is a field of Analysis, not an extension")
+    _EXTENSIONS[name] = TypeAdapter(list[item])  # type: ignore[valid-type]
+
+
+def unregister_extension(name: str) -> None:
+    _EXTENSIONS.pop(name, None)
+
+
 class Analysis(_Model):
-    """Everything spinscope found in one article, as one JSON document."""
+    """Everything spinscope found in one article, as one JSON document.
+
+    extensions -- the findings of layers registered outside spinscope, by the field each
+                  assigns; those of a layer not registered here read back as plain JSON.
+    """
 
     schema_version: str = SCHEMA_VERSION
     spinscope_version: str = __version__
@@ -297,7 +318,57 @@ class Analysis(_Model):
     narratives: list[Narrative] = []
     genre: Genre | None = None
     frames: list[Frame] = []
+    extensions: dict[str, list[Any]] = {}
     warnings: list[str] = []
+
+    @field_validator("extensions")
+    @classmethod
+    def _read_extensions(cls, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        return {
+            name: _EXTENSIONS[name].validate_python(items) if name in _EXTENSIONS else items
+            for name, items in value.items()
+        }
+
+    @classmethod
+    def of(
+        cls,
+        article: Article,
+        sentences: list[Span],
+        paragraphs: list[Span],
+        found: dict[str, list[Any]],
+        warnings: list[str],
+    ) -> Analysis:
+        """The analysis of `article` from each field's findings (`found`, by field name, a
+        list for every field: a field that holds one finding, the genre, takes the first)."""
+        fields: dict[str, Any] = {}
+        extensions: dict[str, list[Any]] = {}
+        for name, items in found.items():
+            if name not in cls.model_fields:
+                extensions[name] = items
+            elif name in _SINGLE:
+                fields[name] = next(iter(items), None)
+            else:
+                fields[name] = items
+        return cls(
+            article=article,
+            sentences=sentences,
+            paragraphs=paragraphs,
+            extensions=extensions,
+            warnings=warnings,
+            **fields,
+        )
+
+    def findings(self, name: str) -> list[Any]:
+        """The findings a field holds, as a list: `findings("quotes")`, `findings("genre")`
+        (none or one), or those of an extension."""
+        if name in _NOT_FINDINGS or name == "extensions":
+            raise ValueError(f"{name!r} holds no findings")
+        if name not in type(self).model_fields:
+            return list(self.extensions.get(name, []))
+        value = getattr(self, name)
+        if name in _SINGLE:
+            return [] if value is None else [value]
+        return list(value)
 
     @model_validator(mode="after")
     def _check_spans(self) -> Analysis:
@@ -332,6 +403,13 @@ class Analysis(_Model):
         return cls.model_validate_json(data)
 
 
+#: The fields of `Analysis` that are not findings; `_SINGLE`, those that hold one finding or none.
+_NOT_FINDINGS = frozenset(
+    {"schema_version", "spinscope_version", "article", "sentences", "paragraphs", "warnings"}
+)
+_SINGLE = frozenset({"genre"})
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of `Analysis`, as published in `spinscope/schema/`."""
     schema = Analysis.model_json_schema()
@@ -347,8 +425,14 @@ def _spans(value: Any, path: str) -> Iterator[tuple[str, Span]]:
     if isinstance(value, Span):
         yield path, value
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        fields = type(value).model_fields
+        if {"start", "end", "text"} <= fields.keys():  # a finding that is a span (a Technique)
+            yield path, Span(start=value.start, end=value.end, text=value.text)  # type: ignore[attr-defined]
+        for name in fields:
             yield from _spans(getattr(value, name), f"{path}.{name}")
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             yield from _spans(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _spans(item, f"{path}.{key}")

@@ -16,8 +16,10 @@ from spacy.language import Language
 
 from spinscope.document import Analysis, Article
 from spinscope.encoder import EncodedUnit
-from spinscope.errors import AnalysisStopped, InputError, ModelError
+from spinscope.errors import AnalysisStopped, InputError, LLMError, ModelError
+from spinscope.ingest.base import Loaded
 from spinscope.layers import Findings, Layer, resolve
+from spinscope.llm import LLMClient, LLMOptions, refine_or_warn
 from spinscope.parse import Parsed, Segmented, detect_language, load_nlp, parse
 from spinscope.windows import WINDOW_CHARS, Merged, sentence_only, windows
 
@@ -52,6 +54,9 @@ class Pipeline:
               and run through the layers window by window (`spinscope.windows`), and the
               layers that read no parse run once over the whole (`register_whole`): cost
               grows with the length and memory stays that of one window.
+    llm -- an OpenAI-compatible endpoint that refines the entities and narratives of each
+           analysis (`spinscope.llm`): an answer that cannot be read is a warning of that
+           article's; an endpoint that cannot be reached raises `LLMError`.
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class Pipeline:
         english_only: bool = False,
         max_seconds: float | None = MAX_SECONDS,
         window: int = WINDOW_CHARS,
+        llm: LLMOptions | None = None,
     ) -> None:
         if max_seconds is not None and max_seconds <= 0:
             raise ValueError(f"max_seconds must be positive, not {max_seconds}")
@@ -69,14 +75,25 @@ class Pipeline:
         self.english_only = english_only
         self.max_seconds = max_seconds
         self.window = window
+        self.llm = llm
+        self._client = None if llm is None else LLMClient(llm)
 
-    def analyze(self, item: str | Article, cancel: threading.Event | None = None) -> Analysis:
-        """Analyse one article (a string is taken as the article's whole text). Setting `cancel`
-        (from another thread) stops the analysis at its next window or layer with
-        `AnalysisStopped`."""
+    def analyze(
+        self, item: str | Article | Loaded, cancel: threading.Event | None = None
+    ) -> Analysis:
+        """Analyse one article (a string is taken as the article's whole text). An article as
+        `spinscope.ingest` read it (`Loaded`) keeps the notes on how it was read ("decoded as
+        cp1252") as its analysis's first warnings. Setting `cancel` (from another thread) stops
+        the analysis at its next window or layer with `AnalysisStopped`."""
+        if isinstance(item, Loaded):
+            return noted(self.analyze(item.article, cancel), item.notes)
         article = (
             item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
         )
+        analysis = self._analyze(article, cancel)
+        return analysis if self._client is None else refine_or_warn(analysis, self._client)
+
+    def _analyze(self, article: Article, cancel: threading.Event | None) -> Analysis:
         if self.english_only:
             article = _check_english(article)
         nlp = load_nlp()  # loaded before the clock starts: not the article's cost
@@ -85,7 +102,7 @@ class Pipeline:
         if len(pieces) == 1:
             parsed = parse(article, nlp)
             found = _run(self.layers, parsed, {}, stop)
-            return _analysis(parsed, found, parsed.warnings)
+            return _analysis(self.layers, parsed, found, parsed.warnings)
         return self._analyze_windows(article, pieces, nlp, stop)
 
     def _analyze_windows(
@@ -120,7 +137,7 @@ class Pipeline:
             stop.check()
             assert layer.whole is not None
             found[layer.name] = layer.whole(whole, found)
-        return _analysis(whole, found, whole.warnings)
+        return _analysis(self.layers, whole, found, whole.warnings)
 
 
 class _Stop:
@@ -152,20 +169,24 @@ def _run(layers: Sequence[Layer], parsed: Parsed, found: Findings, stop: _Stop) 
     return found
 
 
-def _analysis(segmented: Segmented, found: Findings, warnings: list[str]) -> Analysis:
-    return Analysis(
-        article=segmented.article,
-        sentences=segmented.sentences,
-        paragraphs=segmented.paragraphs,
-        quotes=found.get("quotes", []),
-        claims=found.get("claims", []),
-        techniques=found.get("techniques", []),
-        entities=found.get("entities", []),
-        narratives=found.get("narratives", []),
-        genre=next(iter(found.get("genre", [])), None),
-        frames=found.get("frames", []),
-        warnings=warnings,
+def _analysis(
+    layers: Sequence[Layer], segmented: Segmented, found: Findings, warnings: list[str]
+) -> Analysis:
+    """The `Analysis`, each layer's findings in the field the layer declares."""
+    return Analysis.of(
+        segmented.article,
+        segmented.sentences,
+        segmented.paragraphs,
+        {layer.field: found[layer.name] for layer in layers},
+        warnings,
     )
+
+
+def noted(analysis: Analysis, notes: Sequence[str]) -> Analysis:
+    """`analysis` with `notes` on how its article was read before its warnings."""
+    if not notes:
+        return analysis
+    return analysis.model_copy(update={"warnings": [*notes, *analysis.warnings]})
 
 
 def _check_english(article: Article) -> Article:
@@ -197,19 +218,22 @@ _worker_pipeline: Pipeline | None = None
 
 
 def analyze_many(
-    items: Iterable[tuple[Article, C]],
+    items: Iterable[tuple[Article | Loaded, C]],
     *,
     layers: Sequence[str] = DEFAULT_LAYERS,
     workers: int = 1,
     english_only: bool = False,
     max_seconds: float | None = MAX_SECONDS,
+    llm: LLMOptions | None = None,
 ) -> Iterator[tuple[Analysis | InputError, C]]:
-    """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes.
+    """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes
+    (an article as `spinscope.ingest` read it keeps its notes: see `Pipeline.analyze`).
 
     Each result comes with its article's context, unchanged. Error policy: record and
     continue. An article whose analysis fails yields an `InputError` named by the article's
-    id, in place of its analysis, and the others go on. A missing model (`ModelError`) fails
-    every article alike, so it is raised. Layers are checked before anything runs. With
+    id, in place of its analysis, and the others go on. A missing model (`ModelError`) or an
+    `llm` endpoint that cannot be reached (`LLMError`) fails every article alike, so it is
+    raised. Layers are checked before anything runs. With
     `english_only`, an article that does not look English is such an error, and so is one whose
     analysis runs past `max_seconds` (see `Pipeline`).
 
@@ -222,19 +246,19 @@ def analyze_many(
     """
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers}")
-    pipeline = Pipeline(layers, english_only, max_seconds)  # checks the layers; loads nothing
+    pipeline = Pipeline(layers, english_only, max_seconds, llm=llm)  # checks; loads nothing
     if workers == 1:
         for article, context in items:
             yield _result(_analyze_one(pipeline, article), article), context
         return
-    pending: deque[tuple[Future[Analysis | str], Article, C]] = deque()
+    pending: deque[tuple[Future[Analysis | str], Article | Loaded, C]] = deque()
     # "spawn", not fork: a forked child inherits the parent's onnxruntime and BLAS thread pools
     # in whatever state they were, and can deadlock when the parent had already run the encoder.
     executor = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(tuple(layers), english_only, max_seconds),
+        initargs=(tuple(layers), english_only, max_seconds, llm),
     )
     # Workers share the cores: one BLAS thread each (numpy's matrix products), unless the user
     # chose otherwise. BLAS reads this when it loads, so the workers must inherit it.
@@ -283,11 +307,11 @@ _HELD_PER_WORKER = 16
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:
+def _analyze_one(pipeline: Pipeline, article: Article | Loaded) -> Analysis | str:
     """The analysis, or why it failed (a string: it crosses process boundaries as it is)."""
     try:
         return pipeline.analyze(article)
-    except ModelError:
+    except (ModelError, LLMError):
         raise
     except InputError as exc:
         return exc.reason
@@ -295,22 +319,29 @@ def _analyze_one(pipeline: Pipeline, article: Article) -> Analysis | str:
         return f"analysis failed: {type(exc).__name__}: {exc}"
 
 
-def analyze_or_error(pipeline: Pipeline, article: Article) -> Analysis | InputError:
+def analyze_or_error(pipeline: Pipeline, article: Article | Loaded) -> Analysis | InputError:
     """One article under `analyze_many`'s error policy: its analysis, or an `InputError` named
     by its id that says why it failed (a `ModelError` is raised)."""
     return _result(_analyze_one(pipeline, article), article)
 
 
-def _result(outcome: Analysis | str, article: Article) -> Analysis | InputError:
-    return outcome if isinstance(outcome, Analysis) else InputError(article.id, outcome)
+def _result(outcome: Analysis | str, item: Article | Loaded) -> Analysis | InputError:
+    if isinstance(outcome, Analysis):
+        return outcome
+    return InputError((item.article if isinstance(item, Loaded) else item).id, outcome)
 
 
-def _start_worker(layers: tuple[str, ...], english_only: bool, max_seconds: float | None) -> None:
+def _start_worker(
+    layers: tuple[str, ...],
+    english_only: bool,
+    max_seconds: float | None,
+    llm: LLMOptions | None,
+) -> None:
     global _worker_pipeline
     # Workers share the cores: one encoder thread each unless the user chose otherwise.
     os.environ.setdefault("SPINSCOPE_THREADS", "1")
     _exit_with_parent()
-    _worker_pipeline = Pipeline(layers, english_only, max_seconds)
+    _worker_pipeline = Pipeline(layers, english_only, max_seconds, llm=llm)
 
 
 #: How often a worker checks that the process that started it is still there, in seconds.
@@ -332,6 +363,6 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="spinscope-parent-watch", daemon=True).start()
 
 
-def _analyze_in_worker(article: Article) -> Analysis | str:
+def _analyze_in_worker(article: Article | Loaded) -> Analysis | str:
     assert _worker_pipeline is not None, "worker started without _start_worker"
     return _analyze_one(_worker_pipeline, article)

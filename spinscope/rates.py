@@ -7,6 +7,7 @@ hundred."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,21 @@ class Rate:
 
     def __str__(self) -> str:
         return f"{self.share:.0%} ({self.carrying}/{self.articles})"
+
+
+#: One row of a rate table: the group (an outlet or a week), the label, and the rate's counts.
+Row = dict[str, Any]
+
+
+def rate_row(by: str, key: str, kind: str, label: str, rate: Rate) -> Row:
+    """The row of `rate` for the group `key` (an outlet, by="outlet"; a week, by="week") and
+    `label` (a technique or narrative, kind="technique" or "narrative"): the articles that
+    carry it (`count`), all the group's articles, the share, and the share as shown."""
+    return {
+        by: key,
+        kind: label,
+        "count": rate.carrying,
+        "articles": rate.articles,
+        "rate": rate.share,
+        "shown": str(rate),
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
+import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -329,15 +331,20 @@ class _Markup(HTMLParser):
 
 def assert_no_injected_markup(html: str, where: str) -> None:
     """No payload became markup: no img element, no on* attribute, no script but the app's
-    own (its file, the report's JSON data block and its inline script) and none that alerts."""
+    own (its file, the charts' script and their data, the report's JSON data block and its
+    inline script) and none that alerts."""
     parsed = _Markup()
     parsed.feed(html)
     for tag, attrs in parsed.tags:
         assert tag != "img", where
         assert not [name for name in attrs if name.startswith("on")], (where, tag, attrs)
         if tag == "script":
-            assert attrs in (
+            chart_data = attrs.get("type") == "application/json" and str(
+                attrs.get("id")
+            ).startswith(("spec-", "embed-options"))
+            assert chart_data or attrs in (
                 {"src": "/static/app.js", "defer": None},
+                {"src": "/vega.js", "defer": None},
                 {"type": "application/json", "id": "spinscope-analysis"},
                 {},
             ), attrs
@@ -466,7 +473,19 @@ def test_pages(client: TestClient) -> None:
         client.app.state.workbench.store.save(analysis)  # type: ignore[attr-defined]
     page = client.get("/corpus").text
     assert "Mayor backs new bridge" in page
-    assert page.count("<svg") == 4 and "Loaded Language" in page and "Daily Wire Service" in page
+    assert page.count('<div class="chart" id="chart-') == 4  # Vega-Lite specs, drawn in the page
+    assert "Loaded Language" in page and "Daily Wire Service" in page
+    # The charts follow the search: "Peskov" finds two of the four articles.
+    searched = client.get("/corpus", params={"q": "Peskov"}).text
+    assert "the search and the filters apply: 2 articles" in searched
+    specs = re.findall(r'<script type="application/json" id="spec-[^"]+">(.*?)</script>', searched)
+    shown = {
+        value["shown"]
+        for spec in specs
+        for values in json.loads(spec)["datasets"].values()
+        for value in values
+    }
+    assert shown and all(s.endswith("/2)") or s.endswith("/1)") for s in shown), shown
     filtered = client.get("/corpus", params={"technique": "Name_Calling-Labeling"}).text
     assert "Peskov on sanctions" in filtered and "Mayor backs new bridge" not in filtered
     stats_csv = client.get("/corpus/stats.csv", params={"by": "week"}).text
@@ -488,10 +507,10 @@ def test_unexpected_errors_keep_the_error_shape(db_url: str) -> None:
     try:
         client = TestClient(create_app(workbench), base_url=BASE, raise_server_exceptions=False)
         with store.engine.begin() as connection:
-            connection.execute(text("DROP TABLE narratives"))  # break the database underneath
+            connection.execute(text("DROP TABLE findings"))  # break the database underneath
         response = client.get("/api/v1/articles")
         assert_error(response, 500, "internal error")
-        assert "narratives" not in response.text  # no internals leak
+        assert "findings" not in response.text  # no internals leak
         page = client.get("/corpus")
         assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     finally:

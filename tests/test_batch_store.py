@@ -26,11 +26,11 @@ from spinscope.batch.store_output import StoreOutput
 from spinscope.errors import StoreError
 from spinscope.store import Store, database_url
 from spinscope.store.models import (
-    FINDING_TABLES,
     AnalysisRow,
     ArticleRow,
     BatchChunkRow,
     BatchErrorRow,
+    FindingRow,
 )
 
 
@@ -62,7 +62,7 @@ def snapshot(db: str) -> dict[str, Any]:
             )
             rows = {
                 table.__tablename__: connection.scalar(select(func.count()).select_from(table))
-                for table in (ArticleRow, AnalysisRow, *FINDING_TABLES, BatchChunkRow)
+                for table in (ArticleRow, AnalysisRow, FindingRow, BatchChunkRow)
             }
             chunks = [
                 (json.loads(articles), version)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from spinscope.document import Analysis
 from spinscope.store import Store
-from spinscope.store.models import FINDING_TABLES, AnalysisRow, ArticleRow, QuoteRow
+from spinscope.store.models import AnalysisRow, ArticleRow, FindingRow
 
 WRITERS = 6
 
@@ -91,11 +91,14 @@ def _assert_consistent(store: Store) -> None:
         )
         # Every finding belongs to a stored analysis, and each analysis's findings are those of
         # its JSON (all or nothing).
-        for table in FINDING_TABLES:
-            orphans = select(func.count()).where(~table.analysis_pk.in_(select(AnalysisRow.pk)))
-            assert count(orphans) == 0, table.__tablename__
+        orphans = select(func.count()).where(~FindingRow.analysis_pk.in_(select(AnalysisRow.pk)))
+        assert count(orphans) == 0
         for pk, data in connection.execute(select(AnalysisRow.pk, AnalysisRow.data)):
-            quotes = count(select(func.count()).where(QuoteRow.analysis_pk == pk))
+            quotes = count(
+                select(func.count()).where(
+                    FindingRow.analysis_pk == pk, FindingRow.layer == "quotes"
+                )
+            )
             assert quotes == len(Analysis.from_json(data).quotes)
         if store.dialect == "sqlite":
             assert connection.scalar(text("PRAGMA integrity_check")) == "ok"
@@ -104,7 +107,7 @@ def _assert_consistent(store: Store) -> None:
                 text("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
             )
             connection.execute(
-                text("INSERT INTO quotes_fts(quotes_fts) VALUES ('integrity-check')")
+                text("INSERT INTO findings_fts(findings_fts) VALUES ('integrity-check')")
             )
             connection.rollback()
         else:

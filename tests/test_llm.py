@@ -527,3 +527,70 @@ def test_eval_llm_does_not_go_with_score(tmp_path: Path) -> None:
     args = ["eval", "narratives", "--data", str(data), "--score", str(scored)]
     result = CliRunner().invoke(app, [*args, "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"])
     assert result.exit_code == 2 and "does not go with --score" in result.stderr
+
+
+# --- --llm in batch and in the workbench: the pipeline refines, whoever runs it ------------
+
+
+def test_batch_with_llm_refines_every_analysis(server: FakeLLM, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(TEXT, "utf-8")
+    out = tmp_path / "out.jsonl"
+    server.replies.append(chat(ANSWER))
+    args = [
+        "batch", str(story), "--out", str(out), "--layers", "entities,narratives",
+        "--llm", server.url, "--llm-model", MODEL, "--llm-cache", str(tmp_path / "cache"),
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (line,) = (out / "analyses" / "part-000000.jsonl").read_text("utf-8").splitlines()
+    analysis = Analysis.from_json(line)
+    answered = {e.name: e for e in analysis.entities if f"llm:{MODEL}" in e.source}
+    assert answered["villagers"].role == Role(main="Innocent", fine=["Victim"])
+    assert [n.narrative for n in analysis.narratives] == [BLAME]
+    assert len(server.requests) == 1
+    # The results depend on the LLM: a run without it does the work again, not skips it.
+    again = CliRunner().invoke(app, args[:6])
+    assert again.exit_code == 0 and "1 analysed" in again.stderr, again.stderr
+
+
+def test_the_workbench_with_llm_refines_and_reports_an_unreachable_endpoint(
+    server: FakeLLM, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from spinscope.llm import LLMOptions
+    from spinscope.store import Store
+    from spinscope.web import Settings, Workbench, create_app
+
+    def workbench(url: str) -> Workbench:
+        options = LLMOptions(url=url, model=MODEL, cache_dir=tmp_path / url[-6:], retries=0)
+        store = Store(str(tmp_path / f"{url[-6:]}.db"))
+        return Workbench(store, Settings(layers=("entities", "narratives"), llm=options))
+
+    server.replies.append(chat(ANSWER))
+    refined = workbench(server.url)
+    try:
+        client = TestClient(create_app(refined), base_url="http://localhost")
+        response = client.post("/api/v1/analyze", json={"text": TEXT, "outlet": "Herald"})
+        assert response.status_code == 200, response.text
+        analysis = Analysis.model_validate(response.json())
+        assert any(f"llm:{MODEL}" in e.source for e in analysis.entities)
+        assert [n.narrative for n in analysis.narratives] == [BLAME]
+    finally:
+        refined.close()
+        refined.store.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = workbench(f"http://127.0.0.1:{port}/v1")
+    try:
+        client = TestClient(
+            create_app(unreachable), base_url="http://localhost", raise_server_exceptions=False
+        )
+        response = client.post("/api/v1/analyze", json={"text": TEXT})
+        assert response.status_code == 502
+        assert "cannot connect" in response.json()["error"]
+    finally:
+        unreachable.close()
+        unreachable.store.close()

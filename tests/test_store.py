@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.migration import MigrationContext
@@ -13,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from spinscope.errors import StoreError
 from spinscope.store import Filters, Store, database_url, search_words, snippet
-from spinscope.store.models import AnalysisRow, ArticleRow, QuoteRow, TechniqueRow
+from spinscope.store.models import AnalysisRow, ArticleRow, FindingRow
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_resaving_the_same_id_updates(store: Store) -> None:
     stored = store.get("one")
     assert stored is not None and stored.article.title == "Updated title"
     # The findings are those of the new analysis only.
-    assert _rows(store, QuoteRow) == 0 and _rows(store, TechniqueRow) == 0
+    assert _rows(store, FindingRow) == 0
 
 
 def test_resaving_the_same_text_under_another_id_updates(store: Store) -> None:
@@ -92,7 +93,7 @@ def test_delete_one_version(store: Store) -> None:
     assert store.delete_version("v", "0.2.0") is True
     current = store.get("v")
     assert current is not None and current.spinscope_version == "0.1.0"
-    assert store.articles()[0].techniques == 0 and _rows(store, TechniqueRow) == 0
+    assert store.articles()[0].techniques == 0 and _rows(store, FindingRow) == 0
     assert store.delete_version("v", "0.1.0") is True
     assert store.get("v") is None and store.count() == 0 and _rows(store, ArticleRow) == 0
 
@@ -173,8 +174,8 @@ def test_delete(filled: Store) -> None:
     with filled.engine.connect() as connection:
         orphans = connection.scalar(
             select(func.count())
-            .select_from(QuoteRow)
-            .where(QuoteRow.article_pk.not_in(select(ArticleRow.pk)))
+            .select_from(FindingRow)
+            .where(FindingRow.article_pk.not_in(select(ArticleRow.pk)))
         )
     assert orphans == 0
 
@@ -318,3 +319,29 @@ def test_a_store_made_before_the_batch_tables_is_upgraded_on_open(db_url: str) -
         with store.engine.connect() as connection:
             assert connection.scalar(text("SELECT count(*) FROM batch_chunks")) == 0
             assert connection.scalar(text("SELECT count(*) FROM batch_errors")) == 0
+
+
+def test_findings_move_between_the_per_layer_tables_and_one_findings_table(db_url: str) -> None:
+    """Migration 0004 moves the findings of stored analyses from the per-layer tables (quotes,
+    techniques, …) into `findings`, and its downgrade moves them back: search, filters,
+    statistics and counts read the same either side of the round trip."""
+    with Store(db_url) as store:
+        for analysis in corpus():
+            store.save(analysis)
+
+        def seen() -> tuple[Any, ...]:
+            found = store.search("what did Peskov say about NATO?")
+            return (
+                [(q.article_id, q.speaker, q.verb, q.text, q.start, q.end) for q in found.quotes],
+                [(r.key, r.articles, r.counts) for r in store.stats("outlet", "technique")],
+                [(r.key, r.counts) for r in store.stats("week", "narrative")],
+                [(s.id, s.quotes, s.claims, s.techniques, s.narratives) for s in store.articles()],
+                [s.id for s in store.articles(Filters(speaker="peskov"))],
+            )
+
+        before = seen()
+    tables = _migrate_to(db_url, "0003")
+    assert "findings" not in tables and {"quotes", "techniques", "narratives"} <= set(tables)
+    with Store(db_url) as store:  # opening it upgrades again
+        assert seen() == before
+        assert before[0] and before[1] and before[3]

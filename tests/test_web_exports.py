@@ -56,3 +56,19 @@ def test_findings_csv_of_an_ascii_id_keeps_its_name(client: TestClient) -> None:
     assert response.headers["content-disposition"] == (
         "attachment; filename=\"story-1.v2-findings.csv\"; filename*=UTF-8''story-1.v2-findings.csv"
     )
+
+
+def test_an_upload_keeps_the_notes_on_how_it_was_read(client: TestClient) -> None:
+    """An upload that is not UTF-8 is decoded, and its analysis says how, as `analyze` and
+    `batch` say it (the pipeline keeps ingest notes, whoever calls it)."""
+    latin1 = ("Café owners said the société would fail. " * 3 + "\n").encode("cp1252")
+    response = client.post(
+        "/api/v1/analyze/upload",
+        files={"file": ("cafe.txt", latin1, "text/plain")},
+        data={"outlet": "Herald"},
+    )
+    assert response.status_code == 200, response.text
+    (analysis,) = response.json()["analyses"]
+    assert analysis["warnings"][0] == "decoded as cp1252 (detected), not UTF-8"
+    assert analysis["article"]["outlet"] == "Herald"
+    assert "société" in analysis["article"]["text"]

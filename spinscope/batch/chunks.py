@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Protocol
 
-from spinscope.batch.tables import Row
 from spinscope.document import Analysis
+from spinscope.tables import Row
 from spinscope.version import __version__
 
 
-def model_version(layers: tuple[str, ...]) -> str:
-    """What a result depends on, as a short hash: spinscope's version, the layers run, and the
-    shipped models' cards (which change whenever a model is retrained)."""
+def model_version(layers: tuple[str, ...], llm: str | None = None) -> str:
+    """What a result depends on, as a short hash: spinscope's version, the layers run, the
+    shipped models' cards (which change whenever a model is retrained), and the model of the
+    LLM that refines the analyses, if one does."""
     digest = hashlib.sha256(f"{__version__}|{','.join(layers)}".encode())
+    if llm is not None:
+        digest.update(f"|llm:{llm}".encode())
     models = resources.files("spinscope").joinpath("models")
     for layer in sorted(p.name for p in models.iterdir() if p.is_dir()):
         card = models.joinpath(layer, "card.json")

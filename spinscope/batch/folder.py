@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from spinscope.batch.chunks import Chunk, Done, model_version
-from spinscope.batch.tables import FINDINGS, Row, article_row, finding_rows, to_arrow
 from spinscope.document import Analysis
 from spinscope.errors import OutputError, require
+from spinscope.tables import Row, article_row, finding_rows, finding_tables, to_arrow
 from spinscope.version import __version__
 
 Format = Literal["parquet", "jsonl"]
@@ -77,11 +77,13 @@ def _replace_durably(path: Path, data: bytes) -> None:
 class ChunkDir:
     """A Parquet dataset or a JSONL folder, committed chunk by chunk (see the module doc)."""
 
-    def __init__(self, root: Path, fmt: Format, layers: tuple[str, ...]) -> None:
+    def __init__(
+        self, root: Path, fmt: Format, layers: tuple[str, ...], llm: str | None = None
+    ) -> None:
         if fmt == "parquet":
             require("pyarrow", "writing Parquet", "batch")
         self.root, self.fmt, self.layers = root, fmt, layers
-        self.model_version = model_version(layers)
+        self.model_version = model_version(layers, llm)
         self._records = self._open()
         self._next = max(self._records, default=-1) + 1
 
@@ -180,12 +182,11 @@ class ChunkDir:
         else:
             rows = [article_row(a, where, self.model_version) for a, where in chunk.analyses]
             yield "articles", _parquet_writer("articles", rows)
-            found: dict[str, list[Row]] = {name: [] for name in FINDINGS}
+            found: dict[str, list[Row]] = {name: [] for name in finding_tables()}
             for analysis, _ in chunk.analyses:
                 for table, table_rows in finding_rows(analysis).items():
-                    if table in found:
-                        found[table].extend(table_rows)
-            for table in FINDINGS:
+                    found[table].extend(table_rows)
+            for table in found:
                 yield table, _parquet_writer(table, found[table])
         if chunk.errors:
             text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in chunk.errors)

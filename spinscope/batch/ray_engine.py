@@ -28,6 +28,8 @@ from spinscope.batch.chunks import Done
 from spinscope.batch.records import SKIPPED, BatchOptions, Event, Record, Result, records
 from spinscope.document import Analysis, Article
 from spinscope.errors import InputError, require
+from spinscope.ingest.base import Loaded
+from spinscope.llm import LLMOptions
 from spinscope.pipeline import Pipeline, analyze_or_error
 
 #: Records per batch handed to an actor: small, so that the actors share the work evenly.
@@ -73,10 +75,14 @@ class _Analyzer:
     """One Ray actor: one pipeline, models loaded once, articles analysed batch by batch."""
 
     def __init__(
-        self, layers: tuple[str, ...], english_only: bool, max_seconds: float | None
+        self,
+        layers: tuple[str, ...],
+        english_only: bool,
+        max_seconds: float | None,
+        llm: LLMOptions | None,
     ) -> None:
         os.environ.setdefault("SPINSCOPE_THREADS", "1")  # one encoder thread per actor
-        self.pipeline = Pipeline(layers, english_only, max_seconds)
+        self.pipeline = Pipeline(layers, english_only, max_seconds, llm=llm)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {name: [] for name in _COLUMNS}
@@ -84,7 +90,8 @@ class _Analyzer:
             row = {name: str(batch[name][i]) for name in _COLUMNS}
             if row["kind"] == "article":
                 article = Article.model_validate_json(row["payload"])
-                outcome = analyze_or_error(self.pipeline, article)
+                notes = tuple(json.loads(row["notes"]))
+                outcome = analyze_or_error(self.pipeline, Loaded(article, notes))
                 if isinstance(outcome, Analysis):
                     row["kind"], row["payload"] = "analysis", outcome.to_json(indent=None)
                 else:
@@ -141,6 +148,7 @@ def ray_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[
                     "layers": options.layers,
                     "english_only": options.english_only,
                     "max_seconds": options.max_seconds,
+                    "llm": options.llm,
                 },
                 batch_size=BATCH_RECORDS,
                 compute=ray.data.ActorPoolStrategy(size=options.workers),
@@ -160,7 +168,6 @@ def _event(row: dict[str, Any]) -> Event:
         return SKIPPED
     if kind == "error":
         return InputError(where, payload)
-    notes = tuple(json.loads(row["notes"]))
     if kind == "analysis":
-        return Result(Analysis.from_json(payload), where, notes)
-    return Result(InputError(row["article_id"], payload), where, notes)
+        return Result(Analysis.from_json(payload), where)
+    return Result(InputError(row["article_id"], payload), where)

@@ -18,6 +18,7 @@ from spinscope.errors import InputError, require
 from spinscope.ingest import IngestOptions, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.layers import resolve
+from spinscope.llm import LLMOptions
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS
 
 Engine = Literal["local", "ray"]
@@ -47,6 +48,7 @@ class BatchOptions:
     ray_address -- the Ray cluster to join (None: start a local Ray runtime).
     max_seconds -- the time budget of one article's analysis: one that runs past it is a bad
                    record (see `Pipeline`); None for none.
+    llm -- the LLM endpoint that refines each analysis (see `Pipeline`); None for none.
     """
 
     layers: tuple[str, ...] = DEFAULT_LAYERS
@@ -58,6 +60,12 @@ class BatchOptions:
     engine: Engine = "local"
     ray_address: str | None = None
     max_seconds: float | None = MAX_SECONDS
+    llm: LLMOptions | None = None
+
+    @property
+    def llm_model(self) -> str | None:
+        """The model of the LLM that refines the analyses, if one does."""
+        return None if self.llm is None else self.llm.model
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -95,11 +103,11 @@ SKIPPED = Skipped()
 
 @dataclass(frozen=True)
 class Result:
-    """An article's analysis, or why it failed, with where it was read and how."""
+    """An article's analysis (with the notes on how it was read among its warnings), or why it
+    failed, with where it was read."""
 
     outcome: Analysis | InputError
     where: str
-    notes: tuple[str, ...] = ()
 
 
 #: What an engine yields for each record, in input order.

@@ -1,15 +1,16 @@
 """The corpus report of a batch output: `spinscope report OUT --html corpus.html [--csv DIR]`.
 
 From the committed tables of OUT (Parquet, or the analyses of a JSONL output flattened the
-same way) it computes a few summary tables, draws each with Altair (Vega-Lite specs) and writes
-one self-contained HTML page: the specs, the tables behind them, and the JavaScript of Vega,
-Vega-Lite and Vega-Embed inlined from vl-convert's bundle (BSD-3-Clause, all three), so the page
-needs no network. `--csv` writes the same tables as CSV files.
+same way) it computes a few summary tables, draws each with Altair (Vega-Lite specs, the rate
+charts those of the workbench: `spinscope.charts`) and writes one self-contained HTML page: the
+specs, the tables behind them, and the script that draws them (`spinscope.charts.script`) inlined,
+so the page needs no network. `--csv` writes the same tables as CSV files.
 
 The summary tables:
 
-- technique_rates_by_outlet, technique_rates_by_week: technique spans per article;
-- narrative_rates_by_outlet, narrative_rates_by_week: share of articles carrying a narrative;
+- technique_rates_by_outlet, technique_rates_by_week, narrative_rates_by_outlet,
+  narrative_rates_by_week: the share of articles carrying each technique or narrative
+  (`spinscope.rates`), with its counts;
 - speakers: the most-quoted speakers (resolved entities) and the reporting verbs they get;
 - claim_sources_by_outlet: claims with a named, vague or no source, and the unsourced share;
 - checkworthy_claims: the most check-worthy claims of the corpus.
@@ -32,22 +33,20 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from spinscope.batch.folder import committed_parts, output_meta
-from spinscope.batch.tables import Row, article_row, finding_rows
+from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
 from spinscope.document import Analysis
 from spinscope.errors import require
 from spinscope.output.html import script_json, templates
 from spinscope.output.spreadsheet import safe_cell
-from spinscope.rates import Rate
+from spinscope.rates import Rate, rate_row
+from spinscope.tables import Row, article_row, finding_rows
 from spinscope.version import __version__
 
 UNKNOWN_OUTLET = "(unknown)"
-#: What the rate charts' colour and height measure.
-MEASURE = "share of articles"
 #: How many rows the ranked tables keep.
 TOP_SPEAKERS = 15
 TOP_CLAIMS = 25
@@ -179,11 +178,11 @@ def _rate_sections(
         if when is not None:
             by_week[when, label] += 1
     outlet_rows = [
-        _rate_row("outlet", o, kind, label, Rate(n, per_outlet[o]))
+        rate_row("outlet", o, kind, label, Rate(n, per_outlet[o]))
         for (o, label), n in sorted(by_outlet.items())
     ]
     week_rows = [
-        _rate_row("week", w, kind, label, Rate(n, per_week[w]))
+        rate_row("week", w, kind, label, Rate(n, per_week[w]))
         for (w, label), n in sorted(by_week.items())
     ]
     totals = Counter(label for _, label in carried)
@@ -195,7 +194,7 @@ def _rate_sections(
             f"Rate: the share of the outlet's articles that carry the {kind} at least once "
             "(count: those articles; articles: all the outlet's articles analysed).",
             outlet_rows,
-            _heatmap(outlet_rows, kind, MEASURE) if outlet_rows else None,
+            rate_heatmap(outlet_rows, kind) if outlet_rows else None,
         ),
         Section(
             f"{kind}_rates_by_week",
@@ -203,20 +202,9 @@ def _rate_sections(
             f"Rate: the share of the week's articles that carry the {kind} at least once (weeks "
             f"start on Monday; the chart draws the {TOP_SERIES} most frequent, the table has all).",
             week_rows,
-            _weekly([r for r in week_rows if r[kind] in top], kind, MEASURE) if week_rows else None,
+            rate_weeks([r for r in week_rows if r[kind] in top], kind) if week_rows else None,
         ),
     ]
-
-
-def _rate_row(by: str, key: str, kind: str, label: str, rate: Rate) -> Row:
-    return {
-        by: key,
-        kind: label,
-        "count": rate.carrying,
-        "articles": rate.articles,
-        "rate": rate.share,
-        "shown": str(rate),
-    }
 
 
 def _speakers(quotes: list[Row]) -> Section:
@@ -379,68 +367,7 @@ def _data(rows: list[Row]) -> dict[str, Any]:
     return {"values": rows}
 
 
-def _heatmap(rows: list[Row], kind: str, measure: str) -> dict[str, Any]:
-    import altair as alt
-
-    chart = (
-        alt.Chart(_data(rows))
-        .mark_rect()
-        .encode(
-            x=alt.X("outlet:N", title=None, axis=alt.Axis(labelAngle=-30)),
-            y=alt.Y(f"{kind}:N", title=None),
-            color=alt.Color("rate:Q", title=measure, scale=alt.Scale(scheme="oranges")),
-            tooltip=[
-                "outlet:N",
-                f"{kind}:N",
-                "count:Q",
-                "articles:Q",
-                alt.Tooltip("rate:Q", format=".3f"),
-            ],
-        )
-        .properties(height=alt.Step(16), width=alt.Step(60))
-    )
-    spec: dict[str, Any] = chart.to_dict()
-    return spec
-
-
-def _weekly(rows: list[Row], kind: str, measure: str) -> dict[str, Any]:
-    import altair as alt
-
-    chart = (
-        alt.Chart(_data(rows))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("week:T", title="week"),
-            y=alt.Y("rate:Q", title=measure),
-            color=alt.Color(f"{kind}:N", title=None, legend=alt.Legend(labelLimit=360)),
-            tooltip=[
-                "week:T",
-                f"{kind}:N",
-                "count:Q",
-                "articles:Q",
-                alt.Tooltip("rate:Q", format=".3f"),
-            ],
-        )
-        .properties(width=620, height=260)
-    )
-    spec: dict[str, Any] = chart.to_dict()
-    return spec
-
-
 # --- writing -------------------------------------------------------------------------------
-
-
-#: The bundle's snippet: make Vega-Embed (and Vega, Vega-Lite) global for the page's script.
-_GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
-
-
-@cache
-def _javascript() -> str:
-    """Vega, Vega-Lite and Vega-Embed in one script, from vl-convert (no network)."""
-    import vl_convert
-
-    bundle = vl_convert.javascript_bundle(_GLOBALS)
-    return bundle.replace("</script", "<\\/script")
 
 
 def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -> str:
@@ -466,7 +393,8 @@ def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -
             layers=", ".join(meta.get("layers", [])),
             sections=parts,
             specs=script_json({s.key: s.chart for s in parts if s.chart is not None}),
-            javascript=_javascript(),
+            javascript=script().replace("</script", "<\\/script"),
+            embed_options=script_json(EMBED_OPTIONS),
             version=__version__,
         )
     )
@@ -490,8 +418,7 @@ def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
 
 def report(out: Path, html: Path | None = None, csv_dir: Path | None = None) -> list[Section]:
     """Write the report of the batch output `out` as HTML and/or CSV; its sections."""
-    for module in ("pyarrow", "altair", "vl_convert"):
-        require(module, "spinscope report", "batch")
+    require("pyarrow", "spinscope report", "batch")
     tables = load(out)
     parts = sections(tables)
     if html is not None:

@@ -28,8 +28,8 @@ from spinscope.batch.records import (
     Skipped,
     records,
 )
-from spinscope.document import Article
 from spinscope.errors import InputError
+from spinscope.ingest.base import Loaded
 from spinscope.pipeline import analyze_many
 
 
@@ -59,14 +59,15 @@ def is_database(out: str) -> bool:
     return "://" in out
 
 
-def open_output(out: str, layers: tuple[str, ...]) -> Output:
+def open_output(out: str, layers: tuple[str, ...], llm: str | None = None) -> Output:
     """The output `--out` names: the workbench's store for a database URL (`sqlite:///PATH`,
-    `postgresql://…`), else a folder (Parquet, or JSONL when it ends in `.jsonl`)."""
+    `postgresql://…`), else a folder (Parquet, or JSONL when it ends in `.jsonl`). `llm` is the
+    model that refines the analyses, if one does: the results depend on it."""
     if is_database(out):
         from spinscope.batch.store_output import StoreOutput
 
-        return StoreOutput(out, layers)
-    return ChunkDir(Path(out), output_format(out), layers)
+        return StoreOutput(out, layers, llm)
+    return ChunkDir(Path(out), output_format(out), layers, llm)
 
 
 def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[Event]:
@@ -74,12 +75,12 @@ def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterat
     articles travel with the second (the pool reads ahead), so the order is kept."""
     trailing: list[Event] = []
 
-    def articles() -> Iterator[tuple[Article, tuple[Record, tuple[Event, ...]]]]:
+    def articles() -> Iterator[tuple[Loaded, tuple[Record, tuple[Event, ...]]]]:
         before: list[Event] = []
         for source in files:
             for item in records(source, options, done):
                 if isinstance(item, Record):
-                    yield item.article, (item, tuple(before))
+                    yield Loaded(item.article, item.notes), (item, tuple(before))
                     before = []
                 else:
                     before.append(item)
@@ -91,10 +92,11 @@ def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterat
         workers=options.workers,
         english_only=options.english_only,
         max_seconds=options.max_seconds,
+        llm=options.llm,
     )
     for outcome, (record, before) in analysed:
         yield from before
-        yield Result(outcome, record.where, record.notes)
+        yield Result(outcome, record.where)
     yield from trailing
 
 
@@ -116,7 +118,7 @@ def run_batch(
     """Analyse every record of `inputs` (files and folders) into `out` (a folder: Parquet, or
     JSONL when its name ends in `.jsonl`), skipping what an earlier run committed there.
     `on_error(where, reason)` hears of each bad record as it goes to the errors."""
-    output = open_output(out, options.layers) if isinstance(out, str) else out
+    output = open_output(out, options.layers, options.llm_model) if isinstance(out, str) else out
     files = list(input_files(inputs))
     summary = Summary(total=count_records(files))
     seen: dict[str, str] = {}  # article id -> where it was read in this run
@@ -153,9 +155,6 @@ def run_batch(
                     add_error(event.where, article_id, "store", refused)
                 else:
                     seen[article_id] = event.where
-                    if event.notes:  # how the input was read ("decoded as cp1252") goes along
-                        warnings = [*event.notes, *outcome.warnings]
-                        outcome = outcome.model_copy(update={"warnings": warnings})
                     summary.analysed += 1
                     chunk.analyses.append((outcome, event.where))
             if len(chunk) >= options.chunk_size:

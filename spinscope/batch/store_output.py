@@ -43,9 +43,9 @@ _LIMITS = {
 class StoreOutput:
     """Chunks committed into a store's database (see the module doc)."""
 
-    def __init__(self, db: str, layers: tuple[str, ...]) -> None:
+    def __init__(self, db: str, layers: tuple[str, ...], llm: str | None = None) -> None:
         self.layers = layers
-        self.model_version = model_version(layers)
+        self.model_version = model_version(layers, llm)
         self.store = Store(db)  # opening it runs the migrations (0002 makes the batch tables)
 
     @property

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -70,6 +70,10 @@ class Loaded:
     article: Article
     notes: tuple[str, ...] = ()
     where: str | None = None
+
+    def updated(self, **fields: Any) -> Loaded:
+        """The same, its article's `fields` set (an outlet or a date given beside the input)."""
+        return replace(self, article=self.article.model_copy(update=fields)) if fields else self
 
 
 def new_article(where: str, **fields: Any) -> Article:

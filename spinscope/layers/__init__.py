@@ -1,21 +1,42 @@
-"""The layer registry. A layer is a named function that reads the parsed article and the
-findings of the layers it declares it needs, and returns its own findings, nothing else.
+"""The layer registry. A layer is the unit of spinscope: one registration declares everything the
+rest of the house needs to know about it, as a spaCy component declares what it assigns.
 
-    @register("claims", requires=("quotes",))
+    @register(
+        "claims",
+        requires=("quotes",),
+        table=Table(columns={"text": "str", "score": "float"}, rows=claim_rows, text="text"),
+    )
     def claims(parsed: Parsed, found: Findings) -> list[Claim]: ...
+
+- `name` and `requires`: the layer's function reads the parsed article and the findings of the
+  layers it requires, and returns its own findings, nothing else.
+- `field`: the `Analysis` field it assigns (its name by default). A field `Analysis` does not
+  declare (a layer registered outside spinscope) is kept in `Analysis.extensions`, and then the
+  layer names the type of its findings (`item`), so that a saved analysis reads back as it was.
+- `table`: its finding rows, one per finding, the same in the batch Parquet tables, the store and
+  every CSV export (`spinscope.tables` adds each row's article id and index); `summary`, instead,
+  puts its findings in the article's own row (genre, frames).
+- `views`: how the terminal summary and the HTML report show it; a layer without views is shown
+  as a table of its rows.
+- `trainer` and `benchmark`: the modules that train and evaluate it, for `spinscope train` and
+  `spinscope eval` to name.
 
 A layer that reads only the article's sentences and their vectors, never the parse, says so with
 `register_whole` (it takes a `Segmented`): a long article, which the pipeline parses and runs
-through the other layers window by window (`spinscope.parse.windows`), runs such a layer once,
-over the whole article.
+through the other layers window by window (`spinscope.windows`), runs such a layer once, over the
+whole article.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
+from spinscope.document import Analysis, register_extension, unregister_extension
 from spinscope.errors import SpinscopeError
 from spinscope.parse import Parsed, Segmented
 
@@ -24,40 +45,147 @@ Findings = dict[str, list[Any]]
 LayerFunction = Callable[[Parsed, Findings], list[Any]]
 WholeFunction = Callable[[Segmented, Findings], list[Any]]
 
+#: One flat row: column name -> value.
+Row = dict[str, Any]
+
+#: The column types of a table: "str", "int", "float", or "list" (of strings).
+COLUMN_TYPES = ("str", "int", "float", "list")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A layer's finding rows. `rows` turns the layer's findings into one row per finding, in
+    order, with exactly `columns` (name -> type); `label` is the column a finding is grouped,
+    filtered and searched by in the store (a technique's name, a quote's speaker), and `text`
+    the column of its words. `start` and `end`, where the rows have them, are character offsets
+    into the article's text."""
+
+    columns: Mapping[str, str]
+    rows: Callable[[Sequence[Any]], Iterable[Row]]
+    label: str | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, kind in self.columns.items():
+            if kind not in COLUMN_TYPES:
+                raise SpinscopeError(
+                    f"column {name!r} has type {kind!r}, not one of {COLUMN_TYPES}"
+                )
+        for role in (self.label, self.text):
+            if role is not None and role not in self.columns:
+                raise SpinscopeError(f"the table names column {role!r}, which it does not have")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A layer whose findings are a property of the whole article (its genre, its frames): its
+    columns in the article's row, and their values from its findings."""
+
+    columns: Mapping[str, str]
+    values: Callable[[Sequence[Any]], Row]
+
+
+@dataclass(frozen=True)
+class Views:
+    """How a layer is shown. `terminal` returns a Rich renderable (None: nothing to show);
+    `html` returns an HTML fragment, already escaped (a `markupsafe.Markup`)."""
+
+    terminal: Callable[[Analysis], Any] | None = None
+    html: Callable[[Analysis], str] | None = None
+
 
 @dataclass(frozen=True)
 class Layer:
-    """A registered layer. `whole` is its function again, for a layer that reads no parse
-    (`register_whole`); None for the others."""
+    """A registered layer (see the module's docstring). `whole` is its function again, for a
+    layer that reads no parse (`register_whole`); None for the others."""
 
     name: str
     requires: tuple[str, ...]
     run: LayerFunction
     whole: WholeFunction | None = None
+    field: str = ""
+    table: Table | None = None
+    summary: Summary | None = None
+    views: Views = dataclasses.field(default_factory=Views)
+    trainer: str | None = None
+    benchmark: str | None = None
+
+    def findings(self, analysis: Analysis) -> list[Any]:
+        """What this layer found in `analysis`."""
+        return analysis.findings(self.field)
 
 
 REGISTRY: dict[str, Layer] = {}
 
+#: spinscope's own layers, in the order their findings are shown and their tables written; the
+#: layers registered outside spinscope come after them, in the order they were registered.
+BUILTIN = ("quotes", "claims", "techniques", "entities", "narratives", "genre", "frames")
 
-def register(name: str, requires: Sequence[str] = ()) -> Callable[[LayerFunction], LayerFunction]:
-    def decorator(function: LayerFunction) -> LayerFunction:
-        REGISTRY[name] = Layer(name, tuple(requires), function)
+
+def register(
+    name: str,
+    requires: Sequence[str] = (),
+    *,
+    field: str | None = None,
+    item: type[BaseModel] | None = None,
+    table: Table | None = None,
+    summary: Summary | None = None,
+    views: Views | None = None,
+    trainer: str | None = None,
+    benchmark: str | None = None,
+    whole: bool = False,
+) -> Callable[[Any], Any]:
+    """Register the decorated function as the layer `name` (see the module's docstring). With
+    `whole`, the function takes a `Segmented` (`register_whole`)."""
+
+    def decorator(function: Any) -> Any:
+        assigned = field or name
+        if assigned not in Analysis.model_fields:
+            if item is None:
+                raise SpinscopeError(
+                    f"layer {name!r} assigns {assigned!r}, which Analysis does not declare: "
+                    f"name the type of its findings (item=...) to keep them in "
+                    f"Analysis.extensions"
+                )
+            register_extension(assigned, item)
+        REGISTRY[name] = Layer(
+            name,
+            tuple(requires),
+            function,
+            function if whole else None,
+            field=assigned,
+            table=table,
+            summary=summary,
+            views=views or Views(),
+            trainer=trainer,
+            benchmark=benchmark,
+        )
         return function
 
     return decorator
 
 
 def register_whole(
-    name: str, requires: Sequence[str] = ()
+    name: str, requires: Sequence[str] = (), **spec: Any
 ) -> Callable[[WholeFunction], WholeFunction]:
     """Register a layer that reads only the sentences and their vectors (see the module's
-    docstring)."""
+    docstring); it takes what `register` takes."""
+    return register(name, requires, whole=True, **spec)
 
-    def decorator(function: WholeFunction) -> WholeFunction:
-        REGISTRY[name] = Layer(name, tuple(requires), function, function)
-        return function
 
-    return decorator
+def unregister(name: str) -> None:
+    """Forget the layer `name` (and its `Analysis.extensions` type, if it had one)."""
+    layer = REGISTRY.pop(name, None)
+    if layer is not None and layer.field not in Analysis.model_fields:
+        unregister_extension(layer.field)
+
+
+def registered() -> list[Layer]:
+    """Every registered layer, built-in ones first, in the order their findings are shown and
+    their tables written."""
+    _load_builtin_layers()
+    order = {name: i for i, name in enumerate(BUILTIN)}
+    return sorted(REGISTRY.values(), key=lambda layer: order.get(layer.name, len(order)))
 
 
 def resolve(names: Sequence[str]) -> list[Layer]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator, Sequence
 
 from spacy.tokens import Span as SpacySpan
 
 from spinscope import checkworthiness
 from spinscope.document import Claim, ClaimSource, Quote, Span
-from spinscope.layers import Findings, register
+from spinscope.layers import Findings, Row, Table, register
 from spinscope.parse import Parsed, doc_text
 
 VERSION = "2"
@@ -157,7 +158,59 @@ def _quotes_by_sentence(sentences: list[Span], quotes: list[Quote]) -> list[list
     return found
 
 
-@register("claims", requires=("quotes",))
+def claim_rows(claims: Sequence[Claim]) -> Iterator[Row]:
+    """The claims table: `source` names the claim's source as the views do (its entity, else
+    its words), `source_kind` says whether it is named, vague or missing."""
+    for c in claims:
+        span = c.source.span
+        yield {
+            "start": c.span.start,
+            "end": c.span.end,
+            "text": c.span.text,
+            "numbers": [s.text for s in c.numbers],
+            "hedges": [s.text for s in c.hedges],
+            "source_kind": c.source.kind,
+            "source": c.source.entity or (span.text if span else None),
+            "source_start": span.start if span else None,
+            "source_end": span.end if span else None,
+            "source_text": span.text if span else None,
+            "source_entity": c.source.entity,
+            "quote": c.quote,
+            "score": c.score,
+            "origin": c.origin,
+        }
+
+
+TABLE = Table(
+    columns={
+        "start": "int",
+        "end": "int",
+        "text": "str",
+        "numbers": "list",
+        "hedges": "list",
+        "source_kind": "str",
+        "source": "str",
+        "source_start": "int",
+        "source_end": "int",
+        "source_text": "str",
+        "source_entity": "str",
+        "quote": "int",
+        "score": "float",
+        "origin": "str",
+    },
+    rows=claim_rows,
+    label="source_kind",
+    text="text",
+)
+
+
+@register(
+    "claims",
+    requires=("quotes",),
+    table=TABLE,
+    trainer="spinscope.train.checkworthiness",
+    benchmark="spinscope.evaluate.checkworthiness",
+)
 def claims(parsed: Parsed, found: Findings) -> list[Claim]:
     quotes: list[Quote] = found["quotes"]
     text = parsed.text

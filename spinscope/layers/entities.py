@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,7 @@ from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
 from spinscope.encoder import DIM
 from spinscope.heads import Head, load_head
-from spinscope.layers import Findings, register
+from spinscope.layers import Findings, Row, Table, register
 from spinscope.layers.mentions import Cluster, Kind, find_clusters
 from spinscope.parse import Parsed
 from spinscope.taxonomy import FINE_ROLES, ROLES
@@ -231,6 +231,46 @@ def mention_roles(
     return [decide_role(m, f) for m, f in zip(main_p, fine_p, strict=True)]
 
 
-@register(LAYER, requires=("quotes",))
+def entity_rows(entities: Sequence[Entity]) -> Iterator[Row]:
+    """The entities table: an entity's first mention, how many it has, and its role."""
+    for e in entities:
+        yield {
+            "name": e.name,
+            "mentions": len(e.mentions),
+            "first_start": e.mentions[0].start if e.mentions else None,
+            "first_end": e.mentions[0].end if e.mentions else None,
+            "role": e.role.main if e.role else None,
+            "fine_roles": list(e.role.fine) if e.role else [],
+            "role_score": e.role.score if e.role else None,
+            "evidence": [s.text for s in e.evidence],
+            "source": e.source,
+        }
+
+
+TABLE = Table(
+    columns={
+        "name": "str",
+        "mentions": "int",
+        "first_start": "int",
+        "first_end": "int",
+        "role": "str",
+        "fine_roles": "list",
+        "role_score": "float",
+        "evidence": "list",
+        "source": "str",
+    },
+    rows=entity_rows,
+    label="role",
+    text="name",
+)
+
+
+@register(
+    LAYER,
+    requires=("quotes",),
+    table=TABLE,
+    trainer="spinscope.train.entities",
+    benchmark="spinscope.evaluate.entities",
+)
 def entities(parsed: Parsed, found: Findings) -> list[Entity]:
     return cast_entities(parsed, find_clusters(parsed.doc, found["quotes"]), role_model())

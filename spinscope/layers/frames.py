@@ -18,7 +18,7 @@ from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
-from spinscope.layers import Findings, register_whole
+from spinscope.layers import Findings, Summary, register_whole
 from spinscope.parse import Segmented
 
 #: The models' directory (`spinscope/models/frames/`), shared by both layers.
@@ -64,11 +64,29 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
     ]
 
 
-@register_whole("genre")
+@register_whole(
+    "genre",
+    summary=Summary(
+        columns={"genre": "str", "genre_score": "float"},
+        values=lambda found: {
+            "genre": found[0].genre if found else None,
+            "genre_score": found[0].score if found else None,
+        },
+    ),
+    trainer="spinscope.train.frames",
+    benchmark="spinscope.evaluate.frames",
+)
 def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     return find_genre(parsed)
 
 
-@register_whole("frames")
+@register_whole(
+    "frames",
+    summary=Summary(
+        columns={"frames": "list"}, values=lambda found: {"frames": [f.frame for f in found]}
+    ),
+    trainer="spinscope.train.frames",
+    benchmark="spinscope.evaluate.frames",
+)
 def frames(parsed: Segmented, found: Findings) -> list[Frame]:
     return find_frames(parsed)

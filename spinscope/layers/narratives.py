@@ -28,7 +28,7 @@ are the evidence.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,7 @@ from spinscope.document import Narrative, Span
 from spinscope.encoder import DIM, load_encoder
 from spinscope.features import document_features, sentence_vectors
 from spinscope.heads import Head, load_head
-from spinscope.layers import Findings, register_whole
+from spinscope.layers import Findings, Row, Table, register_whole
 from spinscope.parse import Segmented
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
 
@@ -238,6 +238,35 @@ def find_narratives(parsed: Segmented, trained: NarrativeModel | None = None) ->
     ]
 
 
-@register_whole(LAYER)
+def narrative_rows(narratives: Sequence[Narrative]) -> Iterator[Row]:
+    for n in narratives:
+        yield {
+            "narrative": n.narrative,
+            "subnarratives": list(n.subnarratives),
+            "score": n.score,
+            "evidence": [s.text for s in n.evidence],
+            "source": n.source,
+        }
+
+
+TABLE = Table(
+    columns={
+        "narrative": "str",
+        "subnarratives": "list",
+        "score": "float",
+        "evidence": "list",
+        "source": "str",
+    },
+    rows=narrative_rows,
+    label="narrative",
+)
+
+
+@register_whole(
+    LAYER,
+    table=TABLE,
+    trainer="spinscope.train.narratives",
+    benchmark="spinscope.evaluate.narratives",
+)
 def narratives(parsed: Segmented, found: Findings) -> list[Narrative]:
     return find_narratives(parsed)

@@ -22,13 +22,13 @@ What counts as "who said what" is documented in docs/quotes.md.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
-from spinscope.layers import Findings, register
+from spinscope.layers import Findings, Row, Table, register
 from spinscope.layers import attribution as learned
 from spinscope.layers.cues import VERBS
 from spinscope.layers.quote_marks import QuoteMarks, find_quote_marks, inside_any
@@ -458,7 +458,61 @@ def _partial(text: str, region: QuoteMarks) -> Quote:
 # The learned step ---------------------------------------------------------------------------
 
 
-@register("quotes")
+def quote_rows(quotes: Sequence[Quote]) -> Iterator[Row]:
+    """The quotes table: a quote spans its content's first to last character; `speaker` is the
+    mention (at `speaker_start:speaker_end`), `attributed_to` who the views name."""
+    for q in quotes:
+        yield {
+            "kind": q.kind,
+            "start": min(s.start for s in q.content),
+            "end": max(s.end for s in q.content),
+            "content": " … ".join(s.text for s in q.content),
+            "quoted": [s.text for s in q.quoted],
+            "attributed_to": q.attributed_to,
+            "speaker_start": q.speaker.start if q.speaker else None,
+            "speaker_end": q.speaker.end if q.speaker else None,
+            "speaker": q.speaker.text if q.speaker else None,
+            "speaker_entity": q.speaker_entity,
+            "cue_start": q.cue.start if q.cue else None,
+            "cue_end": q.cue.end if q.cue else None,
+            "cue": q.cue.text if q.cue else None,
+            "cue_class": q.cue_class,
+            "score": q.score,
+            "source": q.source,
+        }
+
+
+TABLE = Table(
+    columns={
+        "kind": "str",
+        "start": "int",
+        "end": "int",
+        "content": "str",
+        "quoted": "list",
+        "attributed_to": "str",
+        "speaker_start": "int",
+        "speaker_end": "int",
+        "speaker": "str",
+        "speaker_entity": "str",
+        "cue_start": "int",
+        "cue_end": "int",
+        "cue": "str",
+        "cue_class": "str",
+        "score": "float",
+        "source": "str",
+    },
+    rows=quote_rows,
+    label="attributed_to",
+    text="content",
+)
+
+
+@register(
+    "quotes",
+    table=TABLE,
+    trainer="spinscope.train.quotes",
+    benchmark="spinscope.evaluate.quotes",
+)
 def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
     """The rules' quotes, then the attributions the learned tagger finds where the rules found
     nothing (`learned.with_learned`): the rules keep their quotes, speakers included."""

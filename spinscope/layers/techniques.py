@@ -12,7 +12,7 @@ Two parts, combined:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
 from spinscope.features import WordFeatures
-from spinscope.layers import Findings, register, technique_rules
+from spinscope.layers import Findings, Row, Table, register, technique_rules
 from spinscope.parse import Parsed
 from spinscope.tagger import Tagger, load_tagger
 from spinscope.taxonomy import TECHNIQUES
@@ -126,6 +126,40 @@ def find_techniques(parsed: Parsed, tagger: Tagger) -> list[Technique]:
     return sorted(findings, key=lambda f: (f.start, f.end, f.technique))
 
 
-@register(LAYER)
+def technique_rows(techniques: Sequence[Technique]) -> Iterator[Row]:
+    for t in techniques:
+        yield {
+            "technique": t.technique,
+            "group": t.group,
+            "start": t.start,
+            "end": t.end,
+            "text": t.text,
+            "score": t.score,
+            "source": t.source,
+        }
+
+
+TABLE = Table(
+    columns={
+        "technique": "str",
+        "group": "str",
+        "start": "int",
+        "end": "int",
+        "text": "str",
+        "score": "float",
+        "source": "str",
+    },
+    rows=technique_rows,
+    label="technique",
+    text="text",
+)
+
+
+@register(
+    LAYER,
+    table=TABLE,
+    trainer="spinscope.train.techniques",
+    benchmark="spinscope.evaluate.techniques",
+)
 def techniques(parsed: Parsed, found: Findings) -> list[Technique]:
     return find_techniques(parsed, tagger())

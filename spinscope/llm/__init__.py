@@ -30,6 +30,7 @@ from spinscope.llm.refine import (
     interpret,
     refine,
     refine_analysis,
+    refine_or_warn,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "interpret",
     "refine",
     "refine_analysis",
+    "refine_or_warn",
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from spinscope.document import Analysis, Article, Entity, Narrative, Role, Span
+from spinscope.errors import LLMAnswerError
 from spinscope.llm.client import LLMClient, Messages
 from spinscope.llm.grounding import Grounder
 from spinscope.taxonomy import FINE_ROLES, NARRATIVES, OTHER, ROLE_DEFINITIONS, ROLES
@@ -335,3 +336,13 @@ def refine_analysis(analysis: Analysis, client: LLMClient) -> tuple[Analysis, Re
         update={"entities": entities, "narratives": narratives, "warnings": warnings}
     )
     return refined, report
+
+
+def refine_or_warn(analysis: Analysis, client: LLMClient) -> Analysis:
+    """`analysis` refined by the LLM (`refine_analysis`); an answer that cannot be read leaves
+    it as it was, with a warning that says so, instead of failing it."""
+    try:
+        return refine_analysis(analysis, client)[0]
+    except LLMAnswerError as exc:
+        warning = f"{exc}; entities and narratives not refined"
+        return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]})

@@ -34,6 +34,7 @@ from spinscope.document import (
     Span,
     Technique,
 )
+from spinscope.output.extensions import html_views
 from spinscope.output.findings import (
     cast,
     quote_text,
@@ -415,6 +416,7 @@ def _context(analysis: Analysis) -> dict[str, Any]:
         "stripe_px": STRIPE_PX,
         "stripe_gap_px": STRIPE_GAP_PX,
         "cue_legend": CUE_LEGEND.items(),
+        "other_layers": html_views(analysis),
         "analysis_json": analysis_json(analysis),
         "json_script_id": JSON_SCRIPT_ID,
     }

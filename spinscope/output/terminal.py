@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from spinscope.document import Analysis, CueClass, Quote
+from spinscope.output.extensions import terminal_views
 from spinscope.output.findings import (
     cast,
     quote_text,
@@ -67,7 +68,8 @@ TEXT_WIDTH = 100
 def render_terminal(analysis: Analysis, console: Console) -> None:
     """Print a summary of `analysis`: header, warnings, quotes table, claims table (the most
     check-worthy first), persuasion techniques table and their definitions, and, where the
-    framing layers ran, the cast, the narratives, the genre and the frames."""
+    framing layers ran, the cast, the narratives, the genre and the frames; then what the layers
+    registered outside spinscope found (`spinscope.output.extensions`)."""
     console.print(_header(analysis))
     for warning in analysis.warnings:
         console.print(Text(f"⚠ {warning}", style="yellow"))
@@ -98,6 +100,9 @@ def render_terminal(analysis: Analysis, console: Console) -> None:
     if analysis.genre or analysis.frames:
         console.print()
         console.print(_genre_and_frames(analysis))
+    for view in terminal_views(analysis):
+        console.print()
+        console.print(view)
 
 
 def render_text(analysis: Analysis, width: int = TEXT_WIDTH) -> str:

@@ -1,10 +1,11 @@
 """The store's tables (SQLAlchemy 2 declarative models).
 
 `articles` holds each article once; `analyses` holds the full `Analysis` JSON of an article, one
-row per spinscope version (the newest is `current`); the finding tables hold the findings of each
-analysis flattened for querying, and are rewritten with it. Full-text search indexes are not
-declared here: they differ by database (FTS5 tables on SQLite, tsvector columns with GIN indexes
-on PostgreSQL) and are made by the migrations.
+row per spinscope version (the newest is `current`); `findings` holds the findings of each
+analysis flattened for querying (`spinscope.tables`, the rows of Parquet and CSV too), and is
+rewritten with it. Full-text search indexes are not declared here: they differ by database (FTS5
+tables on SQLite, tsvector columns with GIN indexes on PostgreSQL) and are made by the
+migrations.
 
 `jobs` and `job_items` are the workbench's background jobs and their articles
 (`spinscope.store.jobs`).
@@ -75,71 +76,29 @@ class AnalysisRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class _Finding:
-    """Columns every finding table shares: its analysis, its article and its index in the list."""
+class FindingRow(Base):
+    """One finding of an analysis, as `spinscope.tables.indexed` gives it: its layer's table
+    (`quotes`, `techniques`, … or a layer registered outside spinscope), its index there, the
+    label it is grouped and filtered by (a technique, a narrative, a quote's speaker), its
+    words, offsets and score, and its whole row as JSON."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_layer_label", "layer", "label"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     analysis_pk: Mapped[int] = mapped_column(
         ForeignKey("analyses.pk", ondelete="CASCADE"), index=True
     )
     article_pk: Mapped[int] = mapped_column(ForeignKey("articles.pk", ondelete="CASCADE"))
+    layer: Mapped[str] = mapped_column(String(100))
     idx: Mapped[int] = mapped_column(Integer)
-
-
-class QuoteRow(_Finding, Base):
-    __tablename__ = "quotes"
-
-    kind: Mapped[str] = mapped_column(String(20))
-    #: The speaker's entity where resolved, else the mention, else "".
-    speaker: Mapped[str] = mapped_column(Text, default="")
-    verb: Mapped[str | None] = mapped_column(Text)
-    cue_class: Mapped[str] = mapped_column(String(20))
-    text: Mapped[str] = mapped_column(Text)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
     score: Mapped[float | None] = mapped_column(Float)
-
-
-class ClaimRow(_Finding, Base):
-    __tablename__ = "claims"
-
-    text: Mapped[str] = mapped_column(Text)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    source_kind: Mapped[str] = mapped_column(String(20))
-    source: Mapped[str | None] = mapped_column(Text)
-    score: Mapped[float | None] = mapped_column(Float)
-
-
-class TechniqueRow(_Finding, Base):
-    __tablename__ = "techniques"
-
-    technique: Mapped[str] = mapped_column(String(100), index=True)
-    group: Mapped[str] = mapped_column(String(100))
-    text: Mapped[str] = mapped_column(Text)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float | None] = mapped_column(Float)
-
-
-class EntityRow(_Finding, Base):
-    __tablename__ = "entities"
-
-    name: Mapped[str] = mapped_column(Text)
-    role: Mapped[str | None] = mapped_column(String(20))
-    #: The fine roles, comma-separated.
-    fine_roles: Mapped[str] = mapped_column(Text, default="")
-    mentions: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float | None] = mapped_column(Float)
-
-
-class NarrativeRow(_Finding, Base):
-    __tablename__ = "narratives"
-
-    narrative: Mapped[str] = mapped_column(Text)
-    #: The sub-narratives, one per line.
-    subnarratives: Mapped[str] = mapped_column(Text, default="")
-    score: Mapped[float | None] = mapped_column(Float)
+    #: The finding's row (`spinscope.tables`), a JSON object.
+    data: Mapped[str] = mapped_column(Text)
 
 
 class BatchChunkRow(Base):
@@ -216,9 +175,3 @@ class JobItemRow(Base):
     #: The id the article was given (or the stored article's, once done).
     article_id: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-
-
-Index("ix_narratives_narrative", NarrativeRow.narrative)
-Index("ix_quotes_speaker", QuoteRow.speaker)
-
-FINDING_TABLES = (QuoteRow, ClaimRow, TechniqueRow, EntityRow, NarrativeRow)

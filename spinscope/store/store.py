@@ -11,10 +11,11 @@ its analysis JSON and the flattened findings are committed together or not at al
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -38,20 +39,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from spinscope.document import Analysis, Quote
+from spinscope.document import Analysis
 from spinscope.rates import Rate
 from spinscope.store.engine import WRITE, open_engine
 from spinscope.store.jobs import JobQueue
-from spinscope.store.models import (
-    FINDING_TABLES,
-    AnalysisRow,
-    ArticleRow,
-    ClaimRow,
-    EntityRow,
-    NarrativeRow,
-    QuoteRow,
-    TechniqueRow,
-)
+from spinscope.store.models import AnalysisRow, ArticleRow, FindingRow
+from spinscope.tables import indexed
 
 #: What statistics are grouped by, and what they count.
 StatsBy = Literal["outlet", "week"]
@@ -63,6 +56,12 @@ STOP_WORDS = frozenset(
     "of on or our she so that the their them they this to was we were what when where which "
     "who whom why will with you your say says said tell tells told about".split()
 )
+
+#: The tables of the findings the store searches (quotes, by speaker and words), counts in its
+#: summaries, and rates (`stats(of=...)`).
+_QUOTES = "quotes"
+_COUNTED = ("quotes", "claims", "techniques", "narratives")
+_STATS_LAYERS: dict[str, str] = {"technique": "techniques", "narrative": "narratives"}
 
 #: A query of any columns.
 _Query = Select[*tuple[Any, ...]]
@@ -81,6 +80,8 @@ class Filters:
     technique: str | None = None
     narrative: str | None = None
     speaker: str | None = None
+    #: The articles a search for these words finds (in their title or text; `search`).
+    search: str | None = None
 
     def query_params(self) -> dict[str, str]:
         """The filters that are set, as strings (for links and exports)."""
@@ -91,6 +92,7 @@ class Filters:
             "technique": self.technique,
             "narrative": self.narrative,
             "speaker": self.speaker,
+            "q": self.search,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -277,8 +279,7 @@ class Store:
             )
             session.add(stored)
         else:
-            for finding in FINDING_TABLES:
-                session.execute(delete(finding).where(finding.analysis_pk == stored.pk))
+            session.execute(delete(FindingRow).where(FindingRow.analysis_pk == stored.pk))
         stored.schema_version = analysis.schema_version
         stored.layers = ",".join(layers)
         stored.data = analysis.to_json(indent=None)
@@ -386,7 +387,7 @@ class Store:
             if self.dialect == "sqlite":
                 match = " ".join(f'"{w}"' for w in words)
                 afts = table("articles_fts", column("rowid"), column("rank"))
-                qfts = table("quotes_fts", column("rowid"), column("rank"))
+                qfts = table("findings_fts", column("rowid"), column("rank"))
                 article_query = (
                     self._summaries()
                     .join(afts, afts.c.rowid == ArticleRow.pk)
@@ -395,15 +396,15 @@ class Store:
                 )
                 quote_query = (
                     self._quotes()
-                    .join(qfts, qfts.c.rowid == QuoteRow.pk)
-                    .where(text("quotes_fts MATCH :match"))
+                    .join(qfts, qfts.c.rowid == FindingRow.pk)
+                    .where(text("findings_fts MATCH :match"))
                     .order_by(qfts.c.rank)
                 )
                 params: dict[str, Any] = {"match": match}
             else:
                 tsquery = func.to_tsquery("english", " & ".join(words))
                 asearch: ColumnElement[Any] = literal_column("articles.search")
-                qsearch: ColumnElement[Any] = literal_column("quotes.search")
+                qsearch: ColumnElement[Any] = literal_column("findings.search")
                 article_query = (
                     self._summaries()
                     .where(asearch.bool_op("@@")(tsquery))
@@ -415,7 +416,7 @@ class Store:
                     .order_by(func.ts_rank(qsearch, tsquery).desc())
                 )
                 params = {}
-            where = self._filtered(filters)
+            where = self._filtered(replace(filters, search=None))  # the query is the search
             articles = session.execute(
                 article_query.add_columns(ArticleRow.text).where(where).limit(limit), params
             ).all()
@@ -430,8 +431,8 @@ class Store:
                     article_title=r.title,
                     outlet=r.outlet,
                     published=r.published,
-                    speaker=r.speaker,
-                    verb=r.verb,
+                    speaker=r.speaker or "",
+                    verb=json.loads(r.data).get("cue"),
                     text=r.text,
                     start=r.start,
                     end=r.end,
@@ -452,8 +453,8 @@ class Store:
             key = func.date(ArticleRow.published_date, "-6 days", "weekday 1")
         else:
             key = func.to_char(func.date_trunc("week", ArticleRow.published_date), "YYYY-MM-DD")
-        finding = TechniqueRow if of == "technique" else NarrativeRow
-        label = TechniqueRow.technique if of == "technique" else NarrativeRow.narrative
+        layer = _STATS_LAYERS[of]
+        label = FindingRow.label
         where = self._filtered(filters)
         if by == "week":
             where = and_(where, ArticleRow.published_date.is_not(None))
@@ -463,9 +464,9 @@ class Store:
         counts_query = (
             select(key.label("key"), label, func.count(func.distinct(ArticleRow.pk)))
             .select_from(ArticleRow)
-            .join(finding, finding.article_pk == ArticleRow.pk)
-            .join(AnalysisRow, and_(AnalysisRow.pk == finding.analysis_pk, AnalysisRow.current))
-            .where(where)
+            .join(FindingRow, FindingRow.article_pk == ArticleRow.pk)
+            .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
+            .where(where, FindingRow.layer == layer)
             .group_by(key, label)
         )
         with Session(self.engine) as session:
@@ -481,11 +482,11 @@ class Store:
     def _summaries(self) -> _Query:
         counts = [
             select(func.count())
-            .where(table.analysis_pk == AnalysisRow.pk)
+            .where(FindingRow.analysis_pk == AnalysisRow.pk, FindingRow.layer == layer)
             .correlate(AnalysisRow)
             .scalar_subquery()
-            .label(table.__tablename__)
-            for table in (QuoteRow, ClaimRow, TechniqueRow, NarrativeRow)
+            .label(layer)
+            for layer in _COUNTED
         ]
         return (
             select(
@@ -509,15 +510,16 @@ class Store:
                 ArticleRow.title,
                 ArticleRow.outlet,
                 ArticleRow.published,
-                QuoteRow.speaker,
-                QuoteRow.verb,
-                QuoteRow.text,
-                QuoteRow.start,
-                QuoteRow.end,
+                FindingRow.label.label("speaker"),
+                FindingRow.data,
+                FindingRow.text,
+                FindingRow.start,
+                FindingRow.end,
             )
-            .select_from(QuoteRow)
-            .join(AnalysisRow, and_(AnalysisRow.pk == QuoteRow.analysis_pk, AnalysisRow.current))
-            .join(ArticleRow, ArticleRow.pk == QuoteRow.article_pk)
+            .select_from(FindingRow)
+            .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
+            .join(ArticleRow, ArticleRow.pk == FindingRow.article_pk)
+            .where(FindingRow.layer == _QUOTES)
         )
 
     def _filtered(self, filters: Filters) -> ColumnElement[bool]:
@@ -532,25 +534,44 @@ class Store:
         if filters.until:
             conditions.append(ArticleRow.published_date <= filters.until)
         if filters.technique:
-            technique = aliased(TechniqueRow)
-            conditions.append(_found(technique, technique.technique == filters.technique))
+            conditions.append(_found(_STATS_LAYERS["technique"], filters.technique))
         if filters.narrative:
-            narrative = aliased(NarrativeRow)
-            conditions.append(_found(narrative, narrative.narrative == filters.narrative))
+            conditions.append(_found(_STATS_LAYERS["narrative"], filters.narrative))
         if filters.speaker:
-            quote = aliased(QuoteRow)
-            speaker = func.lower(quote.speaker)
+            speaker = filters.speaker.lower()
             conditions.append(
-                _found(quote, speaker.contains(filters.speaker.lower(), autoescape=True))
+                _found(_QUOTES, lambda label: func.lower(label).contains(speaker, autoescape=True))
             )
+        words = search_words(filters.search or "")
+        if words:
+            conditions.append(self._matching(words))
         return and_(*conditions)
 
+    def _matching(self, words: Sequence[str]) -> ColumnElement[bool]:
+        """The article's title or text contains every one of `words` (as `search` finds)."""
+        if self.dialect == "sqlite":
+            match = " ".join(f'"{w}"' for w in words)
+            fts: Select[tuple[Any]] = (
+                select(literal_column("rowid"))
+                .select_from(table("articles_fts"))
+                .where(text("articles_fts MATCH :filter_words").bindparams(filter_words=match))
+            )
+            return ArticleRow.pk.in_(fts)
+        tsquery = func.to_tsquery("english", " & ".join(words))
+        condition: ColumnElement[bool] = literal_column("articles.search").bool_op("@@")(tsquery)
+        return condition
 
-def _found(finding: Any, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """The article has a finding (an aliased finding table) in its current analysis that meets
-    `condition`."""
+
+def _found(layer: str, label: str | Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The article has a finding of `layer` in its current analysis whose label is `label`
+    (or meets it, a condition on the label column)."""
+    finding = aliased(FindingRow)
+    condition = finding.label == label if isinstance(label, str) else label(finding.label)
     return exists().where(
-        finding.article_pk == ArticleRow.pk, condition, _is_current(finding.analysis_pk)
+        finding.article_pk == ArticleRow.pk,
+        finding.layer == layer,
+        condition,
+        _is_current(finding.analysis_pk),
     )
 
 
@@ -611,78 +632,25 @@ def snippet(body: str, words: Sequence[str], width: int = 240) -> Snippet:
     return Snippet(tuple(pieces))
 
 
-def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[Any]:
-    keys = {"article_pk": article_pk, "analysis_pk": analysis_pk}
-    rows: list[Any] = []
-    for i, quote in enumerate(analysis.quotes):
-        rows.append(
-            QuoteRow(
-                **keys,
-                idx=i,
-                kind=quote.kind,
-                speaker=_speaker(quote),
-                verb=quote.cue.text if quote.cue else None,
-                cue_class=quote.cue_class,
-                text=" … ".join(span.text for span in quote.content),
-                start=quote.content[0].start,
-                end=quote.content[-1].end,
-                score=quote.score,
-            )
+def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[FindingRow]:
+    return [
+        FindingRow(
+            article_pk=article_pk,
+            analysis_pk=analysis_pk,
+            layer=found.table,
+            idx=found.index,
+            label=found.label,
+            text=found.text,
+            start=found.start,
+            end=found.end,
+            score=found.score,
+            data=json.dumps(
+                {k: v for k, v in found.row.items() if k not in ("article_id", "index")},
+                ensure_ascii=False,
+            ),
         )
-    for i, claim in enumerate(analysis.claims):
-        source = claim.source.entity or (claim.source.span.text if claim.source.span else None)
-        rows.append(
-            ClaimRow(
-                **keys,
-                idx=i,
-                text=claim.span.text,
-                start=claim.span.start,
-                end=claim.span.end,
-                source_kind=claim.source.kind,
-                source=source,
-                score=claim.score,
-            )
-        )
-    for i, found in enumerate(analysis.techniques):
-        rows.append(
-            TechniqueRow(
-                **keys,
-                idx=i,
-                technique=found.technique,
-                group=found.group,
-                text=found.text,
-                start=found.start,
-                end=found.end,
-                score=found.score,
-            )
-        )
-    for i, entity in enumerate(analysis.entities):
-        rows.append(
-            EntityRow(
-                **keys,
-                idx=i,
-                name=entity.name,
-                role=entity.role.main if entity.role else None,
-                fine_roles=",".join(entity.role.fine) if entity.role else "",
-                mentions=len(entity.mentions),
-                score=entity.role.score if entity.role else None,
-            )
-        )
-    for i, narrative in enumerate(analysis.narratives):
-        rows.append(
-            NarrativeRow(
-                **keys,
-                idx=i,
-                narrative=narrative.narrative,
-                subnarratives="\n".join(narrative.subnarratives),
-                score=narrative.score,
-            )
-        )
-    return rows
-
-
-def _speaker(quote: Quote) -> str:
-    return quote.attributed_to or ""
+        for found in indexed(analysis)
+    ]
 
 
 def _summary(row: Any) -> ArticleSummary:

@@ -13,8 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from spinscope.document import Analysis, Article
+from spinscope.document import Analysis
 from spinscope.errors import BlockedURLError, InputError, TooLarge
+from spinscope.ingest.base import Loaded
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
 from spinscope.store.jobs import Job
 from spinscope.version import __version__
@@ -172,9 +173,13 @@ def filters(
     technique: str | None = None,
     narrative: str | None = None,
     speaker: str | None = None,
+    q: str | None = None,
 ) -> Filters:
-    """The corpus filters, from query parameters."""
-    return Filters(outlet, since, until, technique, narrative, speaker)
+    """The corpus filters, from query parameters (`q`: the articles a search for these words
+    finds)."""
+    return Filters(
+        outlet, since, until, technique, narrative, speaker, (q or "").strip()[:500] or None
+    )
 
 
 FiltersDep = Annotated[Filters, Depends(filters)]
@@ -189,14 +194,14 @@ def input_error(exc: InputError) -> HTTPException:
     return HTTPException(413 if isinstance(exc, TooLarge) else 400, str(exc))
 
 
-def articles_in(wb: Workbench, item: ArticleIn) -> list[Article]:
+def articles_in(wb: Workbench, item: ArticleIn) -> list[Loaded]:
     """The article(s) a request describes; 400/413 if they cannot be read."""
     try:
         if item.text is not None:
             return [wb.article_from_text(item.text, item.id, **item.meta())]
         assert item.url is not None
         found = wb.articles_from_url(item.url)
-        return [a.model_copy(update={k: v for k, v in item.meta().items() if v}) for a in found]
+        return [a.updated(**{k: v for k, v in item.meta().items() if v}) for a in found]
     except BlockedURLError as exc:
         raise HTTPException(
             400, f"{exc} (this server was not started with --allow-private)"
@@ -271,7 +276,7 @@ async def analyze_upload(
     meta = {k: v for k, v in {"outlet": outlet, "published": published}.items() if v}
     analyses = []
     for article in articles:
-        analysis = await finished(request, wb.begin(article.model_copy(update=meta)))
+        analysis = await finished(request, wb.begin(article.updated(**meta)))
         if analysis is None:
             return gone()
         analyses.append(analysis)
@@ -298,7 +303,8 @@ async def create_job(body: JobIn, wb: WB) -> JobOut:
             f"{len(body.articles)}",
         )
     articles = await run_in_threadpool(
-        lambda: [a for item in body.articles for a in articles_in(wb, item)]
+        # A job keeps its articles in the store, not how they were read: no ingest notes.
+        lambda: [a.article for item in body.articles for a in articles_in(wb, item)]
     )
     try:
         return _job_out(await run_in_threadpool(wb.submit, articles))

@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from spinscope.errors import AnalysisStopped, Busy
+from spinscope.errors import AnalysisStopped, Busy, LLMError
 from spinscope.version import __version__
 from spinscope.web.api import router as api_router
 from spinscope.web.pages import STATIC
@@ -222,6 +222,11 @@ def create_app(workbench: Workbench) -> FastAPI:
         response = error_response(503, str(exc), is_api(request))
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
+
+    @app.exception_handler(LLMError)
+    async def llm_unreachable(request: Request, exc: LLMError) -> Response:
+        # The endpoint that refines the analyses cannot be reached: a gateway's failure.
+        return error_response(502, str(exc), is_api(request))
 
     @app.exception_handler(AnalysisStopped)
     async def stopped(request: Request, exc: AnalysisStopped) -> Response:

@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import io
 import json
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,16 +20,20 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
-from spinscope.document import Analysis, Article
+from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
 from spinscope.errors import InputError
-from spinscope.output.html import render_html, report_script
+from spinscope.ingest.base import Loaded
+from spinscope.output.findings import technique_label
+from spinscope.output.html import render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
-from spinscope.store import ArticleSummary, Filters
+from spinscope.rates import rate_row
+from spinscope.store import ArticleSummary, Filters, StatsRow
+from spinscope.tables import flat_rows
 from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.api import input_error, search_out, stats_row_out
-from spinscope.web.charts import heatmap, timeline, top_labels
 from spinscope.web.responses import check_token, html_page, render
 from spinscope.web.workbench import Workbench
 
@@ -90,7 +95,7 @@ def analyze_form(
         return _index(request, str(exc.detail), exc.status_code)
     meta = {"title": title, "outlet": outlet, "published": published}
     try:
-        articles: list[Article]
+        articles: list[Loaded]
         if file is not None and file.filename:
             data = file.file.read(wb.settings.max_bytes + 1)
             articles = wb.articles_from_upload(file.filename, data)
@@ -101,7 +106,7 @@ def analyze_form(
         else:
             return _index(request, "Paste a text, choose a file or give a URL.", 400)
         update = {k: v.strip() for k, v in meta.items() if v and v.strip()}
-        stored = [wb.analyze(a.model_copy(update=update)) for a in articles]
+        stored = [wb.analyze(a.updated(**update)) for a in articles]
     except InputError as exc:
         error = input_error(exc)
         return _index(request, str(error.detail), error.status_code)
@@ -114,7 +119,7 @@ def article_csv(request: Request, article_id: str) -> Response:
     analysis = _wb(request).store.get(article_id)
     if analysis is None:
         raise HTTPException(404, f"There is no article {article_id!r}.")
-    return csv_response(findings_rows(analysis), f"{article_id}-findings.csv")
+    return csv_response(flat_rows(analysis), f"{article_id}-findings.csv")
 
 
 @router.post("/articles/{article_id:path}/delete")
@@ -168,28 +173,27 @@ def corpus(request: Request) -> Response:
     wb = _wb(request)
     where, q = _filters(request)
     params = {**where.query_params(), **({"q": q} if q else {})}
-    technique_stats = wb.store.stats("outlet", "technique", where)
-    narrative_stats = wb.store.stats("outlet", "narrative", where)
-    technique_weeks = wb.store.stats("week", "technique", where)
-    narrative_weeks = wb.store.stats("week", "narrative", where)
+    charted = dataclasses.replace(where, search=q or None)  # the charts follow the search too
     charts = [
+        ("techniques-by-outlet", "Persuasion techniques by outlet", "technique", "outlet"),
+        ("narratives-by-outlet", "Narratives by outlet", "narrative", "outlet"),
         (
-            "Persuasion techniques by outlet",
-            heatmap(technique_stats, top_labels(technique_stats), "Technique rate by outlet"),
-        ),
-        (
-            "Narratives by outlet",
-            heatmap(narrative_stats, top_labels(narrative_stats), "Narrative rate by outlet"),
-        ),
-        (
+            "techniques-by-week",
             "Persuasion techniques over time (share of each week's articles)",
-            timeline(technique_weeks, top_labels(technique_weeks, 6), "Techniques by week"),
+            "technique",
+            "week",
         ),
         (
+            "narratives-by-week",
             "Narratives over time (share of each week's articles)",
-            timeline(narrative_weeks, top_labels(narrative_weeks, 6), "Narratives by week"),
+            "narrative",
+            "week",
         ),
     ]
+    specs = {
+        key: _chart(wb.store.stats(by, of, charted), of, by)  # type: ignore[arg-type]
+        for key, _, of, by in charts
+    }
     return html_page(
         render(
             "corpus.html.j2",
@@ -197,15 +201,48 @@ def corpus(request: Request) -> Response:
             where=where,
             results=wb.store.search(q, where, 50) if q else None,
             articles=None if q else wb.store.articles(where, 200),
-            total=wb.store.count(where),
+            total=wb.store.count(charted),
             outlets=wb.store.outlets(),
-            techniques=sorted(TECHNIQUES),
+            techniques=[(t, technique_label(t)) for t in sorted(TECHNIQUES)],
             narratives=[*sorted(NARRATIVES), OTHER],
-            charts=charts,
+            charts=[(key, caption, specs[key]) for key, caption, _, _ in charts],
+            embed_options=script_json(EMBED_OPTIONS),
             query=urlencode(params),
             token_needed=bool(wb.settings.token),
             article_href=article_href,
         )
+    )
+
+
+#: How many labels a chart draws: those the most articles carry.
+TOP_LABELS = {"outlet": 8, "week": 6}
+
+
+def _chart(rows: list[StatsRow], of: str, by: str) -> Markup | None:
+    """The Vega-Lite spec (as the JSON of a page's data script) of the rates of `rows`, for the
+    labels the most articles carry; None when there is nothing to draw."""
+    total: Counter[str] = Counter()
+    for row in rows:
+        total.update(row.counts)
+    top = [label for label, _ in total.most_common(TOP_LABELS[by])]
+    if not top:
+        return None
+    rates = [
+        rate_row(by, row.key or "(no outlet)", of, label, row.rate_of(label))
+        for row in rows
+        for label in top
+    ]
+    spec = rate_heatmap(rates, of) if by == "outlet" else rate_weeks(rates, of)
+    return script_json(spec)
+
+
+@router.get("/vega.js")
+def vega_script() -> Response:
+    """The script that draws the charts (`spinscope.charts`), served from the package."""
+    return Response(
+        script(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
     )
 
 
@@ -257,7 +294,8 @@ def corpus_csv(request: Request) -> Response:
 def stats_csv(request: Request, by: str = "outlet", of: str = "technique") -> Response:
     if by not in ("outlet", "week") or of not in ("technique", "narrative"):
         raise HTTPException(400, "by is outlet or week; of is technique or narrative")
-    where, _ = _filters(request)
+    where, q = _filters(request)
+    where = dataclasses.replace(where, search=q or None)
     rows = []
     for row in _wb(request).store.stats(by, of, where):  # type: ignore[arg-type]
         out = stats_row_out(row)
@@ -272,78 +310,6 @@ def stats_csv(request: Request, by: str = "outlet", of: str = "technique") -> Re
                 }
             )
     return csv_response(rows, f"spinscope-{of}-by-{by}.csv")
-
-
-def findings_rows(analysis: Analysis) -> list[dict[str, Any]]:
-    """One row per finding of an analysis, for its CSV export."""
-    rows: list[dict[str, Any]] = []
-    for i, q in enumerate(analysis.quotes):
-        speaker = q.speaker_entity or (q.speaker.text if q.speaker else "")
-        rows.append(
-            {
-                "layer": "quote",
-                "index": i,
-                "start": q.content[0].start,
-                "end": q.content[-1].end,
-                "label": q.kind,
-                "speaker": speaker,
-                "text": " … ".join(s.text for s in q.content),
-                "score": q.score,
-            }
-        )
-    for i, c in enumerate(analysis.claims):
-        rows.append(
-            {
-                "layer": "claim",
-                "index": i,
-                "start": c.span.start,
-                "end": c.span.end,
-                "label": c.source.kind,
-                "speaker": c.source.entity or "",
-                "text": c.span.text,
-                "score": c.score,
-            }
-        )
-    for i, t in enumerate(analysis.techniques):
-        rows.append(
-            {
-                "layer": "technique",
-                "index": i,
-                "start": t.start,
-                "end": t.end,
-                "label": t.technique,
-                "speaker": "",
-                "text": t.text,
-                "score": t.score,
-            }
-        )
-    for i, e in enumerate(analysis.entities):
-        rows.append(
-            {
-                "layer": "entity",
-                "index": i,
-                "start": "",
-                "end": "",
-                "label": e.role.main if e.role else "",
-                "speaker": "",
-                "text": e.name,
-                "score": e.role.score if e.role else None,
-            }
-        )
-    for i, n in enumerate(analysis.narratives):
-        rows.append(
-            {
-                "layer": "narrative",
-                "index": i,
-                "start": "",
-                "end": "",
-                "label": n.narrative,
-                "speaker": "",
-                "text": "; ".join(n.subnarratives),
-                "score": n.score,
-            }
-        )
-    return rows
 
 
 def csv_response(rows: list[dict[str, Any]], filename: str) -> Response:

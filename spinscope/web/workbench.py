@@ -19,8 +19,9 @@ from pathlib import Path
 from spinscope.document import Analysis, Article
 from spinscope.errors import Busy, InputError, ModelError, TooLarge
 from spinscope.ingest import IngestOptions, read
-from spinscope.ingest.base import RECORD_FIELDS
+from spinscope.ingest.base import RECORD_FIELDS, Loaded
 from spinscope.ingest.text import article_from_text
+from spinscope.llm import LLMOptions
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, Pipeline
 from spinscope.store import Store
 from spinscope.store.jobs import Job
@@ -62,6 +63,7 @@ class Settings:
                      others get 400, so that a page on another name that resolves to this
                      machine (DNS rebinding) cannot use it. `*` allows any.
     body_timeout -- seconds a client has to send a request's body (408 after).
+    llm -- the LLM endpoint that refines each analysis (see `Pipeline`); None for none.
     """
 
     layers: tuple[str, ...] = DEFAULT_LAYERS
@@ -76,6 +78,7 @@ class Settings:
     token: str | None = None
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     body_timeout: float = 30.0
+    llm: LLMOptions | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_job_articles", "max_queued_articles", "analysis_threads"):
@@ -128,7 +131,9 @@ class Workbench:
     def __init__(self, store: Store, settings: Settings = Settings()) -> None:
         self.store = store
         self.settings = settings
-        self.pipeline = Pipeline(settings.layers, max_seconds=settings.max_seconds)
+        self.pipeline = Pipeline(
+            settings.layers, max_seconds=settings.max_seconds, llm=settings.llm
+        )
         self._pool = ThreadPoolExecutor(
             settings.analysis_threads, thread_name_prefix="spinscope-analysis"
         )
@@ -152,22 +157,22 @@ class Workbench:
 
     # -- reading -------------------------------------------------------------------------
 
-    def article_from_text(self, text: str, id: str | None = None, **meta: str | None) -> Article:
+    def article_from_text(self, text: str, id: str | None = None, **meta: str | None) -> Loaded:
         """An article from pasted text: the first non-blank line is its title unless `title`
         is given; `id` defaults to a hash of the text."""
         size = len(text.encode("utf-8"))
         if size > self.settings.max_bytes:
             raise TooLarge("text", f"is {size:,} bytes; the limit is {self.settings.max_bytes:,}")
         article = article_from_text(text, id=id or Article.make_id(text), source="text")
-        return _with_meta(article, meta)
+        return Loaded(_with_meta(article, meta))
 
-    def articles_from_url(self, url: str) -> list[Article]:
+    def articles_from_url(self, url: str) -> list[Loaded]:
         """The article at an http(s) URL (private addresses refused unless allowed)."""
         if not url.lower().startswith(("http://", "https://")):
             raise InputError(url, "is not an http(s) URL")
         return self._read(url, url)
 
-    def articles_from_upload(self, filename: str, data: bytes) -> list[Article]:
+    def articles_from_upload(self, filename: str, data: bytes) -> list[Loaded]:
         """The articles in an uploaded file, read by its name's suffix like a file on the
         command line (`.txt`, `.html`, `.jsonl`, `.csv`; its stem is the article's id)."""
         if len(data) > self.settings.max_bytes:
@@ -180,21 +185,22 @@ class Workbench:
             path.write_bytes(data)
             return self._read(str(path), filename)
 
-    def _read(self, source: str, shown: str) -> list[Article]:
-        """The articles in `source`; errors name it `shown` (an upload's own file name, not
+    def _read(self, source: str, shown: str) -> list[Loaded]:
+        """The articles in `source`, with the notes on how each was read (they become its
+        analysis's first warnings); errors name it `shown` (an upload's own file name, not
         the temporary file's path)."""
         articles = []
         for item in read(source, self.settings.ingest):
             if isinstance(item, InputError):
                 raise InputError(item.source.replace(source, shown), item.reason)
-            articles.append(item.article)
+            articles.append(item)
         if not articles:
             raise InputError(shown, "holds no article")
         return articles
 
     # -- analysing -----------------------------------------------------------------------
 
-    def begin(self, article: Article, store: bool = True) -> Analysing:
+    def begin(self, article: Article | Loaded, store: bool = True) -> Analysing:
         """Hand an article to the analysis threads (and store its analysis, by default).
         `Busy` when every thread is busy and `max_waiting` analyses wait already."""
         if not self._slots.acquire(blocking=False):
@@ -204,7 +210,7 @@ class Workbench:
             )
         return self._begin(article, store)
 
-    def _begin(self, article: Article, store: bool) -> Analysing:
+    def _begin(self, article: Article | Loaded, store: bool) -> Analysing:
         """`begin` once a slot is taken: it is given back when the analysis ends."""
         cancelled = threading.Event()
         with self._counts_lock:
@@ -222,7 +228,9 @@ class Workbench:
             self._taken -= 1
         self._slots.release()
 
-    def _analyze(self, article: Article, store: bool, cancelled: threading.Event) -> Analysis:
+    def _analyze(
+        self, article: Article | Loaded, store: bool, cancelled: threading.Event
+    ) -> Analysis:
         with self._counts_lock:
             self._running += 1
         try:
@@ -232,7 +240,7 @@ class Workbench:
                 self._running -= 1
         return self.store.save(analysis, self.settings.layers) if store else analysis
 
-    def analyze(self, article: Article, store: bool = True) -> Analysis:
+    def analyze(self, article: Article | Loaded, store: bool = True) -> Analysis:
         """Analyse one article on the analysis threads and wait for it (`Busy` as `begin`)."""
         return self.begin(article, store).result()
 

@@ -1,0 +1,202 @@
+"""The layer as the unit of spinscope: a layer registered here, in the test, with no other module
+edited, has its findings in the JSON, the batch's Parquet tables, the store, the CSV export, the
+terminal summary and the HTML report; and every registered layer keeps the contract its
+registration states."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spinscope import Pipeline
+from spinscope.batch import BatchOptions, run_batch
+from spinscope.document import Analysis, Article, Span
+from spinscope.layers import BUILTIN, Findings, Table, register, registered, unregister
+from spinscope.output.html import render_html
+from spinscope.output.terminal import render_text
+from spinscope.parse import Parsed
+from spinscope.store import Store
+from spinscope.store.models import FindingRow
+from spinscope.tables import columns, finding_rows
+from spinscope.web import Settings, Workbench, create_app
+
+SAMPLE = Path(__file__).parent.parent / "spinscope" / "data" / "sample.txt"
+
+TEXT = (
+    "Council votes on the bridge\n"
+    "The council voted on Monday. This is an outrage! Residents were not asked.\n"
+    'Mayor Elena Voss said the bridge would open in May. "We will not wait!" she said.\n'
+)
+
+
+class Exclamation(BaseModel):
+    """A sentence that ends with an exclamation mark."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sentence: Span
+    marks: int
+    source: str
+
+
+def exclamations(parsed: Parsed, found: Findings) -> list[Exclamation]:
+    return [
+        Exclamation(sentence=s, marks=s.text.count("!"), source="exclamations/rule@test")
+        for s in parsed.sentences
+        if "!" in s.text
+    ]
+
+
+def exclamation_rows(found: Sequence[Exclamation]) -> Iterator[dict[str, Any]]:
+    for f in found:
+        yield {
+            "start": f.sentence.start,
+            "end": f.sentence.end,
+            "sentence": f.sentence.text,
+            "marks": f.marks,
+        }
+
+
+@pytest.fixture
+def toy() -> Iterator[str]:
+    register(
+        "exclamations",
+        requires=("quotes",),
+        item=Exclamation,
+        table=Table(
+            columns={"start": "int", "end": "int", "sentence": "str", "marks": "int"},
+            rows=exclamation_rows,
+            label="marks",
+            text="sentence",
+        ),
+    )(exclamations)
+    try:
+        yield "exclamations"
+    finally:
+        unregister("exclamations")
+
+
+OUTRAGE = "This is an outrage!"
+
+
+def test_a_toy_layer_s_findings_are_in_the_json(toy: str) -> None:
+    analysis = Pipeline(["quotes", toy]).analyze(TEXT)
+    found = analysis.extensions[toy]
+    assert [f.sentence.text for f in found] == [OUTRAGE, '"We will not wait!"']
+    data = analysis.to_dict()
+    assert data["extensions"][toy][0]["sentence"]["text"] == OUTRAGE
+    back = Analysis.from_json(analysis.to_json())
+    assert back == analysis and isinstance(back.extensions[toy][0], Exclamation)
+    assert analysis.findings(toy) == found
+
+
+def test_a_toy_layer_s_spans_are_checked_against_the_text(toy: str) -> None:
+    analysis = Pipeline(["quotes", toy]).analyze(TEXT)
+    data = analysis.to_dict()
+    data["extensions"][toy][0]["sentence"]["start"] += 1
+    data["extensions"][toy][0]["sentence"]["end"] += 1
+    with pytest.raises(ValueError, match=r"extensions\.exclamations\[0\]\.sentence span"):
+        Analysis.model_validate(data)
+
+
+def test_a_toy_layer_s_findings_are_in_the_parquet_tables(toy: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "story.txt"
+    source.write_text(TEXT, "utf-8")
+    out = tmp_path / "out"
+    summary = run_batch([str(source)], str(out), BatchOptions(layers=("quotes", toy)))
+    assert summary.analysed == 1
+    parts = sorted((out / toy).glob("*.parquet"))
+    assert parts, f"no {toy} table in {sorted(p.name for p in out.iterdir())}"
+    rows = pq.read_table(parts).to_pylist()
+    assert next(r["sentence"] for r in rows) == OUTRAGE
+    assert list(rows[0]) == list(columns(toy))
+    articles = pq.read_table(sorted((out / "articles").glob("*.parquet"))).to_pylist()
+    assert articles[0][toy] == 2
+
+
+def test_a_toy_layer_s_findings_are_in_the_store_and_its_csv(toy: str, tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "spinscope.db"))
+    workbench = Workbench(store, Settings(layers=("quotes", toy)))
+    try:
+        client = TestClient(create_app(workbench), base_url="http://localhost")
+        response = client.post("/api/v1/analyze", json={"id": "council", "text": TEXT})
+        assert response.status_code == 200, response.text
+        with Session(store.engine) as session:
+            stored = session.execute(
+                select(FindingRow.label, FindingRow.text, FindingRow.start)
+                .where(FindingRow.layer == toy)
+                .order_by(FindingRow.idx)
+            ).all()
+        assert stored[0] == ("1", OUTRAGE, TEXT.index(OUTRAGE))
+        analysis = store.get("council")
+        assert analysis is not None and isinstance(analysis.extensions[toy][0], Exclamation)
+        export = client.get("/articles/council/findings.csv")
+        assert export.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(export.text)))
+        mine = [r for r in rows if r["layer"] == toy]
+        assert next(r["sentence"] for r in mine) == OUTRAGE and mine[0]["marks"] == "1"
+    finally:
+        workbench.close()
+        store.close()
+
+
+def test_a_toy_layer_s_findings_are_in_the_terminal_and_the_html(toy: str) -> None:
+    analysis = Pipeline(["quotes", toy]).analyze(TEXT)
+    text = render_text(analysis, width=160)
+    assert "exclamations (2)" in text and OUTRAGE in text
+    page = render_html(analysis)
+    section = re.search(r'<section class="panel other-layer".*?</section>', page, re.S)
+    assert section is not None and "exclamations" in section[0] and OUTRAGE in section[0]
+
+
+# The contract of every registered layer ---------------------------------------------------
+
+_TYPES = {"str": str, "int": int, "float": (float, int), "list": list}
+
+
+@pytest.fixture(scope="module")
+def sample() -> Article:
+    return Article(id="sample", text=SAMPLE.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_layer_keeps_its_contract(name: str, sample: Article) -> None:
+    (layer,) = [layer for layer in registered() if layer.name == name]
+    analysis = Pipeline([name]).analyze(sample)
+    found = layer.findings(analysis)
+    assert found, f"{name} found nothing in the sample article"
+    # It writes its own field and its requirements' only (the spans are checked by Analysis).
+    ran = {layer.field, *(r.field for r in registered() if r.name in layer.requires)}
+    for other in registered():
+        if other.field not in ran:
+            assert other.findings(analysis) == [], f"{name} filled {other.field}"
+    # Its rows have the columns of its table, each of the declared type.
+    if layer.table is not None:
+        rows = finding_rows(analysis)[layer.field]
+        assert len(rows) == len(found)
+        for row in rows:
+            assert list(row) == list(columns(layer.field))
+            for column, kind in columns(layer.field).items():
+                value = row[column]
+                assert value is None or isinstance(value, _TYPES[kind]), (column, value)
+                if kind == "list":
+                    assert all(isinstance(item, str) for item in value)
+            if row.get("start") is not None:
+                assert 0 <= row["start"] <= row["end"] <= len(sample.text)
+    else:
+        assert layer.summary is not None, f"{name} declares neither a table nor a summary"
+    # Its views render.
+    assert render_text(analysis)
+    assert render_html(analysis)
