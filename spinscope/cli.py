@@ -29,14 +29,12 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
-import re
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TextIO
+from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -58,12 +56,12 @@ from spinscope.ingest import RECORD_SUFFIXES, IngestOptions, Loaded, read
 from spinscope.ingest.base import DEFAULTS
 from spinscope.ingest.text import article_from_text
 from spinscope.llm import KEY_ENV, MODEL_ENV, LLMClient, LLMOptions, refine_or_warn
-from spinscope.output import FORMAT_SUFFIXES, Format, render, render_terminal
+from spinscope.output import Format, render_terminal
+from spinscope.output.sinks import check_outputs, choose_format, sink
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS, analyze_many
 from spinscope.version import __version__
 
 #: Output format by `--out` suffix, when `--format` is not given.
-SUFFIX_FORMATS: dict[str, Format] = {suffix: fmt for fmt, suffix in FORMAT_SUFFIXES.items()}
 #: How the bundled sample article is named in messages.
 SAMPLE_SOURCE = "sample"
 
@@ -195,101 +193,6 @@ def _articles(
                 report.error(item.source, item.reason)
 
 
-# --- outputs ------------------------------------------------------------------------------
-
-
-class StreamSink:
-    """All analyses into one file or stdout. JSON: one article is pretty JSON, several are JSON
-    Lines; text: summaries one after another; HTML: one article only."""
-
-    def __init__(self, fmt: Format, path: Path | None) -> None:
-        self.fmt, self.path = fmt, path
-        self._held: Analysis | None = None  # the first article, until we know if a second comes
-        self._count = 0
-        self._file: TextIO | None = None
-
-    def write(self, analysis: Analysis) -> None:
-        self._count += 1
-        if self._count == 1:
-            self._held = analysis
-            return
-        if self.fmt == "html":
-            raise UsageError(
-                "several articles cannot go into one HTML report; "
-                "use --out-dir DIR for one report per article"
-            )
-        if self._held is not None:
-            self._emit(self._held, first=True)
-            self._held = None
-        self._emit(analysis, first=False)
-
-    def close(self) -> None:
-        if self._held is not None:
-            self._put(render(self._held, self.fmt))
-        if self._file is not None and self._file is not sys.stdout:
-            self._file.close()
-
-    def _emit(self, analysis: Analysis, first: bool) -> None:
-        if self.fmt == "json":
-            self._put(analysis.to_json(indent=None) + "\n")
-        elif self.fmt == "semeval":  # one TSV: no separator between articles
-            self._put(render(analysis, self.fmt))
-        else:
-            self._put(("" if first else "\n") + render(analysis, self.fmt))
-
-    def _put(self, text: str) -> None:
-        if self._file is None:
-            self._file = sys.stdout if self.path is None else self.path.open("w", encoding="utf-8")
-        self._file.write(text)
-
-
-class DirSink:
-    """One file per analysis in a directory, named after its article id: the input file's stem,
-    a record's id, or a hash of the text for a URL or stdin. Names are made safe and unique in
-    the run (`x.json`, `x-2.json`, …), and never those of the files in `keep` (the inputs)."""
-
-    def __init__(self, fmt: Format, directory: Path, keep: set[Path] | None = None) -> None:
-        self.fmt, self.directory = fmt, directory
-        self._keep = keep or set()
-        self._used: set[str] = set()
-
-    def write(self, analysis: Analysis) -> None:
-        self._path(analysis.article.id).write_text(render(analysis, self.fmt), "utf-8")
-
-    def close(self) -> None:
-        pass
-
-    def _path(self, article_id: str) -> Path:
-        stem = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', "_", article_id).strip(" ._")[:120]
-        stem = stem or "article"
-        suffix = FORMAT_SUFFIXES[self.fmt]
-        name, n = stem, 1
-        while (name + suffix).casefold() in self._used or (
-            (self.directory / (name + suffix)).resolve() in self._keep
-        ):
-            n += 1
-            name = f"{stem}-{n}"
-        self._used.add((name + suffix).casefold())
-        return self.directory / (name + suffix)
-
-
-Sink = StreamSink | DirSink
-
-
-def _choose_format(fmt: Format | None, out: Path | None) -> Format:
-    if fmt is not None:
-        return fmt
-    if out is None:
-        return "text"
-    try:
-        return SUFFIX_FORMATS[out.suffix.lower()]
-    except KeyError:
-        raise UsageError(
-            f"cannot tell the output format from the name {out}: "
-            f"end it in .json, .html, .txt or .tsv, or give --format"
-        ) from None
-
-
 def _ingest_options(max_bytes: int, allow_private: bool, columns: list[str]) -> IngestOptions:
     mapping = {}
     for column in columns:
@@ -301,35 +204,6 @@ def _ingest_options(max_bytes: int, allow_private: bool, columns: list[str]) -> 
         return IngestOptions(max_bytes=max_bytes, allow_private=allow_private, columns=mapping)
     except ValueError as exc:
         raise UsageError(f"--column/--max-bytes: {exc}") from None
-
-
-def _input_files(sources: list[str]) -> set[Path]:
-    """The inputs that are files, resolved: outputs must never overwrite them."""
-    return {Path(s).resolve() for s in sources if s != "-" and "://" not in s}
-
-
-def _check_outputs(
-    sources: list[str], count: int, fmt: Format, out: Path | None, out_dir: Path | None
-) -> None:
-    if fmt == "html" and out_dir is None and count > 1:
-        raise UsageError(
-            "several inputs cannot go into one HTML report; "
-            "use --out-dir DIR for one report per article"
-        )
-    if out is not None and out.resolve() in _input_files(sources):
-        raise UsageError(f"--out {out} is one of the inputs; it would be overwritten")
-    if out is not None and not out.parent.is_dir():
-        raise UsageError(f"--out {out}: there is no folder {out.parent}")
-
-
-def _sink(fmt: Format, out: Path | None, out_dir: Path | None, sources: list[str]) -> Sink | None:
-    """Where analyses go; None for text on stdout, where the terminal summary is the output."""
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)  # fail before analysing, not after
-        return DirSink(fmt, out_dir, keep=_input_files(sources))
-    if out is not None or fmt != "text":
-        return StreamSink(fmt, out)
-    return None
 
 
 def _llm_options(
@@ -505,13 +379,13 @@ def analyze(
             raise UsageError("give at least one PATH, URL or -, or --sample")
         if out is not None and out_dir is not None:
             raise UsageError("give --out FILE or --out-dir DIR, not both")
-        fmt_ = _choose_format(fmt, out)
-        _check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
+        fmt_ = choose_format(fmt, out)
+        check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
         options = _ingest_options(max_bytes, allow_private, columns or [])
         llm_options = _llm_options(llm, llm_model, llm_key, llm_cache)
-        sink = _sink(fmt_, out, out_dir, sources)
+        writer = sink(fmt_, out, out_dir, sources)
         to_files = out is not None or out_dir is not None
-        summary = Console(highlight=False) if sink is None or (to_files and not quiet) else None
+        summary = Console(highlight=False) if writer is None or (to_files and not quiet) else None
         items = _articles(sources, sample, options, report)
         analysed = analyze_many(
             items, workers=workers, max_seconds=_budget(max_seconds), llm=llm_options
@@ -523,14 +397,14 @@ def analyze(
             report.analysed += 1
             for message in result.warnings:
                 report.warning(origin.source, message)
-            if sink is not None:
-                sink.write(result)
+            if writer is not None:
+                writer.write(result)
             if summary is not None:
                 if report.analysed > 1:
                     summary.print()
                 render_terminal(result, summary)
-        if sink is not None:
-            sink.close()
+        if writer is not None:
+            writer.close()
     report.summary()
     raise typer.Exit(1 if report.failed else 0)
 
@@ -1107,14 +981,16 @@ def eval_frames(
     _eval_genre_or_frames("frames", data, split, predictions, score, workers, as_json)
 
 
-TrainedLayer = Literal[
-    "techniques", "checkworthiness", "quotes", "entities", "narratives", "frames"
-]
-
-
 @app.command()
 def train(
-    layer: Annotated[TrainedLayer, typer.Argument(help="The layer to train.")],
+    layer: Annotated[
+        str,
+        typer.Argument(
+            help="The layer to train (quotes, claims, techniques, entities, narratives, genre, "
+            "frames), or its trainer's name (checkworthiness for claims; frames trains genre "
+            "and frames together)."
+        ),
+    ],
     data: Annotated[Path, typer.Option(help="The training data (see below).")],
     out: Annotated[
         Path | None,
@@ -1126,37 +1002,38 @@ def train(
         typer.Option(help="Use only the first N articles of each split (quick checks).", min=1),
     ] = None,
 ) -> None:
-    """Train LAYER from DATA and write its heads and model card into the package (or --out).
+    """Train LAYER from DATA and write its heads and model card into the package (or --out),
+    with the trainer its layer declares (`spinscope.layers.register(..., trainer=...)`).
 
     techniques: a SemEval-2023 techniques directory (articles/, spans/).
-    checkworthiness: a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
+    claims (checkworthiness): a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's
     claimbuster-2class.csv is used too when it lies in ../claimbuster/ beside it.
     quotes: the PolNeAR root (only its train/ folder is read; dev/ is left for `eval quotes`).
     narratives: a SemEval-2025 Task 10 directory (documents/, subtask-2-annotations.txt).
-    frames: a SemEval-2023 Task 3 genre-framing directory (articles/, genre-labels.txt,
+    genre, frames: a SemEval-2023 Task 3 genre-framing directory (articles/, genre-labels.txt,
     frame-labels.txt); trains the genre and frames layers, into models/frames/.
     entities: a SemEval-2025 Task 10 directory (documents/, subtask-1-annotations.txt).
     """
+    import importlib
+
     from spinscope.heads import MODELS_DIR
+    from spinscope.layers import registered
+    from spinscope.train import Trainer
+
+    trainers = {found.name: found.trainer for found in registered() if found.trainer}
+    trainers |= {module.rpartition(".")[2]: module for module in trainers.values()}
+    if layer not in trainers:
+        _fail(f"no trainer for {layer!r}; trainable: {', '.join(sorted(trainers))}", 2)
+    module = trainers[layer]
+    name = module.rpartition(".")[2]  # a trainer writes models/<its name>/
 
     def progress(message: str) -> None:
-        typer.echo(f"{layer}: {message}", err=True)
+        typer.echo(f"{name}: {message}", err=True)
 
     try:
-        if layer == "techniques":
-            from spinscope.train.techniques import train as train_layer
-        elif layer == "checkworthiness":
-            from spinscope.train.checkworthiness import train as train_layer
-        elif layer == "narratives":
-            from spinscope.train.narratives import train as train_layer
-        elif layer == "frames":
-            from spinscope.train.frames import train as train_layer
-        elif layer == "entities":
-            from spinscope.train.entities import train as train_layer
-        else:
-            from spinscope.train.quotes import train as train_layer
-        card = train_layer(
-            data, out or MODELS_DIR / layer, seed=seed, limit=limit, progress=progress
+        trainer: Trainer = importlib.import_module(module)
+        card = trainer.train(
+            data, out or MODELS_DIR / name, seed=seed, limit=limit, progress=progress
         )
     except (SpinscopeError, OSError) as exc:
         _fail(str(exc))

@@ -203,5 +203,25 @@ def test_the_workbench_the_api_and_the_report_give_the_same_rates(
         page = client.get("/corpus").text
         row = next(r for r in parts["technique_rates_by_outlet"] if r["outlet"] == "Bugle")
         assert row["shown"] in page
+        # The page's charts draw the report's rates: every cell of the labels they show.
+        for key, of, by in (
+            ("techniques-by-outlet", "technique", "outlet"),
+            ("narratives-by-week", "narrative", "week"),
+        ):
+            found = re.search(f'id="spec-{key}">(.*?)</script>', page)
+            assert found is not None, key
+            spec = json.loads(found[1])
+            drawn = {
+                (v[by], v[of]): (v["count"], v["articles"], v["shown"])
+                for values in spec["datasets"].values()
+                for v in values
+            }
+            labels = {label for _, label in drawn}
+            report = {
+                (r[by], r[of]): (r["count"], r["articles"], r["shown"])
+                for r in parts[f"{of}_rates_by_{by}"]
+                if r[of] in labels
+            }
+            assert report and {k: v for k, v in drawn.items() if v[0]} == report, key
     finally:
         store.close()

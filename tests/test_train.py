@@ -196,3 +196,19 @@ def test_a_head_round_trips_and_a_missing_one_says_how_to_train(tmp_path: Path) 
     assert again.labels == ("a", "b")
     with pytest.raises(ModelError, match="spinscope train nothing"):
         load_head("nothing", "head")
+
+
+def test_train_finds_each_layer_s_trainer_in_its_registration(tmp_path: Path) -> None:
+    """`spinscope train LAYER` runs the trainer the layer declares: a layer's name or its
+    trainer's (claims and checkworthiness are one), and an unknown name lists the trainable."""
+    from typer.testing import CliRunner
+
+    from spinscope.cli import app
+
+    missing = str(tmp_path / "nowhere")
+    for name in ("claims", "checkworthiness"):
+        result = CliRunner().invoke(app, ["train", name, "--data", missing, "--out", str(tmp_path)])
+        assert result.exit_code == 1 and "nowhere" in result.output, result.output
+    result = CliRunner().invoke(app, ["train", "sarcasm", "--data", missing])
+    assert result.exit_code == 2
+    assert "no trainer for 'sarcasm'; trainable: checkworthiness, claims, entities" in result.output

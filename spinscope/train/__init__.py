@@ -1,5 +1,32 @@
 """Training: `spinscope train <layer> --data DIR` fits a layer's small heads over the frozen
-encoder and writes them, with a model card, into `spinscope/models/<layer>/`.
+encoder and writes them, with a model card, into `spinscope/models/<trainer>/`, with the trainer
+module its layer names (`Trainer`).
 
 Training needs the `train` extra (scikit-learn); nothing here is imported at run time.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+#: How a trainer reports what it is doing.
+Progress = Callable[[str], None]
+
+
+class Trainer(Protocol):
+    """What a layer's trainer module provides (the module a layer names with `trainer=`):
+    `train(data, out, seed=, limit=, progress=)` fits the layer's models from `data`, writes
+    them with their model card into `out`, and returns the card (its `validation` scores
+    among it)."""
+
+    def train(
+        self,
+        data: Path,
+        out: Path,
+        *,
+        seed: int = 0,
+        limit: int | None = None,
+        progress: Progress = ...,
+    ) -> dict[str, Any]: ...

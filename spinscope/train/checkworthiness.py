@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from spinscope.evaluate.checkworthiness import (
     score_checkworthiness,
 )
 from spinscope.heads import MODELS_DIR
+from spinscope.train import Progress
 from spinscope.train.common import (
     best_f1_threshold,
     fit_mlp,
@@ -43,8 +44,6 @@ from spinscope.train.split import INNER_SEED, is_validation
 HIDDEN = 256
 ALPHA = 1e-2
 THRESHOLD_GRID = tuple(round(0.05 + 0.01 * i, 2) for i in range(91))
-
-Progress = Callable[[str], None]
 
 
 def train(

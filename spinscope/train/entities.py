@@ -18,7 +18,7 @@ together with the chosen settings.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from spinscope.layers.entities import (
     entity_of,
 )
 from spinscope.taxonomy import FINE_ROLES
+from spinscope.train import Progress
 from spinscope.train.common import (
     best_f1_threshold,
     require_sklearn,
@@ -59,8 +60,6 @@ from spinscope.train.common import (
     write_card,
 )
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
-
-Progress = Callable[[str], None]
 
 #: Inverse regularisation strengths tried (scikit-learn's C, on standardised features).
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)

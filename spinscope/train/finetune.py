@@ -14,7 +14,7 @@ together, AdamW with a linear warm-up and decay, dropout 0.1, gradients clipped 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +27,12 @@ from spinscope.errors import SpinscopeError
 from spinscope.features import Words, word_features
 from spinscope.heads import Head
 from spinscope.parse import Parsed
+from spinscope.train import Progress
 from spinscope.transformer import HEADS, base_layers
 
 if TYPE_CHECKING:
     import torch
 
-Progress = Callable[[str], None]
 
 #: torch's threads. One: with two, the same run gave weights differing in the last bits (its
 #: parallel reductions sum in varying order), and on a core shared with another job torch's

@@ -10,7 +10,7 @@ them. The validation articles are only scored, with the task's trivial baselines
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from spinscope.features import document_features
 from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.frames import FRAMES_SOURCE, GENRE_SOURCE, MODELS
 from spinscope.taxonomy import FRAMES, GENRES
+from spinscope.train import Progress
 from spinscope.train.common import (
     article_sentences,
     fit_logistic,
@@ -34,8 +35,6 @@ from spinscope.train.common import (
     write_card,
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
-
-Progress = Callable[[str], None]
 
 FOLDS = 5
 #: Inverse regularisation (chosen on out-of-fold predictions: genre 0.1 beat 0.003–0.03, with

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from spinscope.layers.narratives import (
     narrative_features,
 )
 from spinscope.taxonomy import OTHER
+from spinscope.train import Progress
 from spinscope.train.common import (
     article_sentences,
     fit_logistic,
@@ -54,8 +55,6 @@ from spinscope.train.common import (
     write_card,
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
-
-Progress = Callable[[str], None]
 
 FOLDS = 5
 #: Inverse regularisation of the heads (chosen on out-of-fold predictions: 0.01 beat 0.002,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +51,11 @@ from spinscope.layers.attribution import (
 from spinscope.layers.quotes import rule_quotes
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.tagger import Tagger
+from spinscope.train import Progress
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 from spinscope.transformer import read_tuned_layers, save_tuned_layers
-
-Progress = Callable[[str], None]
 
 RECIPE = Recipe()
 #: Mean content probability an attribution the rules missed needs; above 1 means "never".

@@ -13,7 +13,7 @@ import dataclasses
 import importlib.resources
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from spinscope.layers import technique_rules
 from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, find_techniques
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.tagger import Tagger
-from spinscope.train import technique_lexicons
+from spinscope.train import Progress, technique_lexicons
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
@@ -41,8 +41,6 @@ RECIPE = Recipe()
 SENTENCE_SPAN_CHARS = 60
 #: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
 THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
-
-Progress = Callable[[str], None]
 
 
 def train(
