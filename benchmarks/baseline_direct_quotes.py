@@ -14,7 +14,7 @@ from rich.console import Console
 
 from spinscope.document import Quote, Span
 from spinscope.evaluate.quotes import evaluate_quotes, scores_table
-from spinscope.layers.quote_marks import find_quote_marks
+from spinscope.layers.quotes.quote_marks import find_quote_marks
 from spinscope.parse import paragraph_spans
 
 

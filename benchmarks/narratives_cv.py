@@ -26,8 +26,8 @@ from spinscope.evaluate.narratives import (
     read_narratives_dir,
     sample_f1,
 )
-from spinscope.features import document_features
 from spinscope.layers.narratives import narrative_features
+from spinscope.ml.features import document_features
 from spinscope.taxonomy import OTHER
 from spinscope.train import narratives as training
 from spinscope.train.common import article_sentences

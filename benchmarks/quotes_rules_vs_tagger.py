@@ -19,8 +19,7 @@ from rich.console import Console
 from spinscope.document import Article
 from spinscope.evaluate.brat import Attribution
 from spinscope.evaluate.quotes import load_gold, score_quotes, scores_table
-from spinscope.layers import attribution
-from spinscope.layers.quotes import rule_quotes
+from spinscope.layers.quotes import attribution, rule_quotes
 from spinscope.parse import load_nlp, parse
 from spinscope.train.split import split
 

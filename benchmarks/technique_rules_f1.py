@@ -24,7 +24,8 @@ from rich.table import Table
 from spinscope.document import Article
 from spinscope.evaluate.semeval import TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import score_spans
-from spinscope.layers.technique_rules import (
+from spinscope.layers.techniques import tagged, tagger
+from spinscope.layers.techniques.rules import (
     CANDIDATES,
     RULES,
     Rule,
@@ -32,7 +33,6 @@ from spinscope.layers.technique_rules import (
     find,
     lexicon_matcher,
 )
-from spinscope.layers.techniques import tagged, tagger
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train.split import three_way
 from spinscope.train.technique_lexicons import build_affect_lexicon, build_loaded_lexicon

@@ -1,4 +1,4 @@
-"""Precision and recall of each technique rule (`spinscope.layers.technique_rules`), kept and
+"""Precision and recall of each technique rule (`spinscope.layers.techniques.rules`), kept and
 dropped, on the TRAINING split of SemEval-2023 Task 3 only (validation articles are never read).
 
 A hit is right when it overlaps a gold span of the rule's technique; recall counts the gold spans
@@ -26,7 +26,7 @@ from rich.table import Table
 from spacy.tokens import Doc
 
 from spinscope.evaluate.semeval import TechniqueSpan, read_techniques_dir
-from spinscope.layers.technique_rules import (
+from spinscope.layers.techniques.rules import (
     CANDIDATES,
     LEXICON_PATH,
     RULES,

@@ -21,7 +21,7 @@ import torch
 from transformers import AutoModel
 
 from spinscope.document import Span
-from spinscope.encoder import load_encoder
+from spinscope.ml.encoder import load_encoder
 
 #: sha256 of model.safetensors in sentence-transformers/all-MiniLM-L6-v2 on the Hugging Face hub.
 UPSTREAM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"

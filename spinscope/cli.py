@@ -1016,8 +1016,8 @@ def train(
     """
     import importlib
 
-    from spinscope.heads import MODELS_DIR
     from spinscope.layers import registered
+    from spinscope.ml.heads import MODELS_DIR
     from spinscope.train import Trainer
 
     trainers = {found.name: found.trainer for found in registered() if found.trainer}

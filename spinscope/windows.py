@@ -18,8 +18,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from spinscope.document import Claim, Entity, Span
-from spinscope.encoder import DIM, EncodedUnit
 from spinscope.layers import Findings
+from spinscope.ml.encoder import DIM, EncodedUnit
 from spinscope.parse import Segmented
 
 #: The longest stretch of text parsed at once, in characters. News articles are shorter and are

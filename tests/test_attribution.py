@@ -14,13 +14,12 @@ import spinscope
 from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.quotes import evaluate_quotes, load_gold
-from spinscope.features import word_features
-from spinscope.heads import Head, read_head
-from spinscope.layers import attribution
-from spinscope.layers.attribution import CONTENT, CUE, LABELS, SOURCE, Settings, combine
-from spinscope.layers.quotes import rule_quotes
+from spinscope.layers.quotes import attribution, rule_quotes
+from spinscope.layers.quotes.attribution import CONTENT, CUE, LABELS, SOURCE, Settings, combine
+from spinscope.ml.features import word_features
+from spinscope.ml.heads import Head, read_head
+from spinscope.ml.tagger import Tagger
 from spinscope.parse import Parsed, parse
-from spinscope.tagger import Tagger
 from spinscope.train import quotes as train_quotes
 
 #: Reported speech the rules do not read as an attribution: "contends" and "convinced" are not
@@ -275,9 +274,9 @@ def test_quotes_training_is_reproducible(shared_data: Path, torch: object, tmp_p
 def test_the_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
     """The head reads the tuned layers' word and sentence vectors and then the linguistic
     features, in training (torch, batched) as at run time (numpy): the same probabilities."""
-    from spinscope.features import words
+    from spinscope.ml.features import words
+    from spinscope.ml.transformer import Layer
     from spinscope.train import finetune
-    from spinscope.transformer import Layer
 
     parsed = parsed_of(TEXT)
     rules = rule_quotes(parsed)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from spinscope import analyze
-from spinscope.checkworthiness import head, score_sentences, threshold
 from spinscope.cli import app
-from spinscope.heads import MODELS_DIR
+from spinscope.layers.claims.checkworthiness import head, score_sentences, threshold
+from spinscope.ml.heads import MODELS_DIR
 
 CARD = json.loads((MODELS_DIR / "checkworthiness" / "card.json").read_text())
 

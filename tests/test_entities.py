@@ -12,7 +12,7 @@ import spinscope
 from spinscope.document import Analysis, Article, Entity
 from spinscope.layers import Findings, resolve
 from spinscope.layers.entities import FINE_LABELS, MAIN_ROLES, decide_role, entity_of
-from spinscope.layers.mentions import Cluster, find_clusters
+from spinscope.layers.entities.mentions import Cluster, find_clusters
 from spinscope.parse import load_nlp, parse
 from spinscope.taxonomy import FINE_ROLES
 

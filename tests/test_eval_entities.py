@@ -19,7 +19,7 @@ from spinscope.evaluate.entities import (
     read_roles,
     score_roles,
 )
-from spinscope.heads import MODELS_DIR
+from spinscope.ml.heads import MODELS_DIR
 from spinscope.train.split import is_validation
 
 ARTICLE = (

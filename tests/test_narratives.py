@@ -8,9 +8,7 @@ import numpy as np
 import pytest
 
 from spinscope.document import Article, Narrative
-from spinscope.encoder import DIM
 from spinscope.evaluate.narratives import NarrativeLabels
-from spinscope.heads import Head
 from spinscope.layers.narratives import (
     FEATURES,
     NAMES,
@@ -24,6 +22,8 @@ from spinscope.layers.narratives import (
     narrative_features,
     sentence_shares,
 )
+from spinscope.ml.encoder import DIM
+from spinscope.ml.heads import Head
 from spinscope.parse import parse
 from spinscope.pipeline import Pipeline
 from spinscope.taxonomy import OTHER

@@ -9,8 +9,8 @@ import pytest
 import spinscope
 from spinscope import Analysis, Quote
 from spinscope.document import Article
-from spinscope.layers.quote_marks import find_quote_marks
 from spinscope.layers.quotes import rule_quotes
+from spinscope.layers.quotes.quote_marks import find_quote_marks
 from spinscope.parse import paragraph_spans, parse
 
 

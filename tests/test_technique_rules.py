@@ -9,7 +9,7 @@ import pytest
 
 from spinscope.errors import DataError
 from spinscope.evaluate.semeval import read_techniques_dir
-from spinscope.layers.technique_rules import (
+from spinscope.layers.techniques.rules import (
     CANDIDATES,
     PRIOR,
     RULES,

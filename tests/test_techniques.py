@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from spinscope import analyze
 from spinscope.cli import app
 from spinscope.document import Article
-from spinscope.features import word_features
-from spinscope.heads import MODELS_DIR
 from spinscope.layers.techniques import GAP, decode, tagger
+from spinscope.ml.features import word_features
+from spinscope.ml.heads import MODELS_DIR
 from spinscope.parse import load_nlp, parse
 from spinscope.taxonomy import TECHNIQUES
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from spinscope.errors import DataError
-from spinscope.heads import read_head
+from spinscope.ml.heads import read_head
 from spinscope.train import checkworthiness, entities, frames, narratives, techniques
 from spinscope.train.split import is_validation, split
 
@@ -94,11 +94,11 @@ def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) 
     """What training optimises (torch, batched and padded) is what the layer computes at run
     time (numpy, one chunk at a time): the same probabilities for every word."""
     from spinscope.document import Article
-    from spinscope.features import words
+    from spinscope.ml.features import words
+    from spinscope.ml.tagger import Tagger
+    from spinscope.ml.transformer import Layer
     from spinscope.parse import load_nlp, parse
-    from spinscope.tagger import Tagger
     from spinscope.train import finetune
-    from spinscope.transformer import Layer
 
     text = (Path(finetune.__file__).parents[1] / "data" / "sample.txt").read_text()
     parsed = parse(Article(id="sample", text=text), load_nlp())
@@ -175,7 +175,7 @@ def test_train_quotes_command_reads_only_train(
 
 def test_a_head_round_trips_and_a_missing_one_says_how_to_train(tmp_path: Path) -> None:
     from spinscope.errors import ModelError
-    from spinscope.heads import Head, load_head
+    from spinscope.ml.heads import Head, load_head
 
     rng = np.random.default_rng(0)
     head = Head(

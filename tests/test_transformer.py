@@ -1,4 +1,4 @@
-"""The encoder's last layers in numpy (`spinscope.transformer`): the encoder's own weights
+"""The encoder's last layers in numpy (`spinscope.ml.transformer`): the encoder's own weights
 give back the encoder's own output, and fine-tuned copies survive their storage."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from spinscope.document import Article
-from spinscope.encoder import TAP_LAYER
 from spinscope.errors import ModelError
-from spinscope.parse import load_nlp, parse
-from spinscope.transformer import (
+from spinscope.ml.encoder import TAP_LAYER
+from spinscope.ml.transformer import (
     Layer,
     base_layers,
     erf,
@@ -21,6 +20,7 @@ from spinscope.transformer import (
     retop,
     save_tuned_layers,
 )
+from spinscope.parse import load_nlp, parse
 
 SAMPLE = Path(__file__).resolve().parents[1] / "spinscope" / "data" / "sample.txt"
 

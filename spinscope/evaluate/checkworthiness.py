@@ -218,7 +218,7 @@ def _label(where: str, label: str) -> bool:
 
 def predict_checkworthiness(sentences: Sequence[CheckworthySentence]) -> dict[str, bool]:
     """spinscope's decision (score at or above the calibrated threshold) for each sentence."""
-    from spinscope.checkworthiness import score_sentences, threshold
+    from spinscope.layers.claims.checkworthiness import score_sentences, threshold
 
     cut = threshold()
     scores = score_sentences([s.text for s in sentences])

@@ -34,7 +34,7 @@ from spinscope.document import Analysis, Article, Role
 from spinscope.errors import DataError
 from spinscope.layers import Findings, resolve
 from spinscope.layers.entities import RoleModel, mention_roles, role_model
-from spinscope.layers.mentions import Cluster, find_clusters
+from spinscope.layers.entities.mentions import Cluster, find_clusters
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.taxonomy import FINE_ROLES, ROLES
 

@@ -16,9 +16,9 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
-from spinscope.features import document_features, sentence_vectors
-from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, Summary, register_whole
+from spinscope.ml.features import document_features, sentence_vectors
+from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Segmented
 
 #: The models' directory (`spinscope/models/frames/`), shared by both layers.

@@ -35,10 +35,10 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
-from spinscope.encoder import DIM, load_encoder
-from spinscope.features import document_features, sentence_vectors
-from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, Row, Table, register_whole
+from spinscope.ml.encoder import DIM, load_encoder
+from spinscope.ml.features import document_features, sentence_vectors
+from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Segmented
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
 

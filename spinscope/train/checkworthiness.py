@@ -18,16 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.checkworthiness import LAYER, SOURCE
 from spinscope.document import Span
-from spinscope.encoder import load_encoder
 from spinscope.errors import DataError
 from spinscope.evaluate.checkworthiness import (
     CheckworthySentence,
     read_checkworthy,
     score_checkworthiness,
 )
-from spinscope.heads import MODELS_DIR
+from spinscope.layers.claims.checkworthiness import LAYER, SOURCE
+from spinscope.ml.encoder import load_encoder
+from spinscope.ml.heads import MODELS_DIR
 from spinscope.train import Progress
 from spinscope.train.common import (
     best_f1_threshold,

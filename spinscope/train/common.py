@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.arrays import Matrix
-from spinscope.encoder import MODEL_ID
 from spinscope.errors import SpinscopeError
-from spinscope.heads import Head
+from spinscope.ml.encoder import MODEL_ID
+from spinscope.ml.heads import Head
 from spinscope.version import __version__
 
 
@@ -133,7 +133,7 @@ def article_sentences(
     """Each article's sentence vectors, by id, from the same parse and encoder pass as the
     layers read at run time."""
     from spinscope.document import Article
-    from spinscope.features import sentence_vectors
+    from spinscope.ml.features import sentence_vectors
     from spinscope.parse import load_nlp, parse
 
     nlp = load_nlp()

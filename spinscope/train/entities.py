@@ -27,7 +27,6 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.arrays import Matrix
-from spinscope.encoder import DIM
 from spinscope.evaluate.entities import (
     FramingGold,
     Prepared,
@@ -37,7 +36,6 @@ from spinscope.evaluate.entities import (
     read_framing_dir,
     score_roles,
 )
-from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.entities import (
     FINE_LABELS,
     LAYER,
@@ -49,6 +47,8 @@ from spinscope.layers.entities import (
     decide_role,
     entity_of,
 )
+from spinscope.ml.encoder import DIM
+from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FINE_ROLES
 from spinscope.train import Progress
 from spinscope.train.common import (

@@ -1,8 +1,8 @@
 """Fine-tuning the encoder's last layers together with a word tagger (torch, training only).
 
-The tagger reads what `spinscope.features.word_features` gives it, but from a fine-tuned copy
+The tagger reads what `spinscope.ml.features.word_features` gives it, but from a fine-tuned copy
 of the encoder's last layers run on the states the shared pass tapped before them
-(`EncodedUnit.tapped`, see `spinscope.transformer`), followed by any extra features of each
+(`EncodedUnit.tapped`, see `spinscope.ml.transformer`), followed by any extra features of each
 word the caller gives (the quotes layer's parse and rule features). Training never re-runs the
 lower layers: the tapped states of every training article are computed once, by the shared pass.
 
@@ -22,13 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.arrays import Matrix
-from spinscope.encoder import DIM, LAYER_NORMS, LINEARS, TAP_LAYER
 from spinscope.errors import SpinscopeError
-from spinscope.features import Words, word_features
-from spinscope.heads import Head
+from spinscope.ml.encoder import DIM, LAYER_NORMS, LINEARS, TAP_LAYER
+from spinscope.ml.features import Words, word_features
+from spinscope.ml.heads import Head
+from spinscope.ml.transformer import HEADS, base_layers
 from spinscope.parse import Parsed
 from spinscope.train import Progress
-from spinscope.transformer import HEADS, base_layers
 
 if TYPE_CHECKING:
     import torch

@@ -19,9 +19,9 @@ import numpy.typing as npt
 
 from spinscope.arrays import Matrix
 from spinscope.evaluate.frames import read_genre_framing_dir, score_frames, score_genres
-from spinscope.features import document_features
-from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.frames import FRAMES_SOURCE, GENRE_SOURCE, MODELS
+from spinscope.ml.features import document_features
+from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FRAMES, GENRES
 from spinscope.train import Progress
 from spinscope.train.common import (

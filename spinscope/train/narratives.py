@@ -31,7 +31,6 @@ from spinscope.evaluate.narratives import (
     sample_f1,
     score_narratives,
 )
-from spinscope.heads import MODELS_DIR, Head
 from spinscope.layers.narratives import (
     LAYER,
     NAMES,
@@ -42,6 +41,7 @@ from spinscope.layers.narratives import (
     Rules,
     narrative_features,
 )
+from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import OTHER
 from spinscope.train import Progress
 from spinscope.train.common import (

@@ -31,9 +31,8 @@ from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.brat import Attribution
 from spinscope.evaluate.quotes import GoldArticle, QuoteScores, load_gold, score_quotes
-from spinscope.features import WordFeatures, Words, words
-from spinscope.heads import MODELS_DIR, Head
-from spinscope.layers.attribution import (
+from spinscope.layers.quotes import rule_quotes
+from spinscope.layers.quotes.attribution import (
     CONTENT,
     DOUBTED_SOURCE,
     GAP,
@@ -48,14 +47,15 @@ from spinscope.layers.attribution import (
     features,
     linguistic,
 )
-from spinscope.layers.quotes import rule_quotes
+from spinscope.ml.features import WordFeatures, Words, words
+from spinscope.ml.heads import MODELS_DIR, Head
+from spinscope.ml.tagger import Tagger
+from spinscope.ml.transformer import read_tuned_layers, save_tuned_layers
 from spinscope.parse import Parsed, load_nlp, parse
-from spinscope.tagger import Tagger
 from spinscope.train import Progress
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
-from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
 RECIPE = Recipe()
 #: Mean content probability an attribution the rules missed needs; above 1 means "never".

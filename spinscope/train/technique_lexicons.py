@@ -2,7 +2,7 @@
 lexicon (words inside gold Loaded_Language spans most times they occur) and the affect
 adjectives (strongly negative AFINN words the training split does not show as plain
 description). `spinscope train techniques` writes both beside the tagger; the rules
-(`spinscope.layers.technique_rules`) only read them.
+(`spinscope.layers.techniques.rules`) only read them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from spinscope.errors import DataError
 from spinscope.evaluate.semeval import TechniquesGold, read_techniques_dir
-from spinscope.layers.technique_rules import WORD, attributive_words, is_content, normalise
+from spinscope.layers.techniques.rules import WORD, attributive_words, is_content, normalise
 from spinscope.train.split import is_validation
 
 if TYPE_CHECKING:

@@ -23,17 +23,17 @@ from spinscope.document import Article
 from spinscope.errors import SpinscopeError
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
-from spinscope.features import WordFeatures, Words, words
-from spinscope.heads import MODELS_DIR, Head
-from spinscope.layers import technique_rules
 from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, find_techniques
+from spinscope.layers.techniques import rules as technique_rules
+from spinscope.ml.features import WordFeatures, Words, words
+from spinscope.ml.heads import MODELS_DIR, Head
+from spinscope.ml.tagger import Tagger
+from spinscope.ml.transformer import read_tuned_layers, save_tuned_layers
 from spinscope.parse import Parsed, load_nlp, parse
-from spinscope.tagger import Tagger
 from spinscope.train import Progress, technique_lexicons
 from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
-from spinscope.transformer import read_tuned_layers, save_tuned_layers
 
 RECIPE = Recipe()
 #: A technique whose gold spans have at least this median length in characters is decoded as
@@ -300,7 +300,7 @@ Per technique (span F1, label-matched):
 
 Not detected by the tagger: techniques with no training example (Appeal_to_Values,
 Consequential_Oversimplification, Appeal_to_Time, Questioning_the_Reputation); narrow rules
-cover them (see `spinscope/layers/technique_rules.py`).
+cover them (see `spinscope/layers/techniques/rules.py`).
 
 ## Versions
 

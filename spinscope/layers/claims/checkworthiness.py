@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from spinscope.document import Span
-from spinscope.encoder import EncodedUnit, load_encoder
-from spinscope.heads import Head, load_head
+from spinscope.ml.encoder import EncodedUnit, load_encoder
+from spinscope.ml.heads import Head, load_head
 
 LAYER = "checkworthiness"
 SOURCE = "checkworthiness/minilm-head@1"

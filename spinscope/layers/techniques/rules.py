@@ -38,7 +38,7 @@ from spinscope.taxonomy import TECHNIQUES
 PRIOR = 0.5
 
 #: Where the shipped Loaded_Language lexicon lives (one word a line; see `write_loaded_lexicon`).
-LEXICON_PATH = Path(__file__).resolve().parents[1] / "models" / "techniques" / "loaded-lexicon.txt"
+LEXICON_PATH = Path(__file__).resolve().parents[2] / "models" / "techniques" / "loaded-lexicon.txt"
 
 
 @dataclass(frozen=True)

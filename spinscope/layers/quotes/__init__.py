@@ -1,8 +1,8 @@
 """Quotes layer: who said what.
 
-The rules for one sentence are in `spinscope.layers.reporting`, quote marks are paired by
-`spinscope.layers.quote_marks`, and speakers resolved by `spinscope.layers.speakers`. This module
-joins them over the article:
+The rules for one sentence are in `spinscope.layers.quotes.reporting`, quote marks are paired by
+`spinscope.layers.quotes.quote_marks`, and speakers resolved by
+`spinscope.layers.quotes.speakers`. This module joins them over the article:
 
 - `attach_quote_marks` widens content to the quote marks it overlaps and joins a quote split by
   its attribution ("…,” Peskov said, “…”);
@@ -13,7 +13,7 @@ joins them over the article:
 - whatever quote marks remain are partial quotes with no speaker (titles, terms, scare quotes).
 
 Last, the learned step (the end of this module): a word tagger over its own fine-tuned copy
-of the encoder's last layers (`spinscope.layers.attribution`) adds the attributions the rules
+of the encoder's last layers (`spinscope.layers.quotes.attribution`) adds the attributions the rules
 missed.
 
 What counts as "who said what" is documented in docs/quotes.md.
@@ -29,10 +29,10 @@ from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
 from spinscope.layers import Findings, Row, Table, register
-from spinscope.layers import attribution as learned
-from spinscope.layers.cues import VERBS
-from spinscope.layers.quote_marks import QuoteMarks, find_quote_marks, inside_any
-from spinscope.layers.reporting import (
+from spinscope.layers.quotes import attribution as learned
+from spinscope.layers.quotes.cues import VERBS
+from spinscope.layers.quotes.quote_marks import QuoteMarks, find_quote_marks, inside_any
+from spinscope.layers.quotes.reporting import (
     EDGE_PUNCT,
     Attribution,
     according_to_cues,
@@ -49,7 +49,7 @@ from spinscope.layers.reporting import (
     trim,
     verb_cues,
 )
-from spinscope.layers.speakers import SpeakerResolver
+from spinscope.layers.quotes.speakers import SpeakerResolver
 from spinscope.parse import Parsed
 
 VERSION = "1"

@@ -4,8 +4,8 @@ entity, gathered into one cluster per entity.
 Sources, in document order:
 - spaCy's named entities of the kinds a story casts (people, organisations, countries and
   cities, nationalities). Names are resolved as the quotes layer resolves speakers
-  (`spinscope.layers.speakers.EntityIndex`): "Stoltenberg" joins "Jens Stoltenberg" even where
-  spaCy calls it an organisation;
+  (`spinscope.layers.quotes.speakers.EntityIndex`): "Stoltenberg" joins "Jens Stoltenberg"
+  even where spaCy calls it an organisation;
 - nationalities as groups: "Ukrainians", "the Ukrainian people", "Ukrainian lives" are one
   group; an adjective before any other noun ("Ukrainian President …") is not a mention of it;
 - the quotes layer's resolved speakers: "he", "the NATO secretary general" join the entity
@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Quote
-from spinscope.layers.speakers import EntityIndex
+from spinscope.layers.quotes.speakers import EntityIndex
 
 Kind = Literal["person", "group", "organisation", "place"]
 

@@ -1,5 +1,5 @@
 """Attribution, learned: a word tagger for PolNeAR's three roles (source, cue, content) over its
-own fine-tuned copy of the encoder's last layers (`spinscope.tagger`), the decoding that turns
+own fine-tuned copy of the encoder's last layers (`spinscope.ml.tagger`), the decoding that turns
 its word probabilities into attributions, and how the quotes layer combines them with its
 rules.
 
@@ -34,12 +34,12 @@ from spacy.tokens import Span as SpacySpan
 
 from spinscope.arrays import Matrix
 from spinscope.document import Quote, Span
-from spinscope.features import WordFeatures, Words
-from spinscope.layers.cues import NOUNS, VERBS
-from spinscope.layers.reporting import char_range, subject, trim
-from spinscope.layers.speakers import SpeakerResolver
+from spinscope.layers.quotes.cues import NOUNS, VERBS
+from spinscope.layers.quotes.reporting import char_range, subject, trim
+from spinscope.layers.quotes.speakers import SpeakerResolver
+from spinscope.ml.features import WordFeatures, Words
+from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
-from spinscope.tagger import Tagger, load_tagger
 
 LAYER = "quotes"
 HEAD = "attribution"

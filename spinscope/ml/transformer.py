@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.arrays import Matrix
-from spinscope.encoder import (
+from spinscope.errors import ModelError
+from spinscope.ml.encoder import (
     DIM,
     LAYER_NORMS,
     LAYERS,
@@ -32,7 +33,6 @@ from spinscope.encoder import (
     load_graph,
     unit,
 )
-from spinscope.errors import ModelError
 
 #: Attention heads of the encoder.
 HEADS = 12

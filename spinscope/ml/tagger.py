@@ -1,5 +1,5 @@
 """A word tagger over the shared encoder pass: a trained head, and the tagger's own fine-tuned
-copy of the encoder's last layers (`spinscope.transformer`), which it runs on the states the
+copy of the encoder's last layers (`spinscope.ml.transformer`), which it runs on the states the
 shared pass tapped before them. The techniques and quotes layers each ship one."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from spinscope.features import WordFeatures, word_features
-from spinscope.heads import MODELS_DIR, Head, load_head
+from spinscope.ml.features import WordFeatures, word_features
+from spinscope.ml.heads import MODELS_DIR, Head, load_head
+from spinscope.ml.transformer import Layer, read_tuned_layers, retop
 from spinscope.parse import Parsed
-from spinscope.transformer import Layer, read_tuned_layers, retop
 
 
 @dataclass(frozen=True)

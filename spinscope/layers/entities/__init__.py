@@ -1,6 +1,7 @@
 """Entities layer: the people, groups, organisations and places of an article with all their
-mentions (`spinscope.layers.mentions`), and the role the article casts each in, where it casts
-one: a main role (Protagonist / Antagonist / Innocent) and its fine roles (SemEval-2025 Task 10).
+mentions (`spinscope.layers.entities.mentions`), and the role the article casts each in, where
+it casts one: a main role (Protagonist / Antagonist / Innocent) and its fine roles (SemEval-2025
+Task 10).
 
 Three trained heads over the shared encoder pass (`models/entities/`):
 - `cast`: whether the article casts an entity at all (one sigmoid over the features of its
@@ -28,10 +29,10 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
-from spinscope.encoder import DIM
-from spinscope.heads import Head, load_head
 from spinscope.layers import Findings, Row, Table, register
-from spinscope.layers.mentions import Cluster, Kind, find_clusters
+from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
+from spinscope.ml.encoder import DIM
+from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Parsed
 from spinscope.taxonomy import FINE_ROLES, ROLES
 

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spinscope.arrays import Matrix
-from spinscope.encoder import DIM, EncodedUnit
+from spinscope.ml.encoder import DIM, EncodedUnit
 from spinscope.parse import Parsed
 
 

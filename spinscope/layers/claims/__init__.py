@@ -4,10 +4,10 @@ A sentence is a claim when it asserts something checkable: it is declarative, ha
 carries a number or quantity, a hedge, or an attribution. Its source is the speaker of the
 quote that covers it: `named` when the speaker resolves to a named entity, `vague` when it does
 not ("a growing number of Western officials", "sources"), `none` when nobody is cited.
-Every claim is scored for check-worthiness (`spinscope.checkworthiness`, a head over the shared
-encoder), and a declarative sentence whose score reaches the calibrated threshold is a claim
-even without a number, hedge or attribution: an unsourced check-worthy assertion is exactly
-what a reader should see.
+Every claim is scored for check-worthiness (`spinscope.layers.claims.checkworthiness`, a head
+over the shared encoder), and a declarative sentence whose score reaches the calibrated
+threshold is a claim even without a number, hedge or attribution: an unsourced check-worthy
+assertion is exactly what a reader should see.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Iterator, Sequence
 
 from spacy.tokens import Span as SpacySpan
 
-from spinscope import checkworthiness
 from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers.claims import checkworthiness
 from spinscope.parse import Parsed, doc_text
 
 VERSION = "2"

@@ -4,7 +4,7 @@ Two parts, combined:
 - a learned word tagger: every word gets, for each technique, the probability that it lies in a
   span of that technique, from a small network over the word's own vector and its sentence's;
   the vectors come from the tagger's fine-tuned copy of the encoder's last two layers, run on
-  the states the shared encoder pass tapped before them (`spinscope.transformer`); runs of
+  the states the shared encoder pass tapped before them (`spinscope.ml.transformer`); runs of
   likely words become spans;
 - named rules (`technique_rules`) for what rules see better: repetition, "so-called",
   whataboutism cues, and techniques absent from the training data.
@@ -19,10 +19,11 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
-from spinscope.features import WordFeatures
-from spinscope.layers import Findings, Row, Table, register, technique_rules
+from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers.techniques import rules as technique_rules
+from spinscope.ml.features import WordFeatures
+from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
-from spinscope.tagger import Tagger, load_tagger
 from spinscope.taxonomy import TECHNIQUES
 
 LAYER = "techniques"

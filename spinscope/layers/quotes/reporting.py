@@ -2,7 +2,7 @@
 
 - `verb_cues`: reporting verbs ("said", "claimed", "pointed out") with their subject as the
   speaker and their clause, infinitive, object or prepositional object as content, as the cue
-  lexicon (`spinscope.layers.cues`) allows;
+  lexicon (`spinscope.layers.quotes.cues`) allows;
 - `quoting_verb_cues`, `post_quote_cues`: any verb that introduces a quotation;
 - `according_to_cues`: "according to X, …";
 - `colon_cues`, `headline_cues`, `dash_cues`: "Issa: …", "…, Howard Dean Tells Convention",
@@ -21,9 +21,9 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import QuoteKind
-from spinscope.layers.cues import NOUNS, VERBS
-from spinscope.layers.quote_marks import QuoteMarks, inside_any
-from spinscope.layers.speakers import proper_run
+from spinscope.layers.quotes.cues import NOUNS, VERBS
+from spinscope.layers.quotes.quote_marks import QuoteMarks, inside_any
+from spinscope.layers.quotes.speakers import proper_run
 from spinscope.parse import doc_text, opens_article
 
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from spinscope.arrays import Matrix
 from spinscope.errors import ModelError
 
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).parents[1] / "models"
 
 
 @dataclass(frozen=True)

