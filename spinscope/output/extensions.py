@@ -1,10 +1,9 @@
-"""The views of the layers registered outside spinscope (`spinscope.layers.register`), in the
-terminal summary and the HTML report: the layer's own views where it declares them, else a table
-of its rows (`spinscope.tables`). spinscope's own layers are drawn by `terminal` and `html`."""
+"""The views of a layer that declares none, from its rows (`spinscope.tables`): a Rich table for
+the terminal summary (`table_view`), and, for the layers registered outside spinscope, a panel
+of the HTML report (`html_views`; the report's template draws spinscope's own layers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +34,16 @@ def other_layers(analysis: Analysis) -> list[Layer]:
     ]
 
 
-def terminal_views(analysis: Analysis) -> Iterator[Any]:
-    """A Rich renderable for each such layer."""
-    for layer in other_layers(analysis):
-        if layer.views.terminal is not None:
-            view = layer.views.terminal(analysis)
-            if view is not None:
-                yield view
-            continue
-        columns, rows = _table(layer, analysis)
-        table = Table(title=f"{layer.name} ({len(layer.findings(analysis))})", title_justify="left")
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*(Text("" if value is None else str(value)) for value in row))
-        yield table
+def table_view(layer: Layer, analysis: Analysis) -> Table:
+    """A layer's findings as a Rich table of its rows: the terminal view of a layer that
+    declares none."""
+    columns, rows = _table(layer, analysis)
+    table = Table(title=f"{layer.name} ({len(layer.findings(analysis))})", title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text("" if value is None else str(value)) for value in row))
+    return table
 
 
 def html_views(analysis: Analysis) -> list[HtmlView]:

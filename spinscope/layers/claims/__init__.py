@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Claim, ClaimSource, Quote, Span
-from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.claims import checkworthiness
+from spinscope.layers.claims.views import terminal
 from spinscope.parse import Parsed, doc_text
 
 VERSION = "2"
@@ -208,6 +209,7 @@ TABLE = Table(
     "claims",
     requires=("quotes",),
     table=TABLE,
+    views=Views(terminal=terminal),
     trainer="spinscope.train.checkworthiness",
     benchmark="spinscope.evaluate.checkworthiness",
 )

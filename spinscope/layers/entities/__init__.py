@@ -29,8 +29,9 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
-from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
+from spinscope.layers.entities.views import terminal
 from spinscope.ml.encoder import DIM
 from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Parsed
@@ -270,6 +271,7 @@ TABLE = Table(
     LAYER,
     requires=("quotes",),
     table=TABLE,
+    views=Views(terminal=terminal),
     trainer="spinscope.train.entities",
     benchmark="spinscope.evaluate.entities",
 )

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
-from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.quotes import attribution as learned
 from spinscope.layers.quotes.cues import VERBS
 from spinscope.layers.quotes.quote_marks import QuoteMarks, find_quote_marks, inside_any
@@ -50,6 +50,7 @@ from spinscope.layers.quotes.reporting import (
     verb_cues,
 )
 from spinscope.layers.quotes.speakers import SpeakerResolver
+from spinscope.layers.quotes.views import terminal
 from spinscope.parse import Parsed
 
 VERSION = "1"
@@ -510,6 +511,7 @@ TABLE = Table(
 @register(
     "quotes",
     table=TABLE,
+    views=Views(terminal=terminal),
     trainer="spinscope.train.quotes",
     benchmark="spinscope.evaluate.quotes",
 )

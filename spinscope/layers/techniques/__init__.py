@@ -19,8 +19,9 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
-from spinscope.layers import Findings, Row, Table, register
+from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.techniques import rules as technique_rules
+from spinscope.layers.techniques.views import terminal
 from spinscope.ml.features import WordFeatures
 from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
@@ -159,6 +160,7 @@ TABLE = Table(
 @register(
     LAYER,
     table=TABLE,
+    views=Views(terminal=terminal),
     trainer="spinscope.train.techniques",
     benchmark="spinscope.evaluate.techniques",
 )

@@ -16,7 +16,8 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
-from spinscope.layers import Findings, Summary, register_whole
+from spinscope.layers import Findings, Summary, Views, register_whole
+from spinscope.layers.frames import views
 from spinscope.ml.features import document_features, sentence_vectors
 from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Segmented
@@ -73,6 +74,7 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
             "genre_score": found[0].score if found else None,
         },
     ),
+    views=Views(terminal=views.genre_alone),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames",
 )
@@ -85,6 +87,7 @@ def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     summary=Summary(
         columns={"frames": "list"}, values=lambda found: {"frames": [f.frame for f in found]}
     ),
+    views=Views(terminal=views.terminal),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames",
 )

@@ -1,0 +1,42 @@
+"""How the terminal summary styles findings (Rich styles), shared by the layers' terminal views
+(`spinscope.layers.*.views`) and the summary around them (`spinscope.output.terminal`)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from spinscope.document import CueClass
+
+#: Rich style of a reporting cue, by cue class; doubt-casting cues stand out.
+CUE_STYLES: dict[CueClass, str] = {
+    "neutral": "",
+    "doubt": "bold red",
+    "assertive": "bold green",
+    "emotive": "bold magenta",
+    "tentative": "yellow",
+    "stance": "blue",
+    "other": "cyan",
+    "none": "dim",
+}
+
+#: Rich style of each persuasion-technique group (`spinscope.taxonomy.GROUPS`).
+GROUP_STYLES: dict[str, str] = {
+    "Attack on reputation": "bold red",
+    "Justification": "bold blue",
+    "Distraction": "bold magenta",
+    "Simplification": "bold dark_orange",
+    "Call": "bold deep_pink3",
+    "Manipulative wording": "bold green",
+}
+
+#: Rich style of each main role of an entity.
+ROLE_STYLES: dict[str, str] = {
+    "Protagonist": "bold green",
+    "Antagonist": "bold red",
+    "Innocent": "bold blue",
+}
+
+
+def score_cell(score: float | None) -> Text:
+    """A score as a table shows it: two decimals, or a dim dash where there is none."""
+    return Text("—", style="dim") if score is None else Text(f"{score:.2f}")
