@@ -72,3 +72,25 @@ def test_an_upload_keeps_the_notes_on_how_it_was_read(client: TestClient) -> Non
     assert analysis["warnings"][0] == "decoded as cp1252 (detected), not UTF-8"
     assert analysis["article"]["outlet"] == "Herald"
     assert "société" in analysis["article"]["text"]
+
+
+def test_a_job_keeps_the_notes_on_how_its_articles_were_read(client: TestClient) -> None:
+    """The notes travel with a job's articles through the store (migration 0005), so an article
+    analysed in the background says how it was read, as one analysed at once does."""
+    import time
+
+    from spinscope.document import Article
+    from spinscope.ingest.base import Loaded
+
+    workbench = client.app.state.workbench  # type: ignore[attr-defined]
+    note = "decoded as cp1252 (detected), not UTF-8"
+    article = Article(id="cafe", text="Café owners said the société would fail.\n")
+    job = workbench.submit([Loaded(article, (note,)), Article(id="plain", text=TEXT)])
+    deadline = time.monotonic() + 60
+    while (found := workbench.job(job.id)).status in ("queued", "running"):
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+    assert found.status == "done", found
+    cafe, plain = workbench.store.get("cafe"), workbench.store.get("plain")
+    assert cafe is not None and cafe.warnings[0] == note
+    assert plain is not None and note not in plain.warnings

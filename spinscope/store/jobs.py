@@ -10,6 +10,7 @@ the jobs of a database.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ class Claimed:
     job_id: str
     item: int
     article: Article
+    #: How the article was read, as given to `JobQueue.add`.
+    notes: tuple[str, ...] = ()
 
 
 class JobQueue:
@@ -65,9 +68,15 @@ class JobQueue:
         with Session(self.engine.execution_options(**{WRITE: True})) as session, session.begin():
             yield session
 
-    def add(self, articles: Sequence[Article], limit: int) -> Job:
-        """A new job of `articles`, queued. `Busy` when the articles waiting in unfinished jobs
-        would then be more than `limit`."""
+    def add(
+        self,
+        articles: Sequence[Article],
+        limit: int,
+        notes: Sequence[Sequence[str]] = (),
+    ) -> Job:
+        """A new job of `articles`, queued, each with its `notes` on how it was read (none when
+        `notes` is shorter). `Busy` when the articles waiting in unfinished jobs would then be
+        more than `limit`."""
         now = datetime.now(UTC)
         with self._write() as session:
             waiting = session.scalar(
@@ -95,6 +104,7 @@ class JobQueue:
                     state="queued",
                     article=article.model_dump_json(),
                     article_id=article.id,
+                    notes=json.dumps(list(notes[i]) if i < len(notes) else []),
                 )
                 for i, article in enumerate(articles)
             )
@@ -160,7 +170,12 @@ class JobQueue:
             if job.status == "queued":
                 job.status = "running"
                 job.updated_at = datetime.now(UTC)
-            return Claimed(job.id, item.pk, Article.model_validate_json(item.article))
+            return Claimed(
+                job.id,
+                item.pk,
+                Article.model_validate_json(item.article),
+                tuple(json.loads(item.notes or "[]")),
+            )
 
     def finish(self, claimed: Claimed, article_id: str | None, error: str | None = None) -> None:
         """Record how a claimed article ended: stored as `article_id`, or failed with `error`.

@@ -174,4 +174,6 @@ class JobItemRow(Base):
     article: Mapped[str] = mapped_column(Text)
     #: The id the article was given (or the stored article's, once done).
     article_id: Mapped[str] = mapped_column(Text)
+    #: How the article was read ("decoded as cp1252"), a JSON list: its analysis's first warnings.
+    notes: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     error: Mapped[str | None] = mapped_column(Text)

@@ -303,8 +303,7 @@ async def create_job(body: JobIn, wb: WB) -> JobOut:
             f"{len(body.articles)}",
         )
     articles = await run_in_threadpool(
-        # A job keeps its articles in the store, not how they were read: no ingest notes.
-        lambda: [a.article for item in body.articles for a in articles_in(wb, item)]
+        lambda: [a for item in body.articles for a in articles_in(wb, item)]
     )
     try:
         return _job_out(await run_in_threadpool(wb.submit, articles))

@@ -257,16 +257,22 @@ class Workbench:
 
     # -- jobs ----------------------------------------------------------------------------
 
-    def submit(self, articles: Sequence[Article]) -> Job:
+    def submit(self, articles: Sequence[Article | Loaded]) -> Job:
         """Queue a job that analyses and stores `articles` in the background (`Busy` when the
-        job queue is full); the job runner is started if it is not running yet."""
+        job queue is full), with the notes on how each was read; the job runner is started if
+        it is not running yet."""
         if len(articles) > self.settings.max_job_articles:
             raise TooLarge(
                 "articles",
                 f"a job holds at most {self.settings.max_job_articles} articles, not "
                 f"{len(articles)}",
             )
-        job = self.store.jobs.add(articles, self.settings.max_queued_articles)
+        loaded = [a if isinstance(a, Loaded) else Loaded(a) for a in articles]
+        job = self.store.jobs.add(
+            [a.article for a in loaded],
+            self.settings.max_queued_articles,
+            [a.notes for a in loaded],
+        )
         self.run_jobs()
         self._wake.set()
         return job
@@ -298,7 +304,8 @@ class Workbench:
                 if self._closed.is_set():
                     return
             try:
-                stored = self._begin(claimed.article, store=True).result()
+                item = Loaded(claimed.article, claimed.notes)
+                stored = self._begin(item, store=True).result()
             except ModelError as exc:
                 jobs.fail(claimed.job_id, f"{type(exc).__name__}: {exc}")
             except (CancelledError, Busy):
