@@ -93,6 +93,7 @@ def _header(analysis: Analysis) -> Panel:
             if layer.table is not None and (found := layer.findings(analysis))
         ),
     ]
-    lines.append(Text(" · ".join(count for count in counts if count), style="dim"))
+    if any(counts):
+        lines.append(Text(" · ".join(count for count in counts if count), style="dim"))
     title = Text(shorten(article.title, 90) or "(untitled)", style="bold")
     return Panel(Group(*lines), title=title, title_align="left", box=box.ROUNDED)
