@@ -30,6 +30,7 @@ __all__ = [
     "flat_rows",
     "flat_value",
     "indexed",
+    "layer_rows",
     "schema",
     "tables",
     "to_arrow",
@@ -142,10 +143,12 @@ def article_row(analysis: Analysis, where: str, model_version: str) -> Row:
 def finding_rows(analysis: Analysis) -> dict[str, list[Row]]:
     """The rows of each finding table for one analysis (every table, empty where the layer
     found nothing or did not run)."""
-    return {layer.field: _rows(layer, analysis) for layer in _tabled()}
+    return {layer.field: layer_rows(layer, analysis) for layer in _tabled()}
 
 
-def _rows(layer: Layer, analysis: Analysis) -> list[Row]:
+def layer_rows(layer: Layer, analysis: Analysis) -> list[Row]:
+    """The rows of one layer's table for one analysis (`ValueError` naming the layer when a
+    row does not have the columns its table declares)."""
     assert layer.table is not None
     names = layer.table.columns.keys()
     rows = []
@@ -201,12 +204,12 @@ def indexed(analysis: Analysis) -> Iterator[Indexed]:
     for layer in _tabled():
         assert layer.table is not None
         label, text = layer.table.label, layer.table.text
-        for row in _rows(layer, analysis):
+        for row in layer_rows(layer, analysis):
             yield Indexed(
                 table=layer.field,
                 index=row["index"],
                 label=None if label is None or row[label] is None else str(row[label]),
-                text=_joined(row[text]) if text is not None and row[text] is not None else "",
+                text="" if text is None or row[text] is None else str(flat_value(row[text])),
                 start=row.get("start"),
                 end=row.get("end"),
                 score=row.get("score"),
@@ -214,10 +217,6 @@ def indexed(analysis: Analysis) -> Iterator[Indexed]:
             )
 
 
-def _joined(value: Any) -> str:
-    return "; ".join(value) if isinstance(value, list) else str(value)
-
-
 def flat_value(value: Any) -> Any:
     """A cell of a flat export (CSV, a view's table): a list joined by "; "."""
-    return _joined(value) if isinstance(value, list) else value
+    return "; ".join(value) if isinstance(value, list) else value

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from spinscope.document import Analysis
 from spinscope.layers import BUILTIN, Layer, registered
-from spinscope.tables import finding_rows, flat_value
+from spinscope.tables import flat_value, layer_rows
 
 
 @dataclass(frozen=True)
@@ -68,5 +68,5 @@ def _table(layer: Layer, analysis: Analysis) -> tuple[list[str], list[list[Any]]
             for item in found
         ]
     columns = list(layer.table.columns)
-    rows = finding_rows(analysis)[layer.field]
+    rows = layer_rows(layer, analysis)
     return columns, [[flat_value(row[c]) for c in columns] for row in rows]

@@ -150,7 +150,8 @@ def article_page(request: Request, article_id: str, version: str | None = None) 
 
 
 def _filters(request: Request) -> tuple[Filters, str]:
-    """The corpus filters and search words of a request; 400 for a malformed date."""
+    """The corpus filters of a request, its search among them (lists, counts and charts follow
+    it), and the search words; 400 for a malformed date."""
     params = request.query_params
     try:
         since = date.fromisoformat(params["since"]) if params.get("since") else None
@@ -164,16 +165,15 @@ def _filters(request: Request) -> tuple[Filters, str]:
         technique=params.get("technique") or None,
         narrative=params.get("narrative") or None,
         speaker=params.get("speaker") or None,
+        q=params.get("q"),
     )
-    return where, (params.get("q") or "").strip()[:500]
+    return where, where.search or ""
 
 
 @router.get("/corpus")
 def corpus(request: Request) -> Response:
     wb = _wb(request)
     where, q = _filters(request)
-    params = {**where.query_params(), **({"q": q} if q else {})}
-    charted = dataclasses.replace(where, search=q or None)  # the charts follow the search too
     charts = [
         ("techniques-by-outlet", "Persuasion techniques by outlet", "technique", "outlet"),
         ("narratives-by-outlet", "Narratives by outlet", "narrative", "outlet"),
@@ -191,7 +191,7 @@ def corpus(request: Request) -> Response:
         ),
     ]
     specs = {
-        key: _chart(wb.store.stats(by, of, charted), of, by)  # type: ignore[arg-type]
+        key: _chart(wb.store.stats(by, of, where), of, by)  # type: ignore[arg-type]
         for key, _, of, by in charts
     }
     return html_page(
@@ -201,13 +201,13 @@ def corpus(request: Request) -> Response:
             where=where,
             results=wb.store.search(q, where, 50) if q else None,
             articles=None if q else wb.store.articles(where, 200),
-            total=wb.store.count(charted),
+            total=wb.store.count(where),
             outlets=wb.store.outlets(),
             techniques=[(t, technique_label(t)) for t in sorted(TECHNIQUES)],
             narratives=[*sorted(NARRATIVES), OTHER],
             charts=[(key, caption, specs[key]) for key, caption, _, _ in charts],
             embed_options=script_json(EMBED_OPTIONS),
-            query=urlencode(params),
+            query=urlencode(where.query_params()),
             token_needed=bool(wb.settings.token),
             article_href=article_href,
         )
@@ -294,8 +294,7 @@ def corpus_csv(request: Request) -> Response:
 def stats_csv(request: Request, by: str = "outlet", of: str = "technique") -> Response:
     if by not in ("outlet", "week") or of not in ("technique", "narrative"):
         raise HTTPException(400, "by is outlet or week; of is technique or narrative")
-    where, q = _filters(request)
-    where = dataclasses.replace(where, search=q or None)
+    where, _ = _filters(request)
     rows = []
     for row in _wb(request).store.stats(by, of, where):  # type: ignore[arg-type]
         out = stats_row_out(row)
