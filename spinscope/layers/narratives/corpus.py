@@ -1,0 +1,14 @@
+"""The narratives layer's part of the corpus report (`spinscope.corpus`): the share of each
+outlet's and each week's articles that carry each narrative."""
+
+from __future__ import annotations
+
+from spinscope.corpus import Corpus, Row, Section, rate_sections
+
+#: The columns of the narratives table the report reads.
+COLUMNS = ("article_id", "narrative")
+
+
+def sections(rows: list[Row], corpus: Corpus) -> list[Section]:
+    found = [(row["article_id"], row["narrative"]) for row in rows]
+    return rate_sections("narrative", "Narratives", found, corpus)
