@@ -30,7 +30,6 @@ from spinscope.layers.narratives import narrative_features
 from spinscope.ml.features import document_features
 from spinscope.taxonomy import OTHER
 from spinscope.train import narratives as training
-from spinscope.train.common import article_sentences
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2025-en"
 #: The official test set's share of articles whose gold is `Other` (the issue's figure).
@@ -43,38 +42,21 @@ def main() -> None:
     parser.add_argument("--features", choices=["narrative", "document"], default="narrative")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    from sklearn.model_selection import KFold
-
     gold = read_narratives_dir(args.data)
     docs = sorted(gold.labels)
-    sentences = article_sentences({doc: gold.texts[doc] for doc in docs})
     featurize = narrative_features if args.features == "narrative" else document_features
-    X = np.vstack([featurize(sentences[doc]) for doc in docs])
     truth = [gold.labels[doc] for doc in docs]
-    Y, Y_sub = training._targets(truth)
     other = [i for i, t in enumerate(truth) if t.narratives == frozenset([OTHER])]
     carrying = [i for i in range(len(docs)) if i not in set(other)]
     rows = []
-    for seed in range(1, args.seeds + 1):
-        found: list[NarrativeLabels | None] = [None] * len(docs)
-        for fit, held in KFold(5, shuffle=True, random_state=seed).split(X):
-            P, P_sub = training._out_of_fold(X[fit], Y[fit], Y_sub[fit], 0)
-            rules, _ = training._choose_rules(P, P_sub, [truth[i] for i in fit])
-            heads = training._fit(X[fit], Y[fit], Y_sub[fit])
-            decided = training._decide(
-                rules, heads[0].predict_proba(X[held]), heads[1].predict_proba(X[held])
-            )
-            for i, labels in zip(held, decided, strict=True):
-                found[i] = labels
+    runs = training.cross_validate(args.data, seeds=range(1, args.seeds + 1), features=featurize)
+    for seed, labels in enumerate(runs, start=1):
+        found = [labels[doc] for doc in docs]
 
-        def f1(
-            indices: list[int], found: list[NarrativeLabels | None] = found
-        ) -> tuple[float, float]:
+        def f1(indices: list[int], found: list[NarrativeLabels] = found) -> tuple[float, float]:
             pairs = [(truth[i], found[i]) for i in indices]
-            coarse = [sample_f1(t.narratives, f.narratives, COARSE_CLASSES) for t, f in pairs if f]
-            fine = [
-                sample_f1(t.subnarratives, f.subnarratives, FINE_CLASSES) for t, f in pairs if f
-            ]
+            coarse = [sample_f1(t.narratives, f.narratives, COARSE_CLASSES) for t, f in pairs]
+            fine = [sample_f1(t.subnarratives, f.subnarratives, FINE_CLASSES) for t, f in pairs]
             return float(np.mean(coarse)), float(np.mean(fine))
 
         everything, on_other, on_carrying = f1(list(range(len(docs)))), f1(other), f1(carrying)

@@ -17,24 +17,15 @@ from spacy.language import Language
 from spinscope.document import Analysis, Article
 from spinscope.errors import AnalysisStopped, InputError, LLMError, ModelError
 from spinscope.ingest.base import Loaded
-from spinscope.layers import Findings, Layer, resolve
+from spinscope.layers import BUILTIN, Findings, Layer, resolve
 from spinscope.llm import LLMClient, LLMOptions, refine_or_warn
 from spinscope.ml.encoder import EncodedUnit
 from spinscope.parse import Parsed, Segmented, detect_language, load_nlp, parse
 from spinscope.windows import WINDOW_CHARS, Merged, sentence_only, windows
 
-#: The layers `analyze` runs when none are named.
-#: entities, narratives, genre and frames add a few milliseconds to the encoder pass they
-#: share (see docs/benchmarks.md).
-DEFAULT_LAYERS: tuple[str, ...] = (
-    "quotes",
-    "claims",
-    "techniques",
-    "entities",
-    "narratives",
-    "genre",
-    "frames",
-)
+#: The layers `analyze` runs when none are named: every one spinscope ships (the layers that
+#: read the encoder share one pass; see docs/benchmarks.md).
+DEFAULT_LAYERS: tuple[str, ...] = BUILTIN
 
 
 #: The default time budget of one article's analysis, in seconds: generous (a 2 MB text, the

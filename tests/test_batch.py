@@ -20,7 +20,8 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from spinscope.batch import BatchOptions, Summary, committed_parts, run_batch
-from spinscope.cli import _BatchProgress, app
+from spinscope.cli import app
+from spinscope.cli.batch import BatchProgress
 from spinscope.document import Analysis
 from spinscope.errors import ExtraError, require
 
@@ -356,7 +357,7 @@ def test_a_missing_extra_is_named() -> None:
 
 def test_progress_bar_shows_counts_rate_and_eta() -> None:
     console = Console(file=io.StringIO(), force_terminal=True, width=200)
-    bar = _BatchProgress(console)
+    bar = BatchProgress(console)
     bar(Summary(total=10, read=1, analysed=1))
     time.sleep(0.05)
     bar(Summary(total=10, read=4, analysed=2, skipped=1, failed=1))

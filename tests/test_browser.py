@@ -17,7 +17,7 @@ import pytest
 from corpus import corpus
 from serving import Server
 
-from spinscope.cli import sample_article
+from spinscope.ingest import sample_article
 from spinscope.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,9 +13,10 @@ from typer.testing import CliRunner, Result
 
 import spinscope.pipeline
 from spinscope import __version__
-from spinscope.cli import app, sample_article
+from spinscope.cli import app
 from spinscope.document import Analysis, json_schema
 from spinscope.errors import ModelError
+from spinscope.ingest import sample_article
 
 SAMPLE = sample_article()
 SAMPLE_TITLE = "Brackenridge orders boil-water notice as stomach illness spreads"

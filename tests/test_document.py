@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import spinscope
-from spinscope.cli import sample_article
 from spinscope.document import (
     SCHEMA_PATH,
     Analysis,
@@ -28,6 +27,7 @@ from spinscope.document import (
     Span,
     json_schema,
 )
+from spinscope.ingest import sample_article
 
 # --- Span and Analysis validation -------------------------------------------------------
 

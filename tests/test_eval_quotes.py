@@ -10,17 +10,14 @@ from rich.console import Console
 
 from spinscope.document import Quote, Span
 from spinscope.errors import DataError
-from spinscope.evaluate import (
-    Attribution,
+from spinscope.evaluate.brat import Attribution, format_ann, read_ann, write_ann
+from spinscope.evaluate.quotes import (
     GoldArticle,
     evaluate_quotes,
-    format_ann,
     load_gold,
-    read_ann,
     score_prediction_files,
     score_quotes,
     scores_table,
-    write_ann,
 )
 
 TEXT = "x" * 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -15,13 +16,27 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
+from rich.table import Table as RichTable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from spinscope import Pipeline
 from spinscope.batch import BatchOptions, run_batch
+from spinscope.cli import app
+from spinscope.corpus import Corpus, Section, rate_sections
 from spinscope.document import Analysis, Article, Span
-from spinscope.layers import BUILTIN, Findings, Table, register, registered, unregister
+from spinscope.evaluate import Benchmark, Result, Run
+from spinscope.layers import (
+    BUILTIN,
+    CorpusView,
+    Findings,
+    Table,
+    Views,
+    register,
+    registered,
+    unregister,
+)
 from spinscope.output.html import render_html
 from spinscope.output.terminal import render_text
 from spinscope.parse import Parsed
@@ -67,8 +82,8 @@ def exclamation_rows(found: Sequence[Exclamation]) -> Iterator[dict[str, Any]]:
         }
 
 
-@pytest.fixture
-def toy() -> Iterator[str]:
+def registered_toy(**declared: Any) -> Iterator[str]:
+    """The toy layer, registered for one test with what `declared` adds, then unregistered."""
     register(
         "exclamations",
         requires=("quotes",),
@@ -79,11 +94,17 @@ def toy() -> Iterator[str]:
             label="marks",
             text="sentence",
         ),
+        **declared,
     )(exclamations)
     try:
         yield "exclamations"
     finally:
         unregister("exclamations")
+
+
+@pytest.fixture
+def toy() -> Iterator[str]:
+    yield from registered_toy()
 
 
 OUTRAGE = "This is an outrage!"
@@ -200,3 +221,107 @@ def test_every_layer_keeps_its_contract(name: str, sample: Article) -> None:
     # Its views render.
     assert render_text(analysis)
     assert render_html(analysis)
+
+
+# --- a toy layer's benchmark and corpus report section, declared in its registration ---------
+
+
+def _read_gold(data: Path) -> dict[str, tuple[str, int]]:
+    """A toy benchmark's data: `<name>.txt` articles, and `gold.tsv` (name, exclaiming
+    sentences)."""
+    gold = {}
+    for line in (data / "gold.tsv").read_text("utf-8").splitlines():
+        name, count = line.split("\t")
+        gold[name] = ((data / f"{name}.txt").read_text("utf-8"), int(count))
+    return gold
+
+
+def _predict(gold: dict[str, tuple[str, int]], run: Run) -> dict[str, int]:
+    pipeline = Pipeline(["quotes", "exclamations"])
+    return {
+        name: len(pipeline.analyze(text).findings("exclamations"))
+        for name, (text, _) in gold.items()
+    }
+
+
+def _score(gold: dict[str, tuple[str, int]], found: dict[str, int]) -> Result:
+    right = sum(found.get(name) == count for name, (_, count) in gold.items())
+    table = RichTable("accuracy")
+    table.add_row(f"{right / len(gold):.3f}")
+    return Result({"articles": len(gold), "accuracy": right / len(gold)}, table)
+
+
+def _write(path: Path, found: dict[str, int], gold: object) -> None:
+    path.write_text("".join(f"{name}\t{n}\n" for name, n in found.items()), "utf-8")
+
+
+def _read(path: Path, gold: object) -> dict[str, int]:
+    lines = path.read_text("utf-8").splitlines()
+    return {name: int(n) for name, n in (line.split("\t") for line in lines)}
+
+
+TOY_BENCHMARK = Benchmark(
+    name="exclamations",
+    data="a folder of <name>.txt articles and gold.tsv (name, exclaiming sentences)",
+    read=_read_gold,
+    predict=_predict,
+    score=_score,
+    read_predictions=_read,
+    write_predictions=_write,
+)
+
+
+def _corpus_sections(rows: list[dict[str, Any]], corpus: Corpus) -> list[Section]:
+    found = [(row["article_id"], f"{row['marks']} marks") for row in rows]
+    return rate_sections("exclamation", "Exclamations", found, corpus)
+
+
+@pytest.fixture
+def scored_toy() -> Iterator[str]:
+    yield from registered_toy(
+        views=Views(corpus=CorpusView(("article_id", "marks"), _corpus_sections)),
+        benchmark=f"{__name__}:TOY_BENCHMARK",
+    )
+
+
+def test_a_toy_layer_s_benchmark_is_scored_by_spinscope_eval(
+    scored_toy: str, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bridge.txt").write_text(TEXT, "utf-8")
+    (data / "calm.txt").write_text("The council met. Nothing happened.\n", "utf-8")
+    (data / "gold.tsv").write_text("bridge\t2\ncalm\t1\n", "utf-8")  # calm: deliberately wrong
+    runner = CliRunner()
+    listed = runner.invoke(app, ["eval"])
+    assert listed.exit_code == 0 and "exclamations" in listed.stdout
+    predictions = tmp_path / "predicted.tsv"
+    args = ["eval", scored_toy, "--data", str(data), "--json"]
+    ran = runner.invoke(app, [*args, "--predictions", str(predictions)])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout) == {"articles": 2, "accuracy": 0.5}
+    assert predictions.read_text("utf-8") == "bridge\t2\ncalm\t0\n"
+    rescored = runner.invoke(app, [*args, "--score", str(predictions)])
+    assert rescored.exit_code == 0 and json.loads(rescored.stdout) == json.loads(ran.stdout)
+    # what the benchmark does not declare is a usage error, named
+    refused = runner.invoke(app, [*args, "--split", "validation"])
+    assert refused.exit_code == 2 and "eval exclamations takes no --split" in refused.stderr
+    refused = runner.invoke(app, [*args, "--level", "paragraph"])
+    assert refused.exit_code == 2 and "no level 'paragraph'" in refused.stderr
+
+
+def test_a_toy_layer_s_corpus_section_is_in_the_report(scored_toy: str, tmp_path: Path) -> None:
+    for name in "abc":
+        text = TEXT if name != "c" else "The council met. Nothing happened.\n"
+        (tmp_path / f"{name}.txt").write_text(text, "utf-8")
+    out = tmp_path / "out"
+    options = BatchOptions(layers=("quotes", scored_toy))
+    summary = run_batch([str(tmp_path / f"{n}.txt") for n in "abc"], str(out), options)
+    assert summary.analysed == 3
+    result = CliRunner().invoke(app, ["report", str(out), "--csv", str(tmp_path / "csv")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "csv" / "exclamation_rates_by_outlet.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    # two of the three articles (no outlet: all "(unknown)") carry sentences of one mark
+    found = [(r["outlet"], r["exclamation"], r["count"], r["articles"]) for r in rows]
+    assert found == [("(unknown)", "1 marks", "2", "3")]

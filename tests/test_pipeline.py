@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from spinscope.cli import sample_article
 from spinscope.document import Analysis, Article
+from spinscope.ingest import sample_article
 from spinscope.pipeline import _HELD_PER_WORKER, analyze_many
 
 LAYERS = ("quotes", "claims")  # spaCy and rules only: quick to load in each worker

@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from serving import Server
 
-from spinscope.cli import HEADER_TIMEOUT_S
+from spinscope.cli.serve import HEADER_TIMEOUT_S
 from spinscope.output.html import report_script
 from spinscope.store import Store
 from spinscope.web import Settings, Workbench, create_app, sample_corpus

@@ -5,7 +5,8 @@
       _chunks/000000.json       the commit record of chunk 0: its files, article ids, errors'
                                 locations, the spinscope and model versions
       articles/part-000000.parquet   (Parquet) one row per article
-      quotes/ claims/ techniques/ entities/ narratives/part-000000.parquet
+      <table>/part-000000.parquet    (Parquet) one row per finding, a folder per layer
+                                     table (`spinscope.tables.finding_tables`)
       analyses/part-000000.jsonl     (JSONL) one `Analysis` per line, instead of the tables
       errors/part-000000.jsonl       one JSON object per bad record: where, article_id,
                                      stage (read or analyse), reason
@@ -214,7 +215,7 @@ def output_format(out: str) -> Format:
 
 
 def committed_parts(root: Path, table: str) -> list[Path]:
-    """The committed files of `table` ("articles", "quotes", …, "analyses", "errors") in an
+    """The committed files of `table` (`spinscope.tables.tables()`, or "analyses") in an
     output folder, in chunk order."""
     if not (root / _META).is_file():
         raise OutputError(f"{root} is not a spinscope batch output (it has no {_META})")

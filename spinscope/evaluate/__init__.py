@@ -1,33 +1,12 @@
-"""Evaluation harnesses: score spinscope's layers against annotated data in `../shared/data`."""
+"""Evaluation harnesses: score spinscope's layers against annotated data in `../shared/data`.
+
+Each benchmark module reads its data's official format, scores with the official metrics, and
+declares how `spinscope eval` runs it (a `Benchmark`, which its layer names); `evaluate` runs
+one.
+"""
 
 from __future__ import annotations
 
-from spinscope.evaluate.brat import Attribution, format_ann, read_ann, read_text, write_ann
-from spinscope.evaluate.quotes import (
-    GoldArticle,
-    Predictor,
-    QuoteScores,
-    evaluate_quotes,
-    load_gold,
-    pipeline_predictor,
-    score_prediction_files,
-    score_quotes,
-    scores_table,
-)
+from spinscope.evaluate.benchmark import Benchmark, Result, Run, evaluate, load
 
-__all__ = [
-    "Attribution",
-    "GoldArticle",
-    "Predictor",
-    "QuoteScores",
-    "evaluate_quotes",
-    "format_ann",
-    "load_gold",
-    "pipeline_predictor",
-    "read_ann",
-    "read_text",
-    "score_prediction_files",
-    "score_quotes",
-    "scores_table",
-    "write_ann",
-]
+__all__ = ["Benchmark", "Result", "Run", "evaluate", "load"]

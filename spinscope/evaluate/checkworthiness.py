@@ -29,6 +29,7 @@ from typing import Any
 from rich.table import Table
 
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result
 from spinscope.evaluate.semeval import tsv_records
 
 GOLD_HEADER = ("Sentence_id", "Text", "class_label")
@@ -223,3 +224,19 @@ def predict_checkworthiness(sentences: Sequence[CheckworthySentence]) -> dict[st
     cut = threshold()
     scores = score_sentences([s.text for s in sentences])
     return {s.id: score >= cut for s, score in zip(sentences, scores, strict=True)}
+
+
+def _score(gold: list[CheckworthySentence], found: dict[str, bool]) -> Result:
+    scores = score_checkworthiness(gold, found)
+    return Result(scores.to_dict(), checkworthiness_table(scores))
+
+
+BENCHMARK = Benchmark(
+    name="checkworthiness",
+    data="CheckThat! TSV: Sentence_id, Text, class_label (Yes|No)",
+    read=read_checkworthy,
+    predict=lambda gold, run: predict_checkworthiness(gold),
+    score=_score,
+    read_predictions=lambda path, gold: read_checkworthy_predictions(path),
+    write_predictions=lambda path, found, gold: write_checkworthy_predictions(path, found),
+)

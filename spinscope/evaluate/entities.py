@@ -32,9 +32,10 @@ from rich.table import Table
 
 from spinscope.document import Analysis, Article, Role
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result
 from spinscope.layers import Findings, resolve
-from spinscope.layers.entities import RoleModel, mention_roles, role_model
-from spinscope.layers.entities.mentions import Cluster, find_clusters
+from spinscope.layers.entities import LAYER, RoleModel, clusters, mention_roles, role_model
+from spinscope.layers.entities.mentions import Cluster
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.taxonomy import FINE_ROLES, ROLES
 
@@ -237,12 +238,13 @@ class Prepared:
 
 
 def prepare(doc: str, text: str) -> Prepared:
-    """Parse an article and find its entities as the layer does (the quotes layer included)."""
+    """Parse an article and find its entities as the layer does (the layers it requires
+    included)."""
     parsed = parse(Article(id=doc, text=text), load_nlp())
     found: Findings = {}
-    for layer in resolve(["quotes"]):
+    for layer in resolve([LAYER])[:-1]:
         found[layer.name] = layer.run(parsed, found)
-    return Prepared(parsed, find_clusters(parsed.doc, found["quotes"]))
+    return Prepared(parsed, clusters(parsed, found))
 
 
 def predict_roles(
@@ -293,3 +295,21 @@ def _answered_roles(
         )
         result.append(entity.role if entity is not None and entity.role is not None else role)
     return result
+
+
+def _score(gold: FramingGold, found: list[RoleMention]) -> Result:
+    scores = score_roles(gold.mentions, found)
+    return Result(scores.to_dict(), roles_table(scores))
+
+
+BENCHMARK = Benchmark(
+    name="entities",
+    data=f"SemEval-2025 Task 10 directory: documents/ and {ANNOTATIONS}",
+    read=read_framing_dir,
+    predict=lambda gold, run: predict_roles(gold, refine=run.refine),
+    score=_score,
+    read_predictions=lambda path, gold: [m for m in read_roles(path) if m.doc in gold.texts],
+    write_predictions=lambda path, found, gold: write_roles(path, found),
+    subset=lambda gold, keep: gold.subset(doc for doc in gold.texts if keep(doc)),
+    llm=True,
+)

@@ -17,7 +17,7 @@ micro-averaged F1 over (article, frame) pairs of the 14 frames (sklearn on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from rich.table import Table
 
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result, Run, only, require_dir
 from spinscope.evaluate.semeval import article_id, check_cover, tsv_records
 from spinscope.taxonomy import FRAMES, GENRES
 
@@ -122,6 +123,14 @@ def format_frames(frames: Mapping[str, Iterable[str]]) -> str:
     return "".join(f"{doc}\t{','.join(sorted(names))}\n" for doc, names in frames.items())
 
 
+def write_genres(path: Path, genres: Mapping[str, str]) -> None:
+    path.write_text(format_genres(genres), encoding="utf-8")
+
+
+def write_frames(path: Path, frames: Mapping[str, Iterable[str]]) -> None:
+    path.write_text(format_frames(frames), encoding="utf-8")
+
+
 def score_genres(gold: Mapping[str, str], predictions: Mapping[str, str]) -> LabelScores:
     """Macro-F1 (official) and micro-F1 (= accuracy) of single-label genres."""
     check_cover(gold, predictions, "articles")
@@ -206,3 +215,68 @@ def _add(where: str, found: dict[str, Any], doc: str, value: Any) -> None:
     if not doc or doc in found:
         raise DataError(f"{where}: empty or repeated article id {doc!r}")
     found[doc] = value
+
+
+# --- the benchmarks -------------------------------------------------------------------------
+
+
+def _read(data: Path) -> GenreFramingGold:
+    return read_genre_framing_dir(require_dir(data))
+
+
+def _subset(gold: GenreFramingGold, keep: Callable[[str], bool]) -> GenreFramingGold:
+    return gold.subset(doc for doc in gold.texts if keep(doc))
+
+
+def _predict(gold: GenreFramingGold, run: Run, task: str) -> dict[str, Any]:
+    """The task's labels for each article that has gold labels for it."""
+    truth: Mapping[str, Any] = gold.genres if task == "genre" else gold.frames
+    genres, frames = predict_genre_frames(
+        {doc: gold.texts[doc] for doc in truth}, workers=run.workers
+    )
+    return dict(genres) if task == "genre" else dict(frames)
+
+
+def _score_genres(gold: GenreFramingGold, found: dict[str, str]) -> Result:
+    scores = score_genres(gold.genres, found)
+    baseline = score_genres(gold.genres, {doc: "opinion" for doc in gold.genres})
+    title = "Genre (SemEval-2023 Task 3 subtask 1)"
+    table = label_scores_table(title, scores, baseline, "always opinion", macro=True)
+    return Result({**scores.to_dict(), "baseline": baseline.to_dict()}, table)
+
+
+def _score_frames(gold: GenreFramingGold, found: dict[str, frozenset[str]]) -> Result:
+    scores = score_frames(gold.frames, found)
+    baseline = score_frames(gold.frames, {doc: FRAMES for doc in gold.frames})
+    title = "Frames (SemEval-2023 Task 3 subtask 2)"
+    table = label_scores_table(title, scores, baseline, "all 14 frames", macro=False)
+    return Result({**scores.to_dict(), "baseline": baseline.to_dict()}, table)
+
+
+_DATA = f"SemEval-2023 Task 3 directory: {ARTICLES}/, {GENRE_FILE}, {FRAMES_FILE}"
+
+#: Genre (opinion, reporting, satire): macro-F1, beside always answering opinion.
+GENRE_BENCHMARK = Benchmark(
+    name="genre",
+    data=_DATA,
+    read=_read,
+    predict=lambda gold, run: _predict(gold, run, "genre"),
+    score=_score_genres,
+    read_predictions=lambda path, gold: only(read_genres(path), gold.genres),
+    write_predictions=lambda path, found, gold: write_genres(path, found),
+    subset=_subset,
+    workers=True,
+)
+
+#: Frames (the 14 of the Policy Frames Codebook): micro-F1, beside answering all 14.
+FRAMES_BENCHMARK = Benchmark(
+    name="frames",
+    data=_DATA,
+    read=_read,
+    predict=lambda gold, run: _predict(gold, run, "frames"),
+    score=_score_frames,
+    read_predictions=lambda path, gold: only(read_frames(path), gold.frames),
+    write_predictions=lambda path, found, gold: write_frames(path, found),
+    subset=_subset,
+    workers=True,
+)

@@ -31,6 +31,7 @@ from rich.table import Table
 
 from spinscope.document import Analysis, Narrative
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result, only, require_dir
 from spinscope.evaluate.semeval import check_cover, tsv_records
 from spinscope.taxonomy import NARRATIVES, OTHER, subnarrative_label
 
@@ -239,3 +240,26 @@ def _sd(values: Sequence[float]) -> float:
     """Population standard deviation (numpy's default, as the scorer uses)."""
     mean = _mean(values)
     return (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 if values else 0.0
+
+
+def _score(gold: NarrativesGold, found: dict[str, NarrativeLabels]) -> Result:
+    """The scores, beside the baseline that answers `Other` for every article."""
+    scores = score_narratives(gold.labels, found)
+    baseline = score_narratives(gold.labels, all_other(gold.labels))
+    return Result(
+        {**scores.to_dict(), "all_other": baseline.to_dict()}, narratives_table(scores, baseline)
+    )
+
+
+BENCHMARK = Benchmark(
+    name="narratives",
+    data=f"SemEval-2025 Task 10 directory: {DOCUMENTS}/ and {ANNOTATIONS}",
+    read=lambda data: read_narratives_dir(require_dir(data)),
+    predict=lambda gold, run: predict_narratives(gold, workers=run.workers, refine=run.refine),
+    score=_score,
+    read_predictions=lambda path, gold: only(read_narrative_labels(path), gold.labels),
+    write_predictions=lambda path, found, gold: write_narrative_labels(path, found),
+    subset=lambda gold, keep: gold.subset(doc for doc in gold.labels if keep(doc)),
+    workers=True,
+    llm=True,
+)

@@ -13,8 +13,7 @@ Two ways in:
     evaluate_quotes(data_dir, names=validation)      # ... on a subset of the articles only
     score_prediction_files(data_dir, out)            # score .ann predictions written earlier
 
-(The CLI maps `spinscope eval quotes --data DIR [--predictions OUT]` to the first two, and
-scoring an existing predictions directory to `score_prediction_files`.)
+`BENCHMARK` declares the same steps for `spinscope eval quotes` (`spinscope.evaluate.benchmark`).
 
 Metrics, micro-averaged over the whole directory. An attribution's content is the union of its
 content spans (a quote split by "he said" is one attribution with two spans).
@@ -41,6 +40,7 @@ from rich.table import Table
 
 from spinscope.document import Article, Quote, Span
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result, require_dir
 from spinscope.evaluate.brat import Attribution, read_ann, read_text, write_ann
 
 #: A quote extractor: (article name, whole article text) -> the quotes found.
@@ -154,18 +154,10 @@ def evaluate_quotes(
     (an empty file where nothing was found), for `score_prediction_files` to score again.
     """
     gold = load_gold(data_dir, names)
-    predict = predict or pipeline_predictor()
+    found = predict_attributions(gold, predict or pipeline_predictor())
     if write_dir is not None:
-        write_dir.mkdir(parents=True, exist_ok=True)
-    pairs = []
-    for article in gold:
-        quotes = list(predict(article.name, article.text))
-        _check_quotes(article, quotes)
-        if write_dir is not None:
-            write_ann(write_dir / f"{article.name}.ann", quotes)
-        predicted = [Attribution.from_quote(q, id=str(i)) for i, q in enumerate(quotes)]
-        pairs.append((article.attributions, predicted))
-    return score_quotes(pairs)
+        write_predictions(write_dir, found)
+    return score_found(gold, found)
 
 
 def score_prediction_files(
@@ -177,15 +169,44 @@ def score_prediction_files(
     Every article scored needs its predictions file; other files are ignored.
     """
     gold = load_gold(data_dir, names)
-    missing = [a.name for a in gold if not (predictions_dir / f"{a.name}.ann").is_file()]
+    return score_found(gold, read_predictions(predictions_dir, gold))
+
+
+#: Predicted attributions, by article name.
+Found = dict[str, list[Attribution]]
+
+
+def predict_attributions(gold: Sequence[GoldArticle], predict: Predictor) -> Found:
+    """What `predict` finds in each gold article (its spans checked against the text)."""
+    found = {}
+    for article in gold:
+        quotes = list(predict(article.name, article.text))
+        _check_quotes(article, quotes)
+        found[article.name] = [Attribution.from_quote(q, id=str(i)) for i, q in enumerate(quotes)]
+    return found
+
+
+def write_predictions(directory: Path, found: Found) -> None:
+    """`found` as `<name>.ann` files in `directory` (an empty file where nothing was found)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, attributions in found.items():
+        write_ann(directory / f"{name}.ann", attributions)
+
+
+def read_predictions(directory: Path, gold: Sequence[GoldArticle]) -> Found:
+    """The attributions of `directory/<name>.ann` for each gold article; each must have one."""
+    missing = [a.name for a in gold if not (directory / f"{a.name}.ann").is_file()]
     if missing:
         raise DataError(
-            f"{predictions_dir}: no predictions for {len(missing)} of {len(gold)} articles "
+            f"{directory}: no predictions for {len(missing)} of {len(gold)} articles "
             f"(first: {missing[0]}.ann)"
         )
-    return score_quotes(
-        (a.attributions, read_ann(predictions_dir / f"{a.name}.ann", a.text)) for a in gold
-    )
+    return {a.name: read_ann(directory / f"{a.name}.ann", a.text) for a in gold}
+
+
+def score_found(gold: Sequence[GoldArticle], found: Found) -> QuoteScores:
+    """The scores of the attributions found in each gold article."""
+    return score_quotes((a.attributions, found[a.name]) for a in gold)
 
 
 def score_quotes(
@@ -376,3 +397,20 @@ def _check_quotes(article: GoldArticle, quotes: Sequence[Quote]) -> None:
                     f"{article.name}: quote {i} has span {span.start}:{span.end} {span.text!r}, "
                     f"which does not match the article text there"
                 )
+
+
+def _score(gold: list[GoldArticle], found: Found) -> Result:
+    scores = score_found(gold, found)
+    return Result(scores.to_dict(), scores_table(scores))
+
+
+BENCHMARK = Benchmark(
+    name="quotes",
+    data="PolNeAR-style directory: text/*.txt and attributions/*.ann",
+    read=lambda data: load_gold(require_dir(data)),
+    predict=lambda gold, run: predict_attributions(gold, pipeline_predictor()),
+    score=_score,
+    read_predictions=lambda path, gold: read_predictions(require_dir(path), gold),
+    write_predictions=lambda path, found, gold: write_predictions(path, found),
+    predictions="DIR",
+)

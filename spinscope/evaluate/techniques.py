@@ -43,7 +43,7 @@ paragraph the gold does not list is an error.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from typing import Any
 from rich.table import Table
 
 from spinscope.errors import DataError
+from spinscope.evaluate.benchmark import Benchmark, Result, only, require_dir
 from spinscope.evaluate.semeval import (
     TECHNIQUES,
     ParagraphKey,
@@ -61,6 +62,8 @@ from spinscope.evaluate.semeval import (
     read_paragraph_labels,
     read_spans,
     read_techniques_dir,
+    write_paragraph_labels,
+    write_spans,
 )
 
 #: Character intervals: sorted, disjoint, non-empty (start, end) pairs.
@@ -441,3 +444,63 @@ def predict_techniques(gold: TechniquesGold, *, workers: int = 1) -> dict[str, l
             raise DataError(f"article {aid}: {result}")
         predicted[aid] = [TechniqueSpan(t.start, t.end, t.technique) for t in result.techniques]
     return predicted
+
+
+# --- the benchmark --------------------------------------------------------------------------
+
+
+def _read_span_gold(data: Path) -> TechniquesGold:
+    gold = read_techniques_dir(require_dir(data))
+    gold.require_spans()
+    return gold
+
+
+def _score_spans(gold: TechniquesGold, found: Mapping[str, Sequence[TechniqueSpan]]) -> Result:
+    scores = score_spans(gold, found)
+    return Result(scores.to_dict(), span_scores_table(scores))
+
+
+def _score_paragraphs(gold: TechniquesGold, found: ParagraphLabels) -> Result:
+    scores = score_paragraphs(gold, found)
+    return Result(scores.to_dict(), paragraph_scores_table(scores))
+
+
+def _subset(gold: TechniquesGold, keep: Callable[[str], bool]) -> TechniquesGold:
+    return gold.subset(aid for aid in gold.texts if keep(aid))
+
+
+_DATA = "SemEval-2023 techniques directory: articles/, and spans/ or paragraph-labels.txt"
+
+PARAGRAPHS = Benchmark(
+    name="techniques",
+    data=_DATA,
+    read=lambda data: read_techniques_dir(require_dir(data)),
+    predict=lambda gold, run: paragraphs_from_spans(
+        gold.texts, predict_techniques(gold, workers=run.workers)
+    ),
+    score=_score_paragraphs,
+    read_predictions=lambda path, gold: {
+        key: labels for key, labels in read_paragraph_labels(path).items() if key[0] in gold.texts
+    },
+    write_predictions=lambda path, found, gold: write_paragraph_labels(
+        path, {key: found.get(key, ()) for key in gold.paragraphs}
+    ),
+    subset=_subset,
+    workers=True,
+    level="paragraph",
+)
+
+#: Span level (SemEval-2020/2021); `--level paragraph`: SemEval-2023 subtask 3.
+BENCHMARK = Benchmark(
+    name="techniques",
+    data=_DATA,
+    read=_read_span_gold,
+    predict=lambda gold, run: predict_techniques(gold, workers=run.workers),
+    score=_score_spans,
+    read_predictions=lambda path, gold: only(read_spans(path), gold.texts),
+    write_predictions=lambda path, found, gold: write_spans(path, found),
+    subset=_subset,
+    workers=True,
+    level="span",
+    levels={"paragraph": PARAGRAPHS},
+)

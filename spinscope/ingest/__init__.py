@@ -15,6 +15,7 @@ bug in a reader cannot end a run that reads other files.
 
 from __future__ import annotations
 
+import importlib.resources
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,7 +36,27 @@ from spinscope.ingest.text import (
 from spinscope.ingest.url import fetch
 from spinscope.ingest.warc import read_warc
 
-__all__ = ["RECORD_FIELDS", "RECORD_SUFFIXES", "IngestOptions", "Loaded", "read", "suffix"]
+__all__ = [
+    "RECORD_FIELDS",
+    "RECORD_SUFFIXES",
+    "SAMPLE_SOURCE",
+    "IngestOptions",
+    "Loaded",
+    "read",
+    "sample_article",
+    "suffix",
+]
+
+#: How the bundled sample article is named: its id, and its source in messages.
+SAMPLE_SOURCE = "sample"
+
+
+def sample_article() -> Article:
+    """The short fictional news article bundled with spinscope (`spinscope/data/sample.txt`)."""
+    resource = importlib.resources.files("spinscope").joinpath("data", "sample.txt")
+    text = resource.read_text("utf-8")
+    return article_from_text(text, id=SAMPLE_SOURCE, source=SAMPLE_SOURCE)
+
 
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 _RECORD_READERS: dict[str, Callable[[Path, IngestOptions], Iterator[Loaded | InputError]]] = {

@@ -16,8 +16,8 @@ rest of the house needs to know about it, as a spaCy component declares what it 
 - `table`: its finding rows, one per finding, the same in the batch Parquet tables, the store and
   every CSV export (`spinscope.tables` adds each row's article id and index); `summary`, instead,
   puts its findings in the article's own row (genre, frames).
-- `views`: how the terminal summary and the HTML report show it; a layer without views is shown
-  as a table of its rows.
+- `views`: how the terminal summary and the HTML report show it (a layer without views is shown
+  as a table of its rows), and its sections of the corpus report.
 - `trainer` and `benchmark`: the modules that train and evaluate it, for `spinscope train` and
   `spinscope eval` to name.
 
@@ -86,12 +86,25 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class CorpusView:
+    """A layer's part of the corpus report (`spinscope report`): `sections(rows, corpus)` makes
+    its `spinscope.corpus.Section`s from its finding rows, of which the report reads only
+    `columns` (a corpus's text need not fit in memory for its report), and a `Corpus` (each
+    article's outlet and week)."""
+
+    columns: tuple[str, ...]
+    sections: Callable[[list[Row], Any], list[Any]]
+
+
+@dataclass(frozen=True)
 class Views:
     """How a layer is shown. `terminal` returns a Rich renderable (None: nothing to show);
-    `html` returns an HTML fragment, already escaped (a `markupsafe.Markup`)."""
+    `html` returns an HTML fragment, already escaped (a `markupsafe.Markup`); `corpus`, its
+    part of the corpus report (None: none)."""
 
     terminal: Callable[[Analysis], Any] | None = None
     html: Callable[[Analysis], str] | None = None
+    corpus: CorpusView | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The prompt, and the reading of the answer: labels checked against the taxonomy, mentions
-and quotes grounded in the text, merged with what the learned layers found."""
+and evidence grounded in the text, merged with what the learned layers found."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A word tagger over the shared encoder pass: a trained head, and the tagger's own fine-tuned
 copy of the encoder's last layers (`spinscope.ml.transformer`), which it runs on the states the
-shared pass tapped before them. The techniques and quotes layers each ship one."""
+shared pass tapped before them."""
 
 from __future__ import annotations
 

@@ -37,10 +37,9 @@ TEXT_WIDTH = 100
 
 def render_terminal(analysis: Analysis, console: Console) -> None:
     """Print a summary of `analysis`: its header and warnings, then each layer's view, in the
-    registry's order (`spinscope.layers.registered`): quotes, claims (the most check-worthy
-    first), persuasion techniques and their definitions, the cast, the narratives, the genre
-    and frames, then the layers registered outside spinscope. A layer without a terminal view
-    of its own is shown as a table of its rows, where it found something."""
+    registry's order (`spinscope.layers.registered`: spinscope's own, then the layers
+    registered outside it). A layer without a terminal view of its own is shown as a table of
+    its rows, where it found something."""
     console.print(_header(analysis))
     for warning in analysis.warnings:
         console.print(Text(f"⚠ {warning}", style="yellow"))

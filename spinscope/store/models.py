@@ -78,9 +78,9 @@ class AnalysisRow(Base):
 
 class FindingRow(Base):
     """One finding of an analysis, as `spinscope.tables.indexed` gives it: its layer's table
-    (`quotes`, `techniques`, … or a layer registered outside spinscope), its index there, the
-    label it is grouped and filtered by (a technique, a narrative, a quote's speaker), its
-    words, offsets and score, and its whole row as JSON."""
+    (`spinscope.tables.finding_tables`), its index there, the label it is grouped and
+    filtered by (its table's `label` column), its words, offsets and score, and its whole row
+    as JSON."""
 
     __tablename__ = "findings"
     __table_args__ = (Index("ix_findings_layer_label", "layer", "label"),)

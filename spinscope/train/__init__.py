@@ -17,9 +17,15 @@ Progress = Callable[[str], None]
 
 class Trainer(Protocol):
     """What a layer's trainer module provides (the module a layer names with `trainer=`):
-    `train(data, out, seed=, limit=, progress=)` fits the layer's models from `data`, writes
-    them with their model card into `out`, and returns the card (its `validation` scores
-    among it)."""
+    `DATA` says what its data holds, and `train(data, out, seed=, limit=, progress=)` fits the
+    layer's models from `data`, writes them with their model card into `out`, and returns the
+    card (its `validation` scores among it).
+
+    A trainer may also offer `cross_validate(data, *, folds=, seeds=, progress=)`: the same
+    training, nested inside folds by article over all the data, each article's predictions
+    from models that never saw it (`spinscope.train.narratives.cross_validate`)."""
+
+    DATA: str
 
     def train(
         self,

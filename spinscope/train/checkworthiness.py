@@ -41,6 +41,13 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import INNER_SEED, is_validation
 
+#: What `--data` holds.
+DATA = (
+    "a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's "
+    "claimbuster-2class.csv is used too when it lies in ../claimbuster/ "
+    "beside it"
+)
+
 HIDDEN = 256
 ALPHA = 1e-2
 THRESHOLD_GRID = tuple(round(0.05 + 0.01 * i, 2) for i in range(91))

@@ -61,6 +61,9 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
+#: What `--data` holds.
+DATA = "a SemEval-2025 Task 10 directory (documents/, subtask-1-annotations.txt)"
+
 #: Inverse regularisation strengths tried (scikit-learn's C, on standardised features).
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1)
 THRESHOLD_GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))

@@ -3,7 +3,7 @@
 The tagger reads what `spinscope.ml.features.word_features` gives it, but from a fine-tuned copy
 of the encoder's last layers run on the states the shared pass tapped before them
 (`EncodedUnit.tapped`, see `spinscope.ml.transformer`), followed by any extra features of each
-word the caller gives (the quotes layer's parse and rule features). Training never re-runs the
+word the caller gives (a layer's parse and rule features, say). Training never re-runs the
 lower layers: the tapped states of every training article are computed once, by the shared pass.
 
 Recipe (chosen on the inner fold of the training articles; see docs/benchmarks.md): the head

@@ -36,6 +36,13 @@ from spinscope.train.common import (
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
 
+#: What `--data` holds.
+DATA = (
+    "a SemEval-2023 Task 3 genre-framing directory (articles/, "
+    "genre-labels.txt, frame-labels.txt); trains the genre and frames "
+    "layers together"
+)
+
 FOLDS = 5
 #: Inverse regularisation (chosen on out-of-fold predictions: genre 0.1 beat 0.003–0.03, with
 #: balanced classes; frames 0.003 beat 0.01, 0.03 and 0.1).

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,9 @@ from spinscope.train.common import (
     write_card,
 )
 from spinscope.train.split import SEED, VALIDATION_FRACTION, split
+
+#: What `--data` holds.
+DATA = "a SemEval-2025 Task 10 directory (documents/, subtask-2-annotations.txt)"
 
 FOLDS = 5
 #: Inverse regularisation of the heads (chosen on out-of-fold predictions: 0.01 beat 0.002,
@@ -161,6 +164,42 @@ def train(
     subnarratives.save(out / "subnarratives.npz")
     write_card(out, card, _card_markdown(card))
     return card
+
+
+def cross_validate(
+    data: Path,
+    *,
+    folds: int = FOLDS,
+    seeds: Sequence[int] = (1,),
+    features: Callable[[Any], Matrix] = narrative_features,
+    progress: Progress = lambda message: None,
+) -> list[dict[str, NarrativeLabels]]:
+    """Nested cross-validation over every article of `data`, once per seed of the outer folds:
+    each article's labels from heads fitted, and rules chosen, on the other folds only, as
+    `train` (seed 0) fits and chooses them. `features` makes an article's feature row from its
+    sentences."""
+    require_sklearn()
+    from sklearn.model_selection import KFold
+
+    gold = read_narratives_dir(data)
+    docs = sorted(gold.labels)
+    sentences = article_sentences({doc: gold.texts[doc] for doc in docs}, progress)
+    X = np.vstack([features(sentences[doc]) for doc in docs])
+    truth = [gold.labels[doc] for doc in docs]
+    Y, Y_sub = _targets(truth)
+    runs = []
+    for seed in seeds:
+        found: dict[str, NarrativeLabels] = {}
+        for k, (fit, held) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(X)):
+            progress(f"seed {seed}, fold {k + 1} of {folds}: {len(held)} articles held out")
+            P, P_sub = _out_of_fold(X[fit], Y[fit], Y_sub[fit], 0)
+            rules, _ = _choose_rules(P, P_sub, [truth[i] for i in fit])
+            heads = _fit(X[fit], Y[fit], Y_sub[fit])
+            P_held = heads[0].predict_proba(X[held]), heads[1].predict_proba(X[held])
+            decided = _decide(rules, *P_held)
+            found.update((docs[i], labels) for i, labels in zip(held, decided, strict=True))
+        runs.append(found)
+    return runs
 
 
 def _targets(

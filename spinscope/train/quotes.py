@@ -57,6 +57,9 @@ from spinscope.train.common import round_floats, today, versions, with_threshold
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
+#: What `--data` holds.
+DATA = "the PolNeAR root (only its train/ folder is read; dev/ is left for `spinscope eval`)"
+
 RECIPE = Recipe()
 #: Mean content probability an attribution the rules missed needs; above 1 means "never".
 SCORE_GRID = (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01)

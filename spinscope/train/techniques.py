@@ -35,6 +35,9 @@ from spinscope.train.common import round_floats, today, versions, with_threshold
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
+#: What `--data` holds.
+DATA = "a SemEval-2023 techniques directory (articles/, spans/)"
+
 RECIPE = Recipe()
 #: A technique whose gold spans have at least this median length in characters is decoded as
 #: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).

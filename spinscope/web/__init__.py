@@ -3,7 +3,7 @@
 from spinscope.store import Store
 from spinscope.web import Settings, Workbench, create_app
 
-app = create_app(Workbench(Store("corpus.db"), Settings(layers=("quotes", "claims"))))
+app = create_app(Workbench(Store("corpus.db"), Settings()))
 """
 
 from __future__ import annotations

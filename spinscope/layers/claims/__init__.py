@@ -19,8 +19,8 @@ from collections.abc import Iterator, Sequence
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Claim, ClaimSource, Quote, Span
-from spinscope.layers import Findings, Row, Table, Views, register
-from spinscope.layers.claims import checkworthiness
+from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
+from spinscope.layers.claims import checkworthiness, corpus
 from spinscope.layers.claims.views import terminal
 from spinscope.parse import Parsed, doc_text
 
@@ -209,7 +209,7 @@ TABLE = Table(
     "claims",
     requires=("quotes",),
     table=TABLE,
-    views=Views(terminal=terminal),
+    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.checkworthiness",
     benchmark="spinscope.evaluate.checkworthiness",
 )

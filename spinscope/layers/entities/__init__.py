@@ -276,4 +276,10 @@ TABLE = Table(
     benchmark="spinscope.evaluate.entities",
 )
 def entities(parsed: Parsed, found: Findings) -> list[Entity]:
-    return cast_entities(parsed, find_clusters(parsed.doc, found["quotes"]), role_model())
+    return cast_entities(parsed, clusters(parsed, found), role_model())
+
+
+def clusters(parsed: Parsed, found: Findings) -> list[Cluster]:
+    """The article's entities before their roles: its names, joined with the speakers the
+    quotes layer resolved."""
+    return find_clusters(parsed.doc, found["quotes"])

@@ -76,7 +76,7 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
     ),
     views=Views(terminal=views.genre_alone),
     trainer="spinscope.train.frames",
-    benchmark="spinscope.evaluate.frames",
+    benchmark="spinscope.evaluate.frames:GENRE_BENCHMARK",
 )
 def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     return find_genre(parsed)
@@ -89,7 +89,7 @@ def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     ),
     views=Views(terminal=views.terminal),
     trainer="spinscope.train.frames",
-    benchmark="spinscope.evaluate.frames",
+    benchmark="spinscope.evaluate.frames:FRAMES_BENCHMARK",
 )
 def frames(parsed: Segmented, found: Findings) -> list[Frame]:
     return find_frames(parsed)

@@ -28,8 +28,9 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
-from spinscope.layers import Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
 from spinscope.layers.quotes import attribution as learned
+from spinscope.layers.quotes import corpus
 from spinscope.layers.quotes.cues import VERBS
 from spinscope.layers.quotes.quote_marks import QuoteMarks, find_quote_marks, inside_any
 from spinscope.layers.quotes.reporting import (
@@ -511,7 +512,7 @@ TABLE = Table(
 @register(
     "quotes",
     table=TABLE,
-    views=Views(terminal=terminal),
+    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.quotes",
     benchmark="spinscope.evaluate.quotes",
 )

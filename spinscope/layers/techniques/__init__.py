@@ -19,7 +19,8 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
-from spinscope.layers import Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
+from spinscope.layers.techniques import corpus
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.layers.techniques.views import terminal
 from spinscope.ml.features import WordFeatures
@@ -160,7 +161,7 @@ TABLE = Table(
 @register(
     LAYER,
     table=TABLE,
-    views=Views(terminal=terminal),
+    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.techniques",
     benchmark="spinscope.evaluate.techniques",
 )
