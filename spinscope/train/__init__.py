@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from spinscope.train.common import CardText
 
 #: How a trainer reports what it is doing.
 Progress = Callable[[str], None]
@@ -17,15 +20,19 @@ Progress = Callable[[str], None]
 
 class Trainer(Protocol):
     """What a layer's trainer module provides (the module a layer names with `trainer=`):
-    `DATA` says what its data holds, and `train(data, out, seed=, limit=, progress=)` fits the
+    `DATA` says what its data holds; `train(data, out, seed=, limit=, progress=)` fits the
     layer's models from `data`, writes them with their model card into `out`, and returns the
-    card (its `validation` scores among it).
+    card (its `validation` scores among it); `card_text(card)` is what the card says for
+    people, which the one template (`spinscope.train.common.card_markdown`) writes as
+    `MODEL_CARD.md`.
 
     A trainer may also offer `cross_validate(data, *, folds=, seeds=, progress=)`: the same
     training, nested inside folds by article over all the data, each article's predictions
     from models that never saw it (`spinscope.train.narratives.cross_validate`)."""
 
     DATA: str
+
+    def card_text(self, card: dict[str, Any]) -> CardText: ...
 
     def train(
         self,

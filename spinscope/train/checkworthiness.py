@@ -30,6 +30,7 @@ from spinscope.ml.encoder import load_encoder
 from spinscope.ml.heads import MODELS_DIR
 from spinscope.train import Progress
 from spinscope.train.common import (
+    CardText,
     best_f1_threshold,
     fit_mlp,
     require_sklearn,
@@ -120,7 +121,7 @@ def train(
     )
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / "head.npz")
-    write_card(out, card, _card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -160,28 +161,39 @@ def _labels(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dtyp
     return np.asarray([[s.label] for s in sentences], dtype=bool).reshape(-1, 1)
 
 
-def _card_markdown(card: dict[str, Any]) -> str:
-    v, s = card["validation"], card["split"]
-    return f"""# Model card: check-worthiness
-
-Written by `spinscope train checkworthiness --data {card["data"]}` on {card["date"]}.
-
-- **What it does:** scores how check-worthy a sentence is (0–1): {card["model"]["head"]} over
-  the frozen encoder `{card["versions"]["encoder"]}` ({card["model"]["features"]}).
-  Decision threshold {card["model"]["threshold"]}, chosen for the best F1 on held-out sentences.
-- **Data:** CLEF CheckThat! 2024 Task 1 English `train.tsv`, plus {s["claimbuster_sentences"]}
-  ClaimBuster sentences whose text is in neither CheckThat! file.
-- **Split:** {s["rule"]}. Fitted on {s["fit_sentences"]} sentences, threshold chosen on
-  {s["threshold_sentences"]}, scored on the {s["validation_sentences"]} sentences of `dev.tsv`.
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
-
-## Validation figures (CheckThat! 2024 Task 1 metric: the positive class)
-
-| P | R | F1 | accuracy |
-|---|---|---|---|
-| {v["precision"]:.3f} | {v["recall"]:.3f} | {v["f1"]:.3f} | {v["accuracy"]:.3f} |
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`)."""
+    v, s, m = card["validation"], card["split"], card["model"]
+    return CardText(
+        title="check-worthiness",
+        command=f"spinscope train checkworthiness --data {card['data']}",
+        facts=[
+            (
+                "What it does",
+                f"scores how check-worthy a sentence is (0–1): {m['head']} over the frozen "
+                f"encoder `{card['versions']['encoder']}` ({m['features']}). Decision "
+                f"threshold {m['threshold']}, chosen for the best F1 on held-out sentences.",
+            ),
+            (
+                "Data",
+                f"CLEF CheckThat! 2024 Task 1 English `train.tsv`, plus "
+                f"{s['claimbuster_sentences']} ClaimBuster sentences whose text is in neither "
+                "CheckThat! file.",
+            ),
+            (
+                "Split",
+                f"{s['rule']}. Fitted on {s['fit_sentences']} sentences, threshold chosen on "
+                f"{s['threshold_sentences']}, scored on the {s['validation_sentences']} "
+                "sentences of `dev.tsv`.",
+            ),
+            ("Seed", f"{card['seed']}. Training took {card['training_seconds']:.0f} s."),
+        ],
+        sections=[
+            (
+                "Validation figures (CheckThat! 2024 Task 1 metric: the positive class)",
+                "| P | R | F1 | accuracy |\n|---|---|---|---|\n"
+                f"| {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | "
+                f"{v['accuracy']:.3f} |",
+            )
+        ],
+    )

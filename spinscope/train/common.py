@@ -173,11 +173,39 @@ def today() -> str:
     return datetime.date.today().isoformat()
 
 
-def write_card(directory: Path, card: dict[str, Any], body: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class CardText:
+    """What a model card says for people, from its machine-readable card: the title, the
+    command that wrote it, its facts (label, Markdown: what it does, the data, the split, the
+    seed…) and its sections (heading, Markdown: the figures, the limits). Every card has this
+    outline (`templates/MODEL_CARD.md.j2`), and its versions last."""
+
+    title: str
+    command: str
+    facts: list[tuple[str, str]]
+    sections: list[tuple[str, str]]
+
+
+def card_markdown(card: Mapping[str, Any], text: CardText) -> str:
+    """`MODEL_CARD.md`: `text` in the one model-card template, with the card's date and
+    versions."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    environment = Environment(
+        loader=PackageLoader("spinscope.train", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template("MODEL_CARD.md.j2").render(card=card, text=text)
+
+
+def write_card(directory: Path, card: dict[str, Any], text: CardText) -> None:
     """`card.json` (the machine-readable card) and `MODEL_CARD.md` (the same, for people)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    (directory / "MODEL_CARD.md").write_text(body, encoding="utf-8")
+    (directory / "MODEL_CARD.md").write_text(card_markdown(card, text), encoding="utf-8")
 
 
 def round_floats(value: Any, digits: int = 4) -> Any:

@@ -52,6 +52,7 @@ from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FINE_ROLES
 from spinscope.train import Progress
 from spinscope.train.common import (
+    CardText,
     best_f1_threshold,
     require_sklearn,
     round_floats,
@@ -131,7 +132,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     for name, head in (("cast", cast), ("main", main), ("fine", fine)):
         head.save(out / f"{name}.npz")
-    write_card(out, card, _card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -366,41 +367,50 @@ def _card(
     )
 
 
-def _card_markdown(card: dict[str, Any]) -> str:
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`)."""
     v, s, m = card["validation"], card["split"], card["model"]
     baselines = "\n".join(
         f"| {name} | {b['main_accuracy']:.3f} | {b['exact_match']:.3f} |"
         for name, b in v["baselines"].items()
     )
-    return f"""# Model card: entities layer (roles)
-
-Written by `spinscope train entities --data {card["data"]}` on {card["date"]}.
-
-- **What it does:** decides which entities an article casts, and in which role (SemEval-2025
-  Task 10 subtask 1: a main role and a fine role). Features: {m["features"]}; the encoder
-  `{card["versions"]["encoder"]}` is frozen.
-- **Files:** `main.npz` ({m["main"]}), `fine.npz` ({m["fine"]}), both with C {m["roles_c"]};
-  `cast.npz` ({m["cast"]}; C {m["cast_c"]}, threshold {m["cast_threshold"]}, F1
-  {m["cast_f1"]:.3f} out of fold).
-- **Data:** SemEval-2025 Task 10 English training release, subtask 1.
-- **Split:** {s["rule"]}. Fit: {s["fit_articles"]} articles ({s["fit_mentions"]}
-  mentions); tune: {s["tune_articles"]} articles ({s["tune_mentions"]} mentions); the shipped
-  heads are fitted on both. Scored on {s["validation_articles"]} validation articles
-  ({s["validation_mentions"]} mentions) never used before.
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
-
-## Validation figures (official metrics, gold mentions given)
-
-| | main-role accuracy | fine-role exact match |
-|---|---|---|
-| this model | {v["main_accuracy"]:.3f} ({v["main_accuracy_95"][0]:.3f}–\
-{v["main_accuracy_95"][1]:.3f}) | {v["exact_match"]:.3f} ({v["exact_match_95"][0]:.3f}–\
-{v["exact_match_95"][1]:.3f}) |
-{baselines}
-
-In brackets: 95% intervals from {BOOTSTRAP} resamples of the validation articles.
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+    main, exact = v["main_accuracy_95"], v["exact_match_95"]
+    return CardText(
+        title="entities layer (roles)",
+        command=f"spinscope train entities --data {card['data']}",
+        facts=[
+            (
+                "What it does",
+                "decides which entities an article casts, and in which role (SemEval-2025 Task "
+                f"10 subtask 1: a main role and a fine role). Features: {m['features']}; the "
+                f"encoder `{card['versions']['encoder']}` is frozen.",
+            ),
+            (
+                "Files",
+                f"`main.npz` ({m['main']}), `fine.npz` ({m['fine']}), both with C "
+                f"{m['roles_c']}; `cast.npz` ({m['cast']}; C {m['cast_c']}, threshold "
+                f"{m['cast_threshold']}, F1 {m['cast_f1']:.3f} out of fold).",
+            ),
+            ("Data", "SemEval-2025 Task 10 English training release, subtask 1."),
+            (
+                "Split",
+                f"{s['rule']}. Fit: {s['fit_articles']} articles ({s['fit_mentions']} "
+                f"mentions); tune: {s['tune_articles']} articles ({s['tune_mentions']} "
+                "mentions); the shipped heads are fitted on both. Scored on "
+                f"{s['validation_articles']} validation articles ({s['validation_mentions']} "
+                "mentions) never used before.",
+            ),
+            ("Seed", f"{card['seed']}. Training took {card['training_seconds']:.0f} s."),
+        ],
+        sections=[
+            (
+                "Validation figures (official metrics, gold mentions given)",
+                "| | main-role accuracy | fine-role exact match |\n|---|---|---|\n"
+                f"| this model | {v['main_accuracy']:.3f} ({main[0]:.3f}–{main[1]:.3f}) | "
+                f"{v['exact_match']:.3f} ({exact[0]:.3f}–{exact[1]:.3f}) |\n"
+                f"{baselines}\n\n"
+                f"In brackets: 95% intervals from {BOOTSTRAP} resamples of the validation "
+                "articles.",
+            )
+        ],
+    )

@@ -25,6 +25,7 @@ from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FRAMES, GENRES
 from spinscope.train import Progress
 from spinscope.train.common import (
+    CardText,
     article_sentences,
     fit_logistic,
     require_sklearn,
@@ -142,7 +143,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     genre_head.save(out / "genre.npz")
     frames_head.save(out / "frames.npz")
-    write_card(out, card, _card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -183,7 +184,8 @@ def _frequent_frames(frames: Mapping[str, frozenset[str]]) -> frozenset[str]:
     return frozenset(ranked[: -best[1]])
 
 
-def _card_markdown(card: dict[str, Any]) -> str:
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`)."""
     v, s, m, t = card["validation"], card["split"], card["model"], card["tune_out_of_fold"]
     gb, fb = v["genre_baseline"], v["frames_baseline"]
     tune = f"{t['genre_macro_f1']:.3f} | {t['frames_micro_f1']:.3f}"
@@ -192,28 +194,32 @@ def _card_markdown(card: dict[str, Any]) -> str:
         f"**{v['frames_micro_f1']:.3f}** (macro {v['frames_macro_f1']:.3f})"
     )
     baseline = f"{gb['macro_f1']:.3f} ({gb['rule']}) | {fb['micro_f1']:.3f} ({fb['rule']})"
-    return f"""# Model card: genre and frames
-
-Written by `spinscope train frames --data {card["data"]}` on {card["date"]}.
-
-- **What it does:** an article's genre (opinion, reporting, satire) and its frames (the 14 of
-  the Policy Frames Codebook), SemEval-2023 Task 3 subtasks 1 and 2, from heads over the frozen
-  encoder `{card["versions"]["encoder"]}` ({m["features"]}). Genre: {m["genre"]}. Frames:
-  {m["frames"]}.
-- **Data:** SemEval-2023 Task 3 English training release, genre and framing labels.
-- **Split:** {s["rule"]}. {s["training_articles"]} training articles,
-  {s["validation_articles"]} validation articles.
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
-
-## Figures
-
-| | genre macro-F1 (official) | frames micro-F1 (official) |
-|---|---|---|
-| tune (out-of-fold, training articles) | {tune} |
-| **validation** | {validation} |
-| validation, trivial baseline | {baseline} |
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+    return CardText(
+        title="genre and frames",
+        command=f"spinscope train frames --data {card['data']}",
+        facts=[
+            (
+                "What it does",
+                "an article's genre (opinion, reporting, satire) and its frames (the 14 of the "
+                "Policy Frames Codebook), SemEval-2023 Task 3 subtasks 1 and 2, from heads over "
+                f"the frozen encoder `{card['versions']['encoder']}` ({m['features']}). "
+                f"Genre: {m['genre']}. Frames: {m['frames']}.",
+            ),
+            ("Data", "SemEval-2023 Task 3 English training release, genre and framing labels."),
+            (
+                "Split",
+                f"{s['rule']}. {s['training_articles']} training articles, "
+                f"{s['validation_articles']} validation articles.",
+            ),
+            ("Seed", f"{card['seed']}. Training took {card['training_seconds']:.0f} s."),
+        ],
+        sections=[
+            (
+                "Figures",
+                "| | genre macro-F1 (official) | frames micro-F1 (official) |\n|---|---|---|\n"
+                f"| tune (out-of-fold, training articles) | {tune} |\n"
+                f"| **validation** | {validation} |\n"
+                f"| validation, trivial baseline | {baseline} |",
+            )
+        ],
+    )

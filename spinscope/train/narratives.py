@@ -45,6 +45,7 @@ from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import OTHER
 from spinscope.train import Progress
 from spinscope.train.common import (
+    CardText,
     article_sentences,
     fit_logistic,
     require_sklearn,
@@ -162,7 +163,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     narratives.save(out / "narratives.npz")
     subnarratives.save(out / "subnarratives.npz")
-    write_card(out, card, _card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -300,7 +301,8 @@ def _f1(
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def _card_markdown(card: dict[str, Any]) -> str:
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`)."""
     v, s, m, t = card["validation"], card["split"], card["model"], card["tune_out_of_fold"]
     r = m["rules"]
     ci, fi = v["coarse_interval"], v["fine_interval"]
@@ -309,34 +311,42 @@ def _card_markdown(card: dict[str, Any]) -> str:
         f"**{v['fine_f1']:.3f}** ({fi[0]:.3f}–{fi[1]:.3f})"
     )
     baseline = f"{v['all_other_coarse_f1']:.3f} | {v['all_other_fine_f1']:.3f}"
-    return f"""# Model card: narratives
-
-Written by `spinscope train narratives --data {card["data"]}` on {card["date"]}.
-
-- **What it does:** the SemEval-2025 Task 10 narratives and sub-narratives of an article, or
-  `Other`. Two heads over the frozen encoder `{card["versions"]["encoder"]}`
-  ({m["features"]}): narratives and `Other`, {m["narratives"]}; sub-narratives,
-  {m["subnarratives"]}.
-- **Rules:** `Other` at probability ≥ {r["other_threshold"]}; else the most likely narrative
-  and any other ≥ {r["narrative_threshold"]} and ≥ {r["relative"]} × the most likely; under each,
-  sub-narratives ≥ {r["subnarrative_threshold"]} and ≥ {r["sub_relative"]} × the best, and
-  "<narrative>: Other" when none is or the best is below {r["sub_other_below"]}.
-- **Data:** SemEval-2025 Task 10 English training release, subtask 2.
-- **Split:** {s["rule"]}. {s["training_articles"]} training articles,
-  {s["validation_articles"]} validation articles.
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
-
-## Figures (official metric: samples-averaged F1)
-
-| | coarse F1 | fine F1 |
-|---|---|---|
-| tune (out-of-fold; rules chosen here) | {t["coarse_f1"]:.3f} | {t["fine_f1"]:.3f} |
-| **validation** | {validation} |
-| validation, `Other` for every article | {baseline} |
-
-Intervals: 95% bootstrap over the validation articles.
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+    return CardText(
+        title="narratives",
+        command=f"spinscope train narratives --data {card['data']}",
+        facts=[
+            (
+                "What it does",
+                "the SemEval-2025 Task 10 narratives and sub-narratives of an article, or "
+                f"`Other`. Two heads over the frozen encoder `{card['versions']['encoder']}` "
+                f"({m['features']}): narratives and `Other`, {m['narratives']}; "
+                f"sub-narratives, {m['subnarratives']}.",
+            ),
+            (
+                "Rules",
+                f"`Other` at probability ≥ {r['other_threshold']}; else the most likely "
+                f"narrative and any other ≥ {r['narrative_threshold']} and ≥ {r['relative']} × "
+                f"the most likely; under each, sub-narratives ≥ {r['subnarrative_threshold']} "
+                f'and ≥ {r["sub_relative"]} × the best, and "<narrative>: Other" when none '
+                f"is or the best is below {r['sub_other_below']}.",
+            ),
+            ("Data", "SemEval-2025 Task 10 English training release, subtask 2."),
+            (
+                "Split",
+                f"{s['rule']}. {s['training_articles']} training articles, "
+                f"{s['validation_articles']} validation articles.",
+            ),
+            ("Seed", f"{card['seed']}. Training took {card['training_seconds']:.0f} s."),
+        ],
+        sections=[
+            (
+                "Figures (official metric: samples-averaged F1)",
+                "| | coarse F1 | fine F1 |\n|---|---|---|\n"
+                f"| tune (out-of-fold; rules chosen here) | {t['coarse_f1']:.3f} | "
+                f"{t['fine_f1']:.3f} |\n"
+                f"| **validation** | {validation} |\n"
+                f"| validation, `Other` for every article | {baseline} |\n\n"
+                "Intervals: 95% bootstrap over the validation articles.",
+            )
+        ],
+    )

