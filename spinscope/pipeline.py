@@ -116,7 +116,7 @@ class Pipeline:
             merged.add(parsed, _run(by_window, parsed, {}, stop))
             if over_whole:
                 vectors.extend(sentence_only(unit, start) for unit in parsed.units)
-        found = merged.findings()
+        found = merged.findings(by_window)
         whole = Segmented(
             article=article,
             sentences=merged.sentences,

@@ -11,14 +11,15 @@ speaker is named in the window before, a repetition, an entity's mentions (joine
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel
 
-from spinscope.document import Claim, Entity, Span
-from spinscope.layers import Findings
+from spinscope.document import Span
+from spinscope.layers import Findings, Layer
 from spinscope.ml.encoder import DIM, EncodedUnit
 from spinscope.parse import Segmented
 
@@ -89,7 +90,7 @@ class Merged:
     sentences: list[Span] = field(default_factory=list)
     paragraphs: list[Span] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    found: Findings = field(default_factory=dict)
+    parts: dict[str, list[tuple[list[Any], dict[str, int]]]] = field(default_factory=dict)
 
     def add(self, window: Segmented, found: Findings) -> None:
         """Add the next window's sentences, warnings and findings (`window.offset` is where it
@@ -98,36 +99,16 @@ class Merged:
         self.sentences.extend(shifted(span, by) for span in window.sentences)
         self.paragraphs.extend(shifted(span, by) for span in window.paragraphs)
         self.warnings.extend(window.warnings)
-        quotes_before = len(self.found.get("quotes", []))
+        before = {name: sum(len(items) for items, _ in parts) for name, parts in self.parts.items()}
         for name, items in found.items():
-            moved = [shifted(item, by) for item in items]
-            if name == "claims":  # a claim points at its quote by index into the article's
-                moved = [_quote_moved(claim, quotes_before) for claim in moved]
-            self.found.setdefault(name, []).extend(moved)
+            self.parts.setdefault(name, []).append(([shifted(i, by) for i in items], before))
 
-    def findings(self) -> Findings:
-        """The article's findings: the windows' in order, an entity named in several windows
-        made one (`join_entities`)."""
-        found = dict(self.found)
-        if "entities" in found:
-            found["entities"] = join_entities(found["entities"])
+    def findings(self, layers: Sequence[Layer]) -> Findings:
+        """The article's findings: each layer's `join` of its windows' findings, or else the
+        windows' findings in order."""
+        joins = {layer.name: layer.join for layer in layers}
+        found: Findings = {}
+        for name, parts in self.parts.items():
+            join = joins.get(name)
+            found[name] = join(parts) if join else [item for items, _ in parts for item in items]
         return found
-
-
-def _quote_moved(claim: Claim, by: int) -> Claim:
-    return claim if claim.quote is None else claim.model_copy(update={"quote": claim.quote + by})
-
-
-def join_entities(entities: list[Entity]) -> list[Entity]:
-    """Entities of several windows with the same name as one, with all their mentions. Its role
-    and evidence are those of the window that casts it with the most mentions, the role the
-    entities layer gave it where the article said most about it."""
-    by_name: dict[str, list[Entity]] = {}
-    for entity in entities:
-        by_name.setdefault(entity.name, []).append(entity)
-    joined = []
-    for group in by_name.values():
-        chosen = max(group, key=lambda e: (e.role is not None, len(e.mentions)))
-        mentions = sorted((m for e in group for m in e.mentions), key=lambda s: (s.start, s.end))
-        joined.append(chosen.model_copy(update={"mentions": mentions}))
-    return joined

@@ -20,6 +20,9 @@ rest of the house needs to know about it, as a spaCy component declares what it 
   as a table of its rows), and its sections of the corpus report.
 - `trainer` and `benchmark`: the modules that train and evaluate it, for `spinscope train` and
   `spinscope eval` to name.
+- `join`: how its findings of a long article's windows become the article's, where that is more
+  than putting them one after the other (an entity named in two windows is one; a claim's
+  index into the quotes moves by the quotes of the windows before it).
 
 A layer that reads only the article's sentences and their vectors, never the parse, says so with
 `register_whole` (it takes a `Segmented`): a long article, which the pipeline parses and runs
@@ -43,6 +46,10 @@ from spinscope.parse import Parsed, Segmented
 #: What earlier layers found, by layer name.
 Findings = dict[str, list[Any]]
 LayerFunction = Callable[[Parsed, Findings], list[Any]]
+#: How the findings of a long article's windows become the article's: one `(findings, before)`
+#: per window, its findings already in the article's offsets and `before` the number of
+#: findings each layer had in the windows before it (`spinscope.windows`).
+Join = Callable[[Sequence[tuple[list[Any], Mapping[str, int]]]], list[Any]]
 WholeFunction = Callable[[Segmented, Findings], list[Any]]
 
 #: One flat row: column name -> value.
@@ -122,6 +129,7 @@ class Layer:
     views: Views = dataclasses.field(default_factory=Views)
     trainer: str | None = None
     benchmark: str | None = None
+    join: Join | None = None
 
     def findings(self, analysis: Analysis) -> list[Any]:
         """What this layer found in `analysis`."""
@@ -146,6 +154,7 @@ def register(
     views: Views | None = None,
     trainer: str | None = None,
     benchmark: str | None = None,
+    join: Join | None = None,
     whole: bool = False,
 ) -> Callable[[Any], Any]:
     """Register the decorated function as the layer `name` (see the module's docstring). With
@@ -172,6 +181,7 @@ def register(
             views=views or Views(),
             trainer=trainer,
             benchmark=benchmark,
+            join=join,
         )
         return function
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from spacy.tokens import Span as SpacySpan
 
@@ -205,6 +205,18 @@ TABLE = Table(
 )
 
 
+def join_claims(parts: Sequence[tuple[list[Claim], Mapping[str, int]]]) -> list[Claim]:
+    """The claims of a long article's windows (`spinscope.windows`), each claim's index into the
+    quotes moved past the quotes of the windows before its own."""
+    return [
+        claim
+        if claim.quote is None
+        else claim.model_copy(update={"quote": claim.quote + before.get("quotes", 0)})
+        for claims, before in parts
+        for claim in claims
+    ]
+
+
 @register(
     "claims",
     requires=("quotes",),
@@ -212,6 +224,7 @@ TABLE = Table(
     views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.checkworthiness",
     benchmark="spinscope.evaluate.checkworthiness",
+    join=join_claims,
 )
 def claims(parsed: Parsed, found: Findings) -> list[Claim]:
     quotes: list[Quote] = found["quotes"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,6 +267,23 @@ TABLE = Table(
 )
 
 
+def join_entities(parts: Sequence[tuple[list[Entity], Mapping[str, int]]]) -> list[Entity]:
+    """The entities of a long article's windows (`spinscope.windows`): those of several windows
+    with the same name as one, with all their mentions. Its role and evidence are those of the
+    window that casts it with the most mentions, the role the layer gave it where the article
+    said most about it."""
+    by_name: dict[str, list[Entity]] = {}
+    for entities, _ in parts:
+        for entity in entities:
+            by_name.setdefault(entity.name, []).append(entity)
+    joined = []
+    for group in by_name.values():
+        chosen = max(group, key=lambda e: (e.role is not None, len(e.mentions)))
+        mentions = sorted((m for e in group for m in e.mentions), key=lambda s: (s.start, s.end))
+        joined.append(chosen.model_copy(update={"mentions": mentions}))
+    return joined
+
+
 @register(
     LAYER,
     requires=("quotes",),
@@ -274,6 +291,7 @@ TABLE = Table(
     views=Views(terminal=terminal),
     trainer="spinscope.train.entities",
     benchmark="spinscope.evaluate.entities",
+    join=join_entities,
 )
 def entities(parsed: Parsed, found: Findings) -> list[Entity]:
     return cast_entities(parsed, clusters(parsed, found), role_model())
