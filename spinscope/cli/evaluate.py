@@ -22,6 +22,7 @@ from spinscope.cli.common import (
     llm_options,
 )
 from spinscope.errors import SpinscopeError, UsageError
+from spinscope.evaluate.benchmark import Split
 
 
 def evaluate(
@@ -38,7 +39,7 @@ def evaluate(
         typer.Option(help="The annotated data (`spinscope eval` lists what each reads)."),
     ] = None,
     split: Annotated[
-        str, typer.Option(help="Score every article (all), or only spinscope's validation split.")
+        Split, typer.Option(help="Score every article, or only spinscope's validation split.")
     ] = "all",
     level: Annotated[
         str | None,
@@ -79,8 +80,6 @@ def evaluate(
             raise UsageError(f"no benchmark for {name!r}; these can be scored: {known}")
         if data is None:
             raise UsageError(f"eval {name} needs --data (the annotated data to score against)")
-        if split not in ("all", "validation"):
-            raise UsageError(f"--split {split!r}: give all or validation")
         options = llm_options(llm, llm_model, llm_key, llm_cache)
         refine = None
         if options is not None:
@@ -88,7 +87,7 @@ def evaluate(
         result = run_benchmark(
             load(benchmarks[name]),
             data,
-            split="validation" if split == "validation" else "all",
+            split=split,
             level=level,
             predictions=predictions,
             score=score,
