@@ -67,6 +67,21 @@ _CONTROLS = r"\u0000-\u001f\u007f-\u009f"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
 
 
+def check_id(value: str) -> str:
+    """`value`, an article id without control characters (a `ValueError` that says where one
+    is otherwise). The id is a key in the store and a segment of the web routes' URLs, where a
+    CR, LF or other control character cannot be sent, so such an article could not be
+    reached."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"article id {value!r} has a control character (U+{ord(found[0]):04X}) at "
+            f"position {found.start()}; an id cannot hold CR, LF, tab, other C0 or C1 "
+            f"controls or DEL: remove them or give the article another id"
+        )
+    return value
+
+
 class Article(_Model):
     """One input document. `text` is exactly the input text, so offsets match source files."""
 
@@ -82,16 +97,7 @@ class Article(_Model):
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        # The id is a key in the store and a segment of the web routes' URLs, where a CR, LF
-        # or other control character cannot be sent, so such an article could not be reached.
-        found = _CONTROL.search(value)
-        if found:
-            raise ValueError(
-                f"article id {value!r} has a control character (U+{ord(found[0]):04X}) at "
-                f"position {found.start()}; an id cannot hold CR, LF, tab, other C0 or C1 "
-                f"controls or DEL: remove them or give the article another id"
-            )
-        return value
+        return check_id(value)
 
     @staticmethod
     def make_id(text: str) -> str:

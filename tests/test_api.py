@@ -522,3 +522,16 @@ def test_serve_reports_a_bad_database() -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--db", "mysql://x/y", "--no-sample"])
     assert result.exit_code == 1
     assert "unknown database URL scheme 'mysql'" in result.output
+
+
+@pytest.mark.parametrize("bad", ["a\r\nb", "a\nb", "nul\x00id"])
+def test_an_article_id_with_a_control_character_is_refused_at_the_door(
+    client: TestClient, bad: str
+) -> None:
+    """An id with CR, LF or NUL could be stored but never reached again (the routes' URLs
+    cannot carry it): the API refuses it, naming the `id` field, and stores nothing."""
+    refused = client.post("/api/v1/analyze", json={"text": TEXT, "id": bad})
+    assert_error(refused, 422, "id: Value error, article id")
+    job = client.post("/api/v1/jobs", json={"articles": [{"text": TEXT, "id": bad}]})
+    assert_error(job, 422, "articles.0.id: Value error, article id")
+    assert client.get("/api/v1/articles").json()["total"] == 0

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from spinscope.document import Analysis
+from spinscope.document import Analysis, check_id
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
@@ -69,6 +69,11 @@ class ArticleIn(BaseModel):
     published: str | None = Field(default=None, max_length=100)
     author: str | None = None
     language: str | None = Field(default=None, max_length=20)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str | None) -> str | None:
+        return None if value is None else check_id(value)
 
     @model_validator(mode="after")
     def _text_or_url(self) -> ArticleIn:
