@@ -322,6 +322,47 @@ def test_hostile_record_files_end_in_error_lines_and_the_rest_is_analysed(
     assert f"{corpus / 'nul.jsonl'}:2" in errors
 
 
+def test_max_seconds_makes_each_article_past_its_budget_a_bad_record(
+    articles: Path, tmp_path: Path
+) -> None:
+    """`--max-seconds`: an article whose analysis outlasts its budget is a bad record (an
+    `error:` line, a row of OUT/errors/), and the run goes on to the next and completes; 0
+    means no budget."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    chosen = sorted(articles.iterdir())[:2]
+    for path in chosen:
+        shutil.copy(path, corpus / path.name)
+    out = tmp_path / "run.jsonl"
+    result = run("batch", corpus, "--out", out, "--layers", LAYERS, "--max-seconds", "0.000001")
+    assert result.exit_code == 1, result.output
+    assert counts(result.stderr) == {"read": 2, "analysed": 0, "skipped": 0, "failed": 2}
+    stopped = "analysis stopped: it took longer than its budget of 1e-06 s"
+    shown = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(shown) == 2 and all(stopped in line for line in shown), shown
+    assert f"bad records and why: {out / 'errors'}/" in result.stderr
+    assert "Traceback" not in result.output
+    errors = [
+        json.loads(line)
+        for part in committed_parts(out, "errors")
+        for line in part.read_text("utf-8").splitlines()
+    ]
+    assert sorted(e["article_id"] for e in errors) == sorted(p.stem for p in chosen)
+    assert all(e["stage"] == "analyse" and stopped in e["reason"] for e in errors)
+    assert not [line for part in committed_parts(out, "analyses") for line in part.read_text()]
+
+    unlimited = tmp_path / "unlimited.jsonl"
+    result = run("batch", corpus, "--out", unlimited, "--layers", LAYERS, "--max-seconds", "0")
+    assert result.exit_code == 0, result.output
+    assert counts(result.stderr) == {"read": 2, "analysed": 2, "skipped": 0, "failed": 0}
+    analysed = [
+        Analysis.from_json(line)
+        for part in committed_parts(unlimited, "analyses")
+        for line in part.read_text("utf-8").splitlines()
+    ]
+    assert sorted(a.article.id for a in analysed) == sorted(p.stem for p in chosen)
+
+
 def test_any_language_analyses_the_german_text_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "german.txt").write_text(GERMAN, "utf-8")

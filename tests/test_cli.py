@@ -259,6 +259,33 @@ def test_a_failing_analysis_is_reported_and_the_run_goes_on(
     assert [a.article.id for a in json_lines(result.stdout)] == ["good"]
 
 
+def test_max_seconds_fails_each_article_past_its_budget_and_the_run_goes_on(
+    articles: Path,
+) -> None:
+    """`--max-seconds`: an article still being analysed when its budget is spent is one
+    `error:` line of its own, and the next article is analysed (here, with a budget no
+    article can meet, it fails the same way); 0 means no budget."""
+    first, second = sorted(articles.iterdir())[:2]
+    result = run("analyze", first, second, "--max-seconds", "0.000001", "-f", "json")
+    assert result.exit_code == 1, result.output
+    stopped = "analysis stopped: it took longer than its budget of 1e-06 s (raise it with "
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: {first}: {stopped}--max-seconds)",
+        f"error: {second}: {stopped}--max-seconds)",
+    ]
+    assert result.stderr.splitlines()[-1] == "0 analysed, 2 failed"
+    assert result.stdout == "" and "Traceback" not in result.output
+    unlimited = run("analyze", first, "--max-seconds", "0", "-f", "json")
+    assert unlimited.exit_code == 0, unlimited.output
+    assert unlimited.stderr.splitlines()[-1] == "1 analysed, 0 failed"
+    (analysis,) = json_lines(unlimited.stdout)
+    assert analysis.article.id == first.stem and analysis.article.text == first.read_text("utf-8")
+    assert analysis.quotes  # a news article, analysed in full
+    negative = run("analyze", first, "--max-seconds", "-1")
+    assert negative.exit_code == 2 and "--max-seconds" in negative.output
+
+
 def test_a_missing_model_stops_the_run_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     def load_nlp() -> None:
         raise ModelError("no English spaCy pipeline is installed")

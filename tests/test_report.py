@@ -173,6 +173,45 @@ def test_report_csv_cells_are_never_formulas(tmp_path: Path) -> None:
     }
 
 
+def test_report_csv_of_a_batch_run_guards_hostile_outlets_and_ids(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Issue 15: `spinscope report OUT --csv DIR` wrote an outlet starting with `=`, `+` or `@`
+    as it was, a formula to a spreadsheet. End to end (a JSONL feed through `spinscope batch`,
+    then the report), every such cell is written as text, as the web CSV writes it."""
+    source = shared_data / "polnear" / "train" / "text"
+    chosen = [p for p in sorted(source.glob("*.txt")) if 1500 <= p.stat().st_size <= 3000][:3]
+    outlets = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(A1:A2)"]
+    feed = tmp_path / "feed.jsonl"
+    with feed.open("w", encoding="utf-8") as f:
+        for i, path in enumerate(chosen):
+            article_id = "=1+1" if i == 0 else path.stem
+            record = {"id": article_id, "text": path.read_text("utf-8"), "outlet": outlets[i]}
+            f.write(json.dumps(record) + "\n")
+    out = tmp_path / "run.parquet"
+    runner = CliRunner()
+    batch = runner.invoke(app, ["batch", str(feed), "--out", str(out), "--layers", "quotes,claims"])
+    assert batch.exit_code == 0, batch.output
+    result = runner.invoke(app, ["report", str(out), "--csv", str(tmp_path / "csv")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "csv" / "claim_sources_by_outlet.csv").open(encoding="utf-8") as f:
+        by_outlet = list(csv.DictReader(f))
+    assert {r["outlet"] for r in by_outlet} == {f"'{outlet}" for outlet in outlets}
+    with (tmp_path / "csv" / "checkworthy_claims.csv").open(encoding="utf-8") as f:
+        top = list(csv.DictReader(f))
+    assert "'=1+1" in {r["article_id"] for r in top}
+    cells = 0
+    for path in sorted((tmp_path / "csv").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.reader(f):
+                for cell in row:
+                    cells += 1
+                    assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path.name, cell)
+                    if cell.startswith("-"):
+                        float(cell)  # only a negative number may start with "-"
+    assert cells > 0
+
+
 def test_the_workbench_the_api_and_the_report_give_the_same_rates(
     output: Path, tmp_path: Path
 ) -> None:

@@ -44,6 +44,12 @@ def load(server: Server) -> dict[str, Any]:
     return dict(status["load"])
 
 
+def idle(server: Server) -> bool:
+    """Whether no analysis runs or waits (each has ended, its article stored or not)."""
+    now = load(server)
+    return now["running"] == 0 and now["waiting"] == 0
+
+
 def wait_for(condition: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -88,11 +94,67 @@ def test_a_long_analysis_holds_none_hostage_and_stops_when_its_client_leaves(
     assert httpx.get(server.base + "/api/v1/articles/long", timeout=10).status_code == 404
 
 
+def send_analysis(server: Server, body: dict[str, Any]) -> socket.socket:
+    """`POST /api/v1/analyze` on a socket of its own, the answer not read: closing the socket
+    is the client leaving."""
+    data = json.dumps(body).encode()
+    head = (
+        f"POST /api/v1/analyze HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+    )
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.sendall(head.encode() + data)
+    return sock
+
+
+def test_a_client_that_leaves_while_its_analysis_waits_cancels_it_before_it_runs(
+    db_url: str, tmp_path: Path
+) -> None:
+    """One analysis thread, busy with a long article; a short analysis waits behind it. Its
+    client leaves: its waiting place is given back at once, while the long one still runs,
+    and once the thread is free the short one never runs and is never stored."""
+    server = Server(
+        db_url,
+        *("--layers", LAYERS, "--no-sample", "--analysis-threads", "1"),
+        log=tmp_path / "serve.log",
+    )
+    try:
+        long = send_analysis(server, {"id": "long", "text": long_text(400)})
+        wait_for(lambda: load(server)["running"] == 1, 30, "the long analysis running")
+        queued = send_analysis(server, {"id": "queued", "text": SHORT})
+        wait_for(lambda: load(server)["waiting"] == 1, 30, "the short analysis waiting")
+        queued.close()  # its client leaves before the analysis starts
+        wait_for(lambda: load(server)["waiting"] == 0, 10, "the waiting analysis cancelled")
+        assert load(server)["running"] == 1  # given back at once, not when the thread was free
+        long.close()
+        wait_for(lambda: idle(server), 30, "the long analysis stopped, nothing waiting")
+        for article in ("queued", "long"):
+            gone = httpx.get(f"{server.base}/api/v1/articles/{article}", timeout=10)
+            assert gone.status_code == 404, article
+        assert httpx.get(server.base + "/api/v1/articles", timeout=10).json()["total"] == 0
+        # the thread is free again: an analysis whose client stays is answered and stored
+        kept = httpx.post(
+            server.base + "/api/v1/analyze", json={"id": "kept", "text": SHORT}, timeout=60
+        )
+        assert kept.status_code == 200, kept.text
+        listed = httpx.get(server.base + "/api/v1/articles", timeout=10).json()
+        assert [a["id"] for a in listed["articles"]] == ["kept"]
+    finally:
+        server.stop()
+
+
 def test_a_flood_of_analyses_is_refused_with_retry_after_while_reads_are_answered(
     server: Server,
 ) -> None:
-    """Two analysis threads and eight waiting places: of 30 analyses sent at once, the rest
-    are refused at once with 503, and a search during the flood is answered."""
+    """Two analysis threads and eight waiting places: of 60 analyses sent at once, the rest
+    are refused at once with 503 and `Retry-After`, and while the accepted ones run, every
+    read (search, an article, the list, the load) is answered, each within seconds. (The
+    issue's p99 < 1 s is measured by benchmarks/bench_serve.py; this bound is generous, for a
+    busy machine.)"""
+    stored = httpx.post(
+        server.base + "/api/v1/analyze", json={"id": "before", "text": SHORT}, timeout=60
+    )
+    assert stored.status_code == 200, stored.text
     statuses: list[httpx.Response] = []
     lock = threading.Lock()
 
@@ -102,17 +164,37 @@ def test_a_flood_of_analyses_is_refused_with_retry_after_while_reads_are_answere
         with lock:
             statuses.append(response)
 
-    writers = [threading.Thread(target=write, args=(n,)) for n in range(30)]
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(60)]
     for thread in writers:
         thread.start()
     wait_for(lambda: load(server)["waiting"] > 0, 30, "analyses waiting")
-    search = httpx.get(server.base + "/api/v1/search", params={"q": "mayor"}, timeout=30)
-    assert search.status_code == 200
+    reads = [
+        ("/api/v1/search", {"q": "mayor"}),
+        ("/api/v1/articles/before", {}),
+        ("/api/v1/articles", {"limit": 10}),
+        ("/api/v1/status", {}),
+    ]
+    took: list[tuple[str, float]] = []
+    for _ in range(3):
+        for path, params in reads:
+            started = time.monotonic()
+            answer = httpx.get(server.base + path, params=params, timeout=30)
+            took.append((path, time.monotonic() - started))
+            assert answer.status_code == 200, (path, answer.text)
+            if path == "/api/v1/search":
+                found = [hit["article"]["id"] for hit in answer.json()["articles"]]
+                assert "before" in found
+            elif path == "/api/v1/articles/before":
+                assert answer.json()["article"]["id"] == "before"
+    during = load(server)
+    assert during["running"] > 0, during  # the reads were answered during the flood
+    assert max(seconds for _, seconds in took) < 5, took
     for thread in writers:
         thread.join()
     codes = sorted(r.status_code for r in statuses)
     assert set(codes) == {200, 503}, codes
     assert codes.count(200) >= 10  # every thread and waiting place was used
+    assert codes.count(503) >= 30  # the excess was refused, not queued without bound
     for refused in (r for r in statuses if r.status_code == 503):
         assert refused.headers["retry-after"] == str(RETRY_AFTER_S)
         body = refused.json()
