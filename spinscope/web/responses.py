@@ -62,7 +62,9 @@ def problems(errors: Iterable[Any]) -> str:
     found = []
     for error in errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-        found.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
+        # a validator's own message, without the prefix pydantic puts before it
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        found.append(f"{where}: {message}" if where else message)
     shown = "; ".join(found[:MAX_PROBLEMS])
     more = len(found) - MAX_PROBLEMS
     return f"{shown}; and {more:,} more" if more > 0 else shown or "invalid request"
