@@ -396,3 +396,8 @@ ROLE_DEFINITIONS: dict[str, str] = {
     "Victim": "Harmed by actions or circumstances beyond its control.",
     "Scapegoat": "Blamed unjustly for problems or wrongs it did not cause.",
 }
+
+
+def technique_label(name: str) -> str:
+    """A technique's name for readers: `Name_Calling-Labeling` -> `Name Calling/Labeling`."""
+    return name.replace("_", " ").replace("-", "/")

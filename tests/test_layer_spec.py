@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 from rich.table import Table as RichTable
 from sqlalchemy import select
@@ -37,7 +38,7 @@ from spinscope.layers import (
     registered,
     unregister,
 )
-from spinscope.output.html import render_html
+from spinscope.output.html import Annotation, HtmlPart, render_html
 from spinscope.output.terminal import render_text
 from spinscope.parse import Parsed
 from spinscope.store import Store
@@ -182,6 +183,32 @@ def test_a_toy_layer_s_findings_are_in_the_terminal_and_the_html(toy: str) -> No
     assert section is not None and "exclamations" in section[0] and OUTRAGE in section[0]
 
 
+def _marked(analysis: Analysis) -> HtmlPart:
+    """The toy layer's own part of the report: each exclaiming sentence marked in the text,
+    and a count among the header's."""
+    found = analysis.extensions["exclamations"]
+    return HtmlPart(
+        highlights=[
+            Annotation(f.sentence.start, f.sentence.end, f"x{i}", ("x",), "Exclamation")
+            for i, f in enumerate(found)
+        ],
+        chips=Markup(f'<span class="count-chip"><b>{len(found)}</b> exclamations</span>'),
+    )
+
+
+def test_a_toy_layer_draws_its_own_part_of_the_html_report() -> None:
+    """A layer whose `views.html` draws a part of its own has its highlights in the article's
+    text, beside the built-in layers', and its pieces in their places."""
+    for _ in registered_toy(views=Views(html=_marked)):
+        analysis = Pipeline(["quotes", "exclamations"]).analyze(TEXT)
+        page = render_html(analysis)
+    assert re.search(rf'<span class="x" data-ann="x0" title="Exclamation">{OUTRAGE}</span>', page)
+    assert 'data-ann="q1 x1"' in page  # "We will not wait!": the second quote's, and its own
+    header = page[page.index('<div class="counts">') : page.index("</header>")]
+    assert "<b>2</b> exclamations" in header
+    assert "other-layer" not in page  # it drew its part: no panel of rows
+
+
 # The contract of every registered layer ---------------------------------------------------
 
 _TYPES = {"str": str, "int": int, "float": (float, int), "list": list}
@@ -218,9 +245,13 @@ def test_every_layer_keeps_its_contract(name: str, sample: Article) -> None:
                 assert 0 <= row["start"] <= row["end"] <= len(sample.text)
     else:
         assert layer.summary is not None, f"{name} declares neither a table nor a summary"
-    # Its views render.
+    # Its views render, and its part of the HTML report marks only the article's text.
     assert render_text(analysis)
     assert render_html(analysis)
+    assert layer.views.html is not None, f"{name} draws no part of the HTML report"
+    part = layer.views.html(analysis)
+    assert isinstance(part, HtmlPart) and (part.panel or part.chips), name
+    assert all(0 <= a.start <= a.end <= len(sample.text) for a in part.highlights), name
 
 
 # --- a toy layer's benchmark and corpus report section, declared in its registration ---------

@@ -27,6 +27,7 @@ from spinscope.document import (
     Role,
     Span,
 )
+from spinscope.layers.quotes.views import CUE_LEGEND
 from spinscope.output import (
     FORMAT_NAMES,
     FORMAT_SUFFIXES,
@@ -35,7 +36,7 @@ from spinscope.output import (
     render_terminal,
     render_text,
 )
-from spinscope.output.html import CUE_LEGEND, JSON_SCRIPT_ID, Annotation, render_html, segment
+from spinscope.output.html import JSON_SCRIPT_ID, Annotation, render_html, segment
 from spinscope.output.terminal import CUE_STYLES
 
 TEXT = (

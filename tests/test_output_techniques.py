@@ -12,17 +12,12 @@ from markupsafe import escape
 
 import spinscope
 from spinscope.document import Analysis, Article, Claim, ClaimSource, Quote, Span, Technique
+from spinscope.layers.claims.views import ranked_claims
+from spinscope.layers.techniques.views import GROUP_COLOURS, group_slug, technique_class
 from spinscope.output import FORMATS, render, render_semeval, semeval_article_id
-from spinscope.output.findings import ranked_claims, technique_label
-from spinscope.output.html import (
-    GROUP_COLOURS,
-    JSON_SCRIPT_ID,
-    group_slug,
-    render_html,
-    technique_class,
-)
+from spinscope.output.html import JSON_SCRIPT_ID, render_html
 from spinscope.output.terminal import GROUP_STYLES, render_text
-from spinscope.taxonomy import GROUPS, TECHNIQUES
+from spinscope.taxonomy import GROUPS, TECHNIQUES, technique_label
 
 SAMPLE = (Path(spinscope.__file__).parent / "data" / "sample.txt").read_text("utf-8")
 

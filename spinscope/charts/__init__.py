@@ -18,8 +18,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from spinscope.output.findings import technique_label
 from spinscope.rates import Row
+from spinscope.taxonomy import technique_label
 
 #: Vega-Embed's options for every chart: no eval (`ast`), SVG (searchable, printable), and an
 #: export menu without the editor links (they would leave the machine).

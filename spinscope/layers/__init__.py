@@ -106,11 +106,13 @@ class CorpusView:
 @dataclass(frozen=True)
 class Views:
     """How a layer is shown. `terminal` returns a Rich renderable (None: nothing to show);
-    `html` returns an HTML fragment, already escaped (a `markupsafe.Markup`); `corpus`, its
-    part of the corpus report (None: none)."""
+    `html` returns its part of the HTML report, a `spinscope.output.html.HtmlPart` (its
+    highlights in the text, its panel, its legend…; None: nothing to show), or else the body of
+    a panel as escaped HTML (a `markupsafe.Markup`); `corpus`, its part of the corpus report
+    (None: none)."""
 
     terminal: Callable[[Analysis], Any] | None = None
-    html: Callable[[Analysis], str] | None = None
+    html: Callable[[Analysis], Any] | None = None
     corpus: CorpusView | None = None
 
 

@@ -1,5 +1,6 @@
-"""How the terminal summary styles findings (Rich styles), shared by the layers' terminal views
-(`spinscope.layers.*.views`) and the summary around them (`spinscope.output.terminal`)."""
+"""How the views show findings, shared by the layers' views (`spinscope.layers.*.views`) and the
+pages around them (`spinscope.output.terminal`, `spinscope.output.html`): text cut to a width,
+and the terminal summary's Rich styles."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ ROLE_STYLES: dict[str, str] = {
 def score_cell(score: float | None) -> Text:
     """A score as a table shows it: two decimals, or a dim dash where there is none."""
     return Text("—", style="dim") if score is None else Text(f"{score:.2f}")
+
+
+def shorten(text: str, width: int = 120) -> str:
+    """`text` on one line, cut at a word boundary to at most `width` characters (with `…`)."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1]
+    space = cut.rfind(" ")
+    if space > width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"

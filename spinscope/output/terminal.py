@@ -19,8 +19,7 @@ from rich.text import Text
 from spinscope.document import Analysis
 from spinscope.layers import registered
 from spinscope.output.extensions import table_view
-from spinscope.output.findings import shorten
-from spinscope.output.style import CUE_STYLES, GROUP_STYLES, ROLE_STYLES
+from spinscope.output.style import CUE_STYLES, GROUP_STYLES, ROLE_STYLES, shorten
 
 __all__ = [
     "CUE_STYLES",

@@ -25,13 +25,12 @@ from markupsafe import Markup
 from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
 from spinscope.errors import InputError
 from spinscope.ingest.base import Loaded
-from spinscope.output.findings import technique_label
 from spinscope.output.html import render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
 from spinscope.store import ArticleSummary, Filters, StatsRow
 from spinscope.tables import flat_rows
-from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES
+from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES, technique_label
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.api import input_error, search_out, stats_row_out
 from spinscope.web.responses import check_token, html_page, render

@@ -21,7 +21,7 @@ from spacy.tokens import Span as SpacySpan
 from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
 from spinscope.layers.claims import checkworthiness, corpus
-from spinscope.layers.claims.views import terminal
+from spinscope.layers.claims.views import html, terminal
 from spinscope.parse import Parsed, doc_text
 
 VERSION = "2"
@@ -221,7 +221,7 @@ def join_claims(parts: Sequence[tuple[list[Claim], Mapping[str, int]]]) -> list[
     "claims",
     requires=("quotes",),
     table=TABLE,
-    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
+    views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.checkworthiness",
     benchmark="spinscope.evaluate.checkworthiness",
     join=join_claims,

@@ -31,7 +31,7 @@ from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
 from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
-from spinscope.layers.entities.views import terminal
+from spinscope.layers.entities.views import html, terminal
 from spinscope.ml.encoder import DIM
 from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Parsed
@@ -288,7 +288,7 @@ def join_entities(parts: Sequence[tuple[list[Entity], Mapping[str, int]]]) -> li
     LAYER,
     requires=("quotes",),
     table=TABLE,
-    views=Views(terminal=terminal),
+    views=Views(terminal=terminal, html=html),
     trainer="spinscope.train.entities",
     benchmark="spinscope.evaluate.entities",
     join=join_entities,

@@ -74,7 +74,7 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
             "genre_score": found[0].score if found else None,
         },
     ),
-    views=Views(terminal=views.genre_alone),
+    views=Views(terminal=views.genre_alone, html=views.genre_html),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames:GENRE_BENCHMARK",
 )
@@ -87,7 +87,7 @@ def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     summary=Summary(
         columns={"frames": "list"}, values=lambda found: {"frames": [f.frame for f in found]}
     ),
-    views=Views(terminal=views.terminal),
+    views=Views(terminal=views.terminal, html=views.html),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames:FRAMES_BENCHMARK",
 )

@@ -1,10 +1,12 @@
-"""How the genre and frames layers are shown in the terminal summary: one line for both."""
+"""How the genre and frames layers are shown: one line for both in the terminal summary, one
+panel for both in the HTML report."""
 
 from __future__ import annotations
 
 from rich.text import Text
 
 from spinscope.document import Analysis
+from spinscope.output.html import HtmlPart, html_part, score_text
 
 
 def terminal(analysis: Analysis) -> Text | None:
@@ -35,3 +37,21 @@ def _line(analysis: Analysis) -> Text:
             if frame.score is not None:
                 line.append(f" {frame.score:.2f}", style="dim")
     return line
+
+
+def html(analysis: Analysis) -> HtmlPart | None:
+    """The frames layer's part: the genre and the frames in a panel."""
+    return html_part(__package__, "frames.html.j2", _view(analysis)) if analysis.frames else None
+
+
+def genre_html(analysis: Analysis) -> HtmlPart | None:
+    """The genre layer's part: the genre among the header's counts, and the panel where there
+    are no frames (else the frames layer shows it beside them)."""
+    return html_part(__package__, "genre.html.j2", _view(analysis)) if analysis.genre else None
+
+
+def _view(analysis: Analysis) -> dict[str, object]:
+    return {
+        "genre": analysis.genre,
+        "frames": [(f.frame.replace("_", " "), score_text(f.score)) for f in analysis.frames],
+    }

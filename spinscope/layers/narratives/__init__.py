@@ -37,7 +37,7 @@ from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
 from spinscope.layers import CorpusView, Findings, Row, Table, Views, register_whole
 from spinscope.layers.narratives import corpus
-from spinscope.layers.narratives.views import terminal
+from spinscope.layers.narratives.views import html, terminal
 from spinscope.ml.encoder import DIM, load_encoder
 from spinscope.ml.features import document_features, sentence_vectors
 from spinscope.ml.heads import Head, load_head
@@ -267,7 +267,7 @@ TABLE = Table(
 @register_whole(
     LAYER,
     table=TABLE,
-    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
+    views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.narratives",
     benchmark="spinscope.evaluate.narratives",
 )

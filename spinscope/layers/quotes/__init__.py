@@ -51,7 +51,7 @@ from spinscope.layers.quotes.reporting import (
     verb_cues,
 )
 from spinscope.layers.quotes.speakers import SpeakerResolver
-from spinscope.layers.quotes.views import terminal
+from spinscope.layers.quotes.views import html, terminal
 from spinscope.parse import Parsed
 
 VERSION = "1"
@@ -512,7 +512,7 @@ TABLE = Table(
 @register(
     "quotes",
     table=TABLE,
-    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
+    views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.quotes",
     benchmark="spinscope.evaluate.quotes",
 )

@@ -22,7 +22,7 @@ from spinscope.document import Span, Technique
 from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
 from spinscope.layers.techniques import corpus
 from spinscope.layers.techniques import rules as technique_rules
-from spinscope.layers.techniques.views import terminal
+from spinscope.layers.techniques.views import html, terminal
 from spinscope.ml.features import WordFeatures
 from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
@@ -161,7 +161,7 @@ TABLE = Table(
 @register(
     LAYER,
     table=TABLE,
-    views=Views(terminal=terminal, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
+    views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.techniques",
     benchmark="spinscope.evaluate.techniques",
 )
