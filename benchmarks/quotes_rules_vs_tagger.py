@@ -19,7 +19,7 @@ from rich.console import Console
 from spinscope.document import Article
 from spinscope.evaluate.brat import Attribution
 from spinscope.evaluate.quotes import load_gold, score_quotes, scores_table
-from spinscope.layers.quotes import attribution, rule_quotes
+from spinscope.layers.quotes import attribution, rule_quotes, without_repeats
 from spinscope.parse import load_nlp, parse
 from spinscope.train.split import split
 
@@ -41,8 +41,8 @@ def main() -> None:
         parsed = parse(Article(id=article.name, text=article.text), nlp)
         found = rule_quotes(parsed)
         for quotes, into in (
-            (found, rules),
-            (attribution.with_learned(parsed, found, head), combined),
+            (without_repeats(found), rules),
+            (without_repeats(attribution.with_learned(parsed, found, head)), combined),
         ):
             predicted = [Attribution.from_quote(q, id=str(i)) for i, q in enumerate(quotes)]
             into.append((article.attributions, predicted))

@@ -8,8 +8,8 @@ import pytest
 
 import spinscope
 from spinscope import Analysis, Quote
-from spinscope.document import Article
-from spinscope.layers.quotes import rule_quotes
+from spinscope.document import Article, Span
+from spinscope.layers.quotes import rule_quotes, without_repeats
 from spinscope.layers.quotes.quote_marks import find_quote_marks
 from spinscope.parse import paragraph_spans, parse
 
@@ -260,6 +260,42 @@ def test_positions_inside_someone_elses_report_are_not_quotes() -> None:
     assert [q.cue.text for q in quotes if q.cue] == ["suggested"]
 
 
+NESTED = (
+    "He noted that the failure of the army has shown that the bloc must never give up. "
+    "She said that officials claimed the plan had failed."
+)
+
+
+def _quote(cue: str, speaker: str, content: str, after: str = "") -> Quote:
+    """A quote of `NESTED`, each part the first occurrence of its words (after `after`)."""
+
+    def at(words: str) -> Span:
+        start = NESTED.index(words, NESTED.index(after) if after else 0)
+        return Span.of(NESTED, start, start + len(words))
+
+    return Quote(
+        kind="indirect",
+        content=[at(content)],
+        speaker=at(speaker),
+        cue=at(cue),
+        source="quotes/test@1",
+    )
+
+
+def test_a_report_inside_a_report_given_to_a_speaker_outside_it_is_dropped() -> None:
+    """The NATO example's "he also noted that the failure … has shown that …": the inner
+    cue's speaker, taken from outside what he noted, only repeats his report. A nested report
+    whose speaker is inside the outer one ("officials claimed") stays."""
+    noted = _quote("noted", "He", "that the failure of the army has shown that the bloc must")
+    shown = _quote("has shown", "He", "that the bloc must never give up")
+    said = _quote("said", "She", "that officials claimed the plan had failed")
+    claimed = _quote("claimed", "officials", "the plan had failed")
+    assert without_repeats([noted, shown, said, claimed]) == [noted, said, claimed]
+    # given its own subject, inside what he noted, the inner report is not a repeat
+    own = _quote("has shown", "the failure of the army", "that the bloc must never give up")
+    assert without_repeats([noted, own]) == [noted, own]
+
+
 @pytest.fixture(scope="module")
 def nato(shared_data: Path) -> Analysis:
     path = shared_data.parent / "examples" / "nato-peskov-rt.txt"
@@ -290,6 +326,9 @@ def test_nato_stoltenberg(nato: Analysis) -> None:
     assert titled.cue_class == "doubt"
     pronoun = said_by(nato, "Jens Stoltenberg", "never underestimate Russia")
     assert pronoun.speaker is not None and pronoun.speaker.text == "he"
+    assert pronoun.cue is not None and pronoun.cue.text == "noted"
+    # "has shown" is inside what he noted: no second quote of those words (issue 17's Q11)
+    assert [q.cue.text for q in nato.quotes if q.cue and q.cue.text == "has shown"] == []
 
 
 def test_nato_zelensky_putin_russia_moscow(nato: Analysis) -> None:

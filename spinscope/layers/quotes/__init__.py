@@ -518,5 +518,31 @@ TABLE = Table(
 )
 def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
     """The rules' quotes, then the attributions the learned tagger finds where the rules found
-    nothing (`learned.with_learned`): the rules keep their quotes, speakers included."""
-    return learned.with_learned(parsed, rule_quotes(parsed), learned.tagger())
+    nothing (`learned.with_learned`): the rules keep their quotes, speakers included; then
+    without the reports read twice (`without_repeats`)."""
+    return without_repeats(learned.with_learned(parsed, rule_quotes(parsed), learned.tagger()))
+
+
+def without_repeats(quotes: list[Quote]) -> list[Quote]:
+    """Drop a quote whose cue is inside another quote's content while its speaker is outside
+    it: words of someone's report given to a speaker outside that report. In "he also noted
+    that the failure of Ukraine's army … has shown that the bloc must 'never underestimate
+    Russia'", "has shown" is inside what he noted; its subject, the failure, cannot speak, and
+    a speaker taken from outside (he) only repeats the report he is already given. A nested
+    report with its own speaker inside the outer one ("he said that officials claimed …") or
+    with no speaker stays."""
+
+    def repeats(quote: Quote) -> bool:
+        cue, speaker = quote.cue, quote.speaker
+        if cue is None or speaker is None:
+            return False
+        return any(
+            other is not quote
+            and span.start <= cue.start
+            and cue.end <= span.end
+            and not (span.start <= speaker.start and speaker.end <= span.end)
+            for other in quotes
+            for span in other.content
+        )
+
+    return [quote for quote in quotes if not repeats(quote)]
