@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 from spinscope.batch import BatchOptions, committed_parts, run_batch
 from spinscope.batch.report import Section, load, sections, week_of, write_csv
 from spinscope.cli import app
+from spinscope.corpus import Corpus
 from spinscope.ingest import IngestOptions
+from spinscope.layers.quotes import corpus as quotes_corpus
 from spinscope.store import Store
 from spinscope.web import Settings, Workbench, create_app
 
@@ -264,3 +266,23 @@ def test_the_workbench_the_api_and_the_report_give_the_same_rates(
             assert report and {k: v for k, v in drawn.items() if v[0]} == report, key
     finally:
         store.close()
+
+
+def test_a_surname_alone_is_the_one_full_name_of_the_corpus_it_ends() -> None:
+    """One article says "Obama", another introduces "Barack Obama": the speakers' section
+    counts one speaker. "Clinton" ends two full names and stays a speaker of its own."""
+    said = [
+        ("a", "Obama", "said"),
+        ("b", "Barack Obama", "said"),
+        ("b", "Barack Obama", "claimed"),
+        ("c", "Clinton", "said"),
+        ("c", "Hillary Clinton", "said"),
+        ("d", "Bill Clinton", "said"),
+    ]
+    rows: list[dict[str, Any]] = [
+        {"article_id": a, "speaker_entity": who, "cue": cue} for a, who, cue in said
+    ]
+    assert quotes_corpus.full_names(r["speaker_entity"] for r in rows) == {"Obama": "Barack Obama"}
+    [section] = quotes_corpus.sections(rows, Corpus({}))
+    totals = {r["speaker"]: r["speaker_quotes"] for r in section.rows}
+    assert totals == {"Barack Obama": 3, "Clinton": 1, "Hillary Clinton": 1, "Bill Clinton": 1}

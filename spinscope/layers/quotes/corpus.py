@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 from spinscope.corpus import Corpus, Row, Section, inline
 
@@ -17,15 +19,39 @@ OTHER_VERBS = "(other)"
 COLUMNS = ("article_id", "speaker_entity", "cue")
 
 
+def full_names(names: Iterable[str]) -> dict[str, str]:
+    """Each one-word name of `names` that is the last word of exactly one longer name among
+    them, mapped to that name: an article that says only "Obama" and another that introduces
+    "Barack Obama" quote one speaker. A word two longer names end with ("Clinton": Bill and
+    Hillary Clinton) stays as it is."""
+    names = set(names)
+    longer: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        words = name.split()
+        if len(words) > 1:
+            longer[words[-1]].add(name)
+    return {
+        name: next(iter(longer[name]))
+        for name in names
+        if len(name.split()) == 1 and len(longer.get(name, ())) == 1
+    }
+
+
 def sections(quotes: list[Row], corpus: Corpus) -> list[Section]:
-    """The most-quoted speakers (resolved entities) and the reporting verbs they get."""
-    speakers = Counter(q["speaker_entity"] for q in quotes if q["speaker_entity"])
+    """The most-quoted speakers (resolved entities, a surname alone joined to the one full
+    name of the corpus it ends: `full_names`) and the reporting verbs they get."""
+    named = [q for q in quotes if q["speaker_entity"]]
+    joined = full_names(str(q["speaker_entity"]) for q in named)
+    speaker: dict[int, str] = {
+        id(q): joined.get(str(q["speaker_entity"]), str(q["speaker_entity"])) for q in named
+    }
+    speakers = Counter(speaker.values())
     top = [name for name, _ in speakers.most_common(TOP_SPEAKERS)]
     verbs: dict[str, Counter[str]] = defaultdict(Counter)
-    for q in quotes:
-        if q["speaker_entity"] in top:
-            verbs[q["speaker_entity"]][(q["cue"] or "(no verb)").lower()] += 1
-    rows = [
+    for q in named:
+        if speaker[id(q)] in top:
+            verbs[speaker[id(q)]][(q["cue"] or "(no verb)").lower()] += 1
+    rows: list[dict[str, Any]] = [
         {"speaker": name, "verb": verb, "quotes": n, "speaker_quotes": speakers[name]}
         for name in top
         for verb, n in verbs[name].most_common()
