@@ -26,8 +26,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from spinscope.document import Analysis, Span
-from spinscope.layers import Layer, registered
+from spinscope.document import Analysis
+from spinscope.layers import registered
 from spinscope.output.extensions import rows_table
 
 #: Id of the `<script>` element that holds the analysis as JSON.
@@ -189,17 +189,7 @@ def templates(package: str, keep_trailing_newline: bool = False) -> Environment:
     )
 
 
-def flat(span: Span) -> str:
-    """A span's text on one line."""
-    return " ".join(span.text.split())
-
-
-def score_text(score: float | None) -> str | None:
-    """A score as the report shows it (two decimals), None for none."""
-    return None if score is None else f"{score:.2f}"
-
-
-def parts(analysis: Analysis) -> list[tuple[Layer, HtmlPart]]:
+def parts(analysis: Analysis) -> list[HtmlPart]:
     """Each layer's part of the report of `analysis`, in the registry's order: the part its
     `views.html` draws, or, for a layer that found something, a panel of the string its
     `views.html` gives (the panel's body) or else of its rows."""
@@ -208,7 +198,7 @@ def parts(analysis: Analysis) -> list[tuple[Layer, HtmlPart]]:
     for layer in registered():
         drawn = layer.views.html(analysis) if layer.views.html is not None else None
         if isinstance(drawn, HtmlPart):
-            found.append((layer, drawn))
+            found.append(drawn)
         elif layer.findings(analysis):
             generic += 1
             columns, rows = rows_table(layer, analysis) if drawn is None else ([], [])
@@ -220,7 +210,7 @@ def parts(analysis: Analysis) -> list[tuple[Layer, HtmlPart]]:
                 "columns": columns,
                 "rows": rows,
             }
-            found.append((layer, html_part("spinscope.output", "layer.html.j2", view)))
+            found.append(html_part("spinscope.output", "layer.html.j2", view))
     return found
 
 
@@ -228,7 +218,7 @@ def _context(analysis: Analysis) -> dict[str, Any]:
     article = analysis.article
     url = article.url
     safe_url = url if url and url.lower().startswith(("http://", "https://")) else None
-    drawn = [part for _, part in parts(analysis)]
+    drawn = parts(analysis)
     return {
         "analysis": analysis,
         "article": article,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from spinscope.document import CueClass
+from spinscope.document import CueClass, Span
 
 #: Rich style of a reporting cue, by cue class; doubt-casting cues stand out.
 CUE_STYLES: dict[CueClass, str] = {
@@ -38,9 +38,19 @@ ROLE_STYLES: dict[str, str] = {
 }
 
 
+def score_text(score: float | None) -> str | None:
+    """A score as the report shows it (two decimals), None for none."""
+    return None if score is None else f"{score:.2f}"
+
+
 def score_cell(score: float | None) -> Text:
     """A score as a table shows it: two decimals, or a dim dash where there is none."""
     return Text("—", style="dim") if score is None else Text(f"{score:.2f}")
+
+
+def flat(span: Span) -> str:
+    """A span's text on one line."""
+    return " ".join(span.text.split())
 
 
 def shorten(text: str, width: int = 120) -> str:

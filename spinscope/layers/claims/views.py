@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from spinscope.document import Analysis, Claim
-from spinscope.output.html import Annotation, HtmlPart, flat, html_part, score_text
-from spinscope.output.style import score_cell, shorten
+from spinscope.output.html import Annotation, HtmlPart, html_part
+from spinscope.output.style import flat, score_cell, score_text, shorten
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def terminal(analysis: Analysis) -> Table | Text:
     table.add_column("Quote", no_wrap=True)
     for i, claim in ranked_claims(analysis):
         source = claim.source
-        said = source.entity or (" ".join(source.span.text.split()) if source.span else "")
+        said = _said(claim)
         source_cell = Text(source.kind, style="red" if source.kind == "none" else "bold")
         if said:
             source_cell.append(f": {said}", style="")

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from spinscope.document import Analysis, Entity, Role
-from spinscope.output.html import Annotation, HtmlPart, flat, html_part, score_text
-from spinscope.output.style import ROLE_STYLES, score_cell, shorten
+from spinscope.output.html import Annotation, HtmlPart, html_part
+from spinscope.output.style import ROLE_STYLES, flat, score_cell, score_text, shorten
 from spinscope.taxonomy import ROLES
 
 
@@ -48,7 +48,7 @@ def terminal(analysis: Analysis) -> Table | None:
     table.add_column("Mentions", ratio=3)
     table.add_column("Evidence", ratio=4)
     for i, entity, role in cast(analysis):
-        forms = list(dict.fromkeys(" ".join(m.text.split()) for m in entity.mentions))
+        forms = list(dict.fromkeys(flat(m) for m in entity.mentions))
         mentions = Text(f"{len(entity.mentions)}× ", style="dim")
         mentions.append(shorten(", ".join(forms), 80))
         evidence = shorten(entity.evidence[0].text, 120) if entity.evidence else ""

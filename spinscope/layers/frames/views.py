@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from spinscope.document import Analysis
-from spinscope.output.html import HtmlPart, html_part, score_text
+from spinscope.output.html import HtmlPart, html_part
+from spinscope.output.style import score_text
 
 
 def terminal(analysis: Analysis) -> Text | None:

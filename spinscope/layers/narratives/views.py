@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from spinscope.document import Analysis, Narrative
-from spinscope.output.html import Annotation, HtmlPart, html_part, score_text
-from spinscope.output.style import score_cell, shorten
+from spinscope.output.html import Annotation, HtmlPart, html_part
+from spinscope.output.style import score_cell, score_text, shorten
 
 
 @dataclass(frozen=True)

@@ -42,15 +42,17 @@ def sections(quotes: list[Row], corpus: Corpus) -> list[Section]:
     name of the corpus it ends: `full_names`) and the reporting verbs they get."""
     named = [q for q in quotes if q["speaker_entity"]]
     joined = full_names(str(q["speaker_entity"]) for q in named)
-    speaker: dict[int, str] = {
-        id(q): joined.get(str(q["speaker_entity"]), str(q["speaker_entity"])) for q in named
-    }
-    speakers = Counter(speaker.values())
+
+    def speaker(quote: Row) -> str:
+        name = str(quote["speaker_entity"])
+        return joined.get(name, name)
+
+    speakers = Counter(map(speaker, named))
     top = [name for name, _ in speakers.most_common(TOP_SPEAKERS)]
     verbs: dict[str, Counter[str]] = defaultdict(Counter)
     for q in named:
-        if speaker[id(q)] in top:
-            verbs[speaker[id(q)]][(q["cue"] or "(no verb)").lower()] += 1
+        if speaker(q) in top:
+            verbs[speaker(q)][(q["cue"] or "(no verb)").lower()] += 1
     rows: list[dict[str, Any]] = [
         {"speaker": name, "verb": verb, "quotes": n, "speaker_quotes": speakers[name]}
         for name in top

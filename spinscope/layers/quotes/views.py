@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from spinscope.document import Analysis, CueClass, Quote
-from spinscope.output.html import Annotation, HtmlPart, flat, html_part, score_text
-from spinscope.output.style import CUE_STYLES, shorten
+from spinscope.output.html import Annotation, HtmlPart, html_part
+from spinscope.output.style import CUE_STYLES, flat, score_text, shorten
 
 #: What each cue class means, for the legend (every `CueClass` but `none`).
 CUE_LEGEND: dict[CueClass, str] = {
@@ -71,7 +71,7 @@ def terminal(analysis: Analysis) -> Table | Text:
 def _cue(quote: Quote) -> Text:
     if quote.cue is None:
         return Text("—", style="dim")
-    cue = Text(" ".join(quote.cue.text.split()), style=CUE_STYLES.get(quote.cue_class, ""))
+    cue = Text(flat(quote.cue), style=CUE_STYLES.get(quote.cue_class, ""))
     if quote.cue_class != "none":
         cue.append(f" ({quote.cue_class})", style="dim")
     return cue
@@ -116,7 +116,7 @@ def _speaker_groups(analysis: Analysis) -> list[SpeakerGroup]:
                 id=f"q{i}",
                 number=i + 1,
                 kind=quote.kind,
-                cue=" ".join(quote.cue.text.split()) if quote.cue else None,
+                cue=flat(quote.cue) if quote.cue else None,
                 cue_class=quote.cue_class,
                 mention=speaker_mention(quote),
                 text=shorten(quote_text(quote), 280),
@@ -149,7 +149,7 @@ def speaker_mention(quote: Quote) -> str | None:
     name it is shown under: not where one holds all the words of the other ("Peskov")."""
     if quote.speaker is None:
         return None
-    mention = " ".join(quote.speaker.text.split())
+    mention = flat(quote.speaker)
     mention_words = set(mention.casefold().split())
     name_words = set(speaker_name(quote).casefold().split())
     if mention_words <= name_words or name_words <= mention_words:

@@ -20,9 +20,8 @@ from spinscope.output.html import (
     Annotation,
     HtmlPart,
     html_part,
-    score_text,
 )
-from spinscope.output.style import GROUP_STYLES, score_cell, shorten
+from spinscope.output.style import GROUP_STYLES, score_cell, score_text, shorten
 from spinscope.taxonomy import GROUPS, TECHNIQUES, technique_label
 
 #: Colour of each persuasion-technique group (`spinscope.taxonomy.GROUPS`) in the report.
