@@ -114,7 +114,7 @@ def test_batch_into_the_store_then_search_and_a_rerun_does_no_work(
     with Store(db_url) as store:
         assert store.count() == 6
         assert sorted(s.id for s in store.articles(limit=100)) == stems
-        assert sum(s.quotes for s in store.articles(limit=100)) > 0
+        assert sum(s.counts["quotes"] for s in store.articles(limit=100)) > 0
         analysis = store.get(stems[0])
         assert analysis is not None
         assert analysis.article.text == (articles / f"{stems[0]}.txt").read_text("utf-8")
@@ -124,7 +124,7 @@ def test_batch_into_the_store_then_search_and_a_rerun_does_no_work(
         quoted = next(a for a in map(store.get, stems) if a is not None and a.quotes)
         quote_words = quoted.quotes[0].content[0].text.split()
         word = next(w for w in quote_words if w.isalpha() and w.istitle() and len(w) > 4)
-        assert quoted.article.id in [q.article_id for q in store.search(word).quotes]
+        assert quoted.article.id in [q.article_id for q in store.search(word).findings["quotes"]]
     stored = snapshot(db_url)
     assert [ids for ids, _ in stored["chunks"]] == [stems[:4], stems[4:]]
     assert {version for _, version in stored["chunks"]} == {model_version(("quotes", "claims"))}

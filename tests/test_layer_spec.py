@@ -31,7 +31,9 @@ from spinscope.evaluate import Benchmark, Result, Run
 from spinscope.layers import (
     BUILTIN,
     CorpusView,
+    Facet,
     Findings,
+    Search,
     Table,
     Views,
     register,
@@ -41,7 +43,7 @@ from spinscope.layers import (
 from spinscope.output.html import Annotation, HtmlPart, render_html
 from spinscope.output.terminal import render_text
 from spinscope.parse import Parsed
-from spinscope.store import Store
+from spinscope.store import Filters, Store
 from spinscope.store.models import FindingRow
 from spinscope.tables import columns, finding_rows
 from spinscope.web import Settings, Workbench, create_app
@@ -83,8 +85,9 @@ def exclamation_rows(found: Sequence[Exclamation]) -> Iterator[dict[str, Any]]:
         }
 
 
-def registered_toy(**declared: Any) -> Iterator[str]:
-    """The toy layer, registered for one test with what `declared` adds, then unregistered."""
+def registered_toy(table: dict[str, Any] | None = None, **declared: Any) -> Iterator[str]:
+    """The toy layer, registered for one test with what `declared` (and `table`, to its
+    table) adds, then unregistered."""
     register(
         "exclamations",
         requires=("quotes",),
@@ -94,6 +97,7 @@ def registered_toy(**declared: Any) -> Iterator[str]:
             rows=exclamation_rows,
             label="marks",
             text="sentence",
+            **(table or {}),
         ),
         **declared,
     )(exclamations)
@@ -172,6 +176,42 @@ def test_a_toy_layer_s_findings_are_in_the_store_and_its_csv(toy: str, tmp_path:
     finally:
         workbench.close()
         store.close()
+
+
+def test_a_toy_layer_s_facet_and_search_are_the_store_s_the_api_s_and_the_pages(
+    tmp_path: Path,
+) -> None:
+    """Declared on its table, a toy layer's labels filter the corpus (and are rated), its
+    findings are counted in each article's summary and found by the search, in the store, the
+    API and the corpus page, with no other module edited."""
+    declared = {
+        "facet": Facet("marks", "Exclamation marks", choices=lambda: [("1", "one"), ("2", "two")]),
+        "search": Search("Exclamations", "exclamation", shown={"marks": "marks"}),
+    }
+    for toy in registered_toy(table=declared):
+        store = Store(str(tmp_path / "spinscope.db"))
+        workbench = Workbench(store, Settings(layers=("quotes", toy)))
+        try:
+            client = TestClient(create_app(workbench), base_url="http://localhost")
+            for id, text in (("council", TEXT), ("calm", "Calm\nNothing happened today.\n")):
+                response = client.post("/api/v1/analyze", json={"id": id, "text": text})
+                assert response.status_code == 200, response.text
+            assert {s.id: s.counts[toy] for s in store.articles()} == {"council": 2, "calm": 0}
+            assert [s.id for s in store.articles(Filters(labels={"marks": "1"}))] == ["council"]
+            listed = client.get("/api/v1/articles", params={"marks": "1"}).json()
+            assert [(a["id"], a[toy]) for a in listed["articles"]] == [("council", 2)]
+            found = client.get("/api/v1/search", params={"q": "outrage"}).json()
+            assert [(h["text"], h["marks"], h["start"]) for h in found[toy]] == [
+                (OUTRAGE, 1, TEXT.index(OUTRAGE))
+            ]
+            rates = client.get("/api/v1/stats", params={"of": "marks"}).json()
+            assert rates["rows"][0]["counts"] == {"1": 1}
+            page = client.get("/corpus", params={"q": "outrage"}).text
+            assert "<h2>Exclamations <small>1 for" in page and 'name="marks"' in page
+            assert 'id="spec-exclamations-by-outlet"' in client.get("/corpus").text
+        finally:
+            workbench.close()
+            store.close()
 
 
 def test_a_toy_layer_s_findings_are_in_the_terminal_and_the_html(toy: str) -> None:

@@ -81,8 +81,8 @@ def test_a_newer_version_is_kept_beside_the_older(store: Store) -> None:
     assert store.get("v", version="0.1.0") == old
     assert store.count() == 1
     # Filters and stats read the current analysis only.
-    assert [s.id for s in store.articles(Filters(technique="Doubt"))] == ["v"]
-    assert store.articles()[0].techniques == 1
+    assert [s.id for s in store.articles(Filters(labels={"technique": "Doubt"}))] == ["v"]
+    assert store.articles()[0].counts["techniques"] == 1
 
 
 def test_delete_one_version(store: Store) -> None:
@@ -93,14 +93,15 @@ def test_delete_one_version(store: Store) -> None:
     assert store.delete_version("v", "0.2.0") is True
     current = store.get("v")
     assert current is not None and current.spinscope_version == "0.1.0"
-    assert store.articles()[0].techniques == 0 and _rows(store, FindingRow) == 0
+    assert store.articles()[0].counts["techniques"] == 0 and _rows(store, FindingRow) == 0
     assert store.delete_version("v", "0.1.0") is True
     assert store.get("v") is None and store.count() == 0 and _rows(store, ArticleRow) == 0
 
 
 def test_list_and_filters(filled: Store) -> None:
     def ids(**kw: object) -> list[str]:
-        return [s.id for s in filled.articles(Filters(**kw))]  # type: ignore[arg-type]
+        labels = {k: kw.pop(k) for k in ("technique", "narrative", "speaker") if k in kw}
+        return [s.id for s in filled.articles(Filters(**kw, labels=labels))]  # type: ignore[arg-type]
 
     assert ids() == ["three", "two", "one"]  # newest first
     assert ids(outlet="Daily Wire Service") == ["three", "one"]
@@ -112,34 +113,41 @@ def test_list_and_filters(filled: Store) -> None:
     assert ids(speaker="peskov", technique="Loaded_Language") == ["one"]
     assert ids(outlet="nobody") == []
     assert filled.count(Filters(outlet="Daily Wire Service")) == 2
-    summary = filled.articles(Filters(narrative=URW_BLAME))[0]
-    assert (summary.quotes, summary.techniques, summary.narratives) == (1, 1, 1)
+    summary = filled.articles(Filters(labels={"narrative": URW_BLAME}))[0]
+    assert (
+        summary.counts["quotes"],
+        summary.counts["techniques"],
+        summary.counts["narratives"],
+    ) == (1, 1, 1)
     assert [s.id for s in filled.articles(limit=1, offset=1)] == ["two"]
     assert summary.updated_at.utcoffset() == timedelta(0)
     assert filled.outlets() == ["City Herald", "Daily Wire Service"]
 
 
 def test_speaker_filter_is_not_a_pattern(filled: Store) -> None:
-    assert filled.articles(Filters(speaker="%")) == []
-    assert filled.articles(Filters(speaker="_")) == []
+    assert filled.articles(Filters(labels={"speaker": "%"})) == []
+    assert filled.articles(Filters(labels={"speaker": "_"})) == []
 
 
 def test_search_articles_and_quotes(filled: Store) -> None:
     found = filled.search("what did Peskov say about NATO?")
     assert found.words == ("peskov", "nato")
     assert [hit.article.id for hit in found.articles] == ["one"]
-    assert [(q.article_id, q.speaker, q.text) for q in found.quotes] == [
+    assert [(q.article_id, q.shown["speaker"], q.text) for q in found.findings["quotes"]] == [
         ("one", "Dmitry Peskov", "NATO enlargement was a threat")
     ]
     sanctions = filled.search("sanctions")
     assert [hit.article.id for hit in sanctions.articles] == ["three"]
-    assert [q.text for q in sanctions.quotes] == ["sanctions would fail"]
+    assert [q.text for q in sanctions.findings["quotes"]] == ["sanctions would fail"]
     hit = sanctions.articles[0].snippet
     assert ("sanctions", True) in hit.pieces
     # Stemming: "sanction" finds "sanctions" on both databases.
     assert [h.article.id for h in filled.search("sanction").articles] == ["three"]
     # Filters apply to search too.
-    assert filled.search("Peskov", Filters(since=date(2026, 3, 10))).quotes[0].article_id == "three"
+    assert (
+        filled.search("Peskov", Filters(since=date(2026, 3, 10))).findings["quotes"][0].article_id
+        == "three"
+    )
     assert filled.search("nothing-like-this").articles == []
     assert filled.search("  ?! ").articles == []
 
@@ -170,7 +178,7 @@ def test_delete(filled: Store) -> None:
     assert filled.get("one") is None
     assert [s.id for s in filled.articles()] == ["three", "two"]
     assert filled.search("NATO").articles == []
-    assert filled.search("NATO").quotes == []
+    assert filled.search("NATO").findings["quotes"] == []
     with filled.engine.connect() as connection:
         orphans = connection.scalar(
             select(func.count())
@@ -332,11 +340,11 @@ def test_findings_move_between_the_per_layer_tables_and_one_findings_table(db_ur
         def seen() -> tuple[Any, ...]:
             found = store.search("what did Peskov say about NATO?")
             return (
-                [(q.article_id, q.speaker, q.verb, q.text, q.start, q.end) for q in found.quotes],
+                [(q.article_id, q.shown, q.text, q.start, q.end) for q in found.findings["quotes"]],
                 [(r.key, r.articles, r.counts) for r in store.stats("outlet", "technique")],
                 [(r.key, r.counts) for r in store.stats("week", "narrative")],
-                [(s.id, s.quotes, s.claims, s.techniques, s.narratives) for s in store.articles()],
-                [s.id for s in store.articles(Filters(speaker="peskov"))],
+                [(s.id, s.counts) for s in store.articles()],
+                [s.id for s in store.articles(Filters(labels={"speaker": "peskov"}))],
             )
 
         before = seen()

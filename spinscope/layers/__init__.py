@@ -60,17 +60,57 @@ COLUMN_TYPES = ("str", "int", "float", "list")
 
 
 @dataclass(frozen=True)
+class Facet:
+    """The corpus filter on a layer's labels (its table's `label` column), in the store, the
+    workbench and the API: `name` is its query parameter (`?technique=Doubt`) and `title`
+    names its labels on pages ("Persuasion techniques"). With `choices` (each label and how it
+    reads), a filter picks one label and matches it exactly, and the corpus's rates are given
+    for it (`Store.stats(of=name)`, the workbench's charts); without, a filter matches any
+    label containing its words, ignoring case (a speaker's name)."""
+
+    name: str
+    title: str
+    choices: Callable[[], Sequence[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class Search:
+    """The store's search looks in this layer's findings (their label and text) as well as in
+    the articles: its hits are listed under `title` ("Quotes"), each one a `noun` ("quote"),
+    with its text, its offsets and the columns of its row named in `shown` (name in a hit ->
+    column of the table; the first one is the hit's heading: a quote's speaker)."""
+
+    title: str
+    noun: str
+    shown: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        taken = set(self.shown) & set(HIT_FIELDS)
+        if taken:
+            raise SpinscopeError(
+                f"a search shows {sorted(taken)}, which every hit has already: {HIT_FIELDS}"
+            )
+
+
+#: What every search hit has besides the columns its layer shows (`Search.shown`).
+HIT_FIELDS = ("article_id", "article_title", "outlet", "published", "text", "start", "end")
+
+
+@dataclass(frozen=True)
 class Table:
     """A layer's finding rows. `rows` turns the layer's findings into one row per finding, in
     order, with exactly `columns` (name -> type); `label` is the column a finding is grouped,
     filtered and searched by in the store (a technique's name, a quote's speaker), and `text`
     the column of its words. `start` and `end`, where the rows have them, are character offsets
-    into the article's text."""
+    into the article's text. `facet` makes its labels a corpus filter (and rate), `search` its
+    findings a part of the store's search."""
 
     columns: Mapping[str, str]
     rows: Callable[[Sequence[Any]], Iterable[Row]]
     label: str | None = None
     text: str | None = None
+    facet: Facet | None = None
+    search: Search | None = None
 
     def __post_init__(self) -> None:
         for name, kind in self.columns.items():
@@ -78,9 +118,12 @@ class Table:
                 raise SpinscopeError(
                     f"column {name!r} has type {kind!r}, not one of {COLUMN_TYPES}"
                 )
-        for role in (self.label, self.text):
+        shown = self.search.shown.values() if self.search else ()
+        for role in (self.label, self.text, *shown):
             if role is not None and role not in self.columns:
                 raise SpinscopeError(f"the table names column {role!r}, which it does not have")
+        if (self.facet or self.search) and self.label is None:
+            raise SpinscopeError("a table with a facet or a search names its label column")
 
 
 @dataclass(frozen=True)
@@ -172,6 +215,13 @@ def register(
                     f"Analysis.extensions"
                 )
             register_extension(assigned, item)
+        facet = table.facet if table else None
+        for other in REGISTRY.values():
+            theirs = other.table.facet if other.table else None
+            if facet and theirs and other.name != name and theirs.name == facet.name:
+                raise SpinscopeError(
+                    f"layer {name!r} names its facet {facet.name!r}, as layer {other.name!r} does"
+                )
         REGISTRY[name] = Layer(
             name,
             tuple(requires),
@@ -211,6 +261,21 @@ def registered() -> list[Layer]:
     _load_builtin_layers()
     order = {name: i for i, name in enumerate(BUILTIN)}
     return sorted(REGISTRY.values(), key=lambda layer: order.get(layer.name, len(order)))
+
+
+def facets() -> dict[str, tuple[Layer, Facet]]:
+    """Every layer's facet by its name, in the registry's order."""
+    return {
+        layer.table.facet.name: (layer, layer.table.facet)
+        for layer in registered()
+        if layer.table is not None and layer.table.facet is not None
+    }
+
+
+def searched() -> list[Layer]:
+    """The layers whose findings the store's search looks in (`Search`), in the registry's
+    order."""
+    return [layer for layer in registered() if layer.table and layer.table.search]
 
 
 def resolve(names: Sequence[str]) -> list[Layer]:

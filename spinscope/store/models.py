@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -99,6 +100,9 @@ class FindingRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     #: The finding's row (`spinscope.tables`), a JSON object.
     data: Mapped[str] = mapped_column(Text)
+    #: Whether the store's search looks in it: its layer declares a search
+    #: (`spinscope.layers.Search`); the full-text index holds these findings only.
+    searched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class BatchChunkRow(Base):

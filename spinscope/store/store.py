@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -40,15 +40,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from spinscope.document import Analysis
+from spinscope.errors import SpinscopeError
+from spinscope.layers import Layer, facets, searched
 from spinscope.rates import Rate
 from spinscope.store.engine import WRITE, open_engine
 from spinscope.store.jobs import JobQueue
 from spinscope.store.models import AnalysisRow, ArticleRow, FindingRow
-from spinscope.tables import indexed
+from spinscope.tables import finding_tables, indexed
 
-#: What statistics are grouped by, and what they count.
+#: What statistics are grouped by.
 StatsBy = Literal["outlet", "week"]
-StatsOf = Literal["technique", "narrative"]
 
 #: Words left out of a search query: "what did Peskov say about NATO?" looks for Peskov and NATO.
 STOP_WORDS = frozenset(
@@ -56,12 +57,6 @@ STOP_WORDS = frozenset(
     "of on or our she so that the their them they this to was we were what when where which "
     "who whom why will with you your say says said tell tells told about".split()
 )
-
-#: The tables of the findings the store searches (quotes, by speaker and words), counts in its
-#: summaries, and rates (`stats(of=...)`).
-_QUOTES = "quotes"
-_COUNTED = ("quotes", "claims", "techniques", "narratives")
-_STATS_LAYERS: dict[str, str] = {"technique": "techniques", "narrative": "narratives"}
 
 #: A query of any columns.
 _Query = Select[*tuple[Any, ...]]
@@ -77,9 +72,9 @@ class Filters:
     outlet: str | None = None
     since: date | None = None
     until: date | None = None
-    technique: str | None = None
-    narrative: str | None = None
-    speaker: str | None = None
+    #: By facet (`spinscope.layers.Facet`, by its name): the articles with a finding of that
+    #: label ("technique": "Doubt"), or, for a facet without choices, whose label contains it.
+    labels: Mapping[str, str] = field(default_factory=dict)
     #: The articles a search for these words finds (in their title or text; `search`).
     search: str | None = None
 
@@ -89,9 +84,7 @@ class Filters:
             "outlet": self.outlet,
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
-            "technique": self.technique,
-            "narrative": self.narrative,
-            "speaker": self.speaker,
+            **self.labels,
             "q": self.search,
         }
         return {key: value for key, value in values.items() if value}
@@ -99,7 +92,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class ArticleSummary:
-    """One stored article and the counts of its current analysis."""
+    """One stored article and, by finding table (`spinscope.tables.finding_tables`), how many
+    findings its current analysis has there."""
 
     id: str
     title: str
@@ -107,10 +101,7 @@ class ArticleSummary:
     published: str | None
     url: str | None
     spinscope_version: str
-    quotes: int
-    claims: int
-    techniques: int
-    narratives: int
+    counts: dict[str, int]
     updated_at: datetime
 
 
@@ -132,25 +123,30 @@ class ArticleHit:
 
 
 @dataclass(frozen=True)
-class QuoteHit:
+class FindingHit:
+    """A finding a search found: its article, its words and offsets, and the columns its
+    layer shows with it (`spinscope.layers.Search.shown`: a quote's speaker and verb)."""
+
     article_id: str
     article_title: str
     outlet: str | None
     published: str | None
-    speaker: str
-    verb: str | None
+    shown: dict[str, Any]
     text: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
     snippet: Snippet
 
 
 @dataclass(frozen=True)
 class SearchResults:
+    """What a search found: articles, and the hits among each searched layer's findings, by
+    its table, in the registry's order (every searched table, empty where nothing was found)."""
+
     query: str
     words: tuple[str, ...]
     articles: list[ArticleHit] = field(default_factory=list)
-    quotes: list[QuoteHit] = field(default_factory=list)
+    findings: dict[str, list[FindingHit]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -286,7 +282,7 @@ class Store:
         stored.updated_at = now
         stored.current = False
         session.flush()
-        session.add_all(_findings(analysis, row.pk, stored.pk))
+        session.add_all(_finding_rows(analysis, row.pk, stored.pk))
 
         _mark_current(session, row.pk)
         return analysis
@@ -378,11 +374,13 @@ class Store:
             return sorted(o for o in session.scalars(query) if o)
 
     def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> SearchResults:
-        """Articles (title and text) and quotes (speaker and words) that contain every word of
-        `query` but common ones ("what did X say about Y" looks for X and Y), best first."""
+        """Articles (title and text), and the findings of each layer that declares a search
+        (label and words), that contain every word of `query` but common ones ("what did X say
+        about Y" looks for X and Y), best first; at most `limit` of each."""
         words = search_words(query)
+        layers = searched()
         if not words:
-            return SearchResults(query, ())
+            return SearchResults(query, (), findings={layer.field: [] for layer in layers})
         with Session(self.engine) as session:
             if self.dialect == "sqlite":
                 match = " ".join(f'"{w}"' for w in words)
@@ -394,8 +392,8 @@ class Store:
                     .where(text("articles_fts MATCH :match"))
                     .order_by(afts.c.rank)
                 )
-                quote_query = (
-                    self._quotes()
+                finding_query = (
+                    self._findings()
                     .join(qfts, qfts.c.rowid == FindingRow.pk)
                     .where(text("findings_fts MATCH :match"))
                     .order_by(qfts.c.rank)
@@ -410,8 +408,8 @@ class Store:
                     .where(asearch.bool_op("@@")(tsquery))
                     .order_by(func.ts_rank(asearch, tsquery).desc())
                 )
-                quote_query = (
-                    self._quotes()
+                finding_query = (
+                    self._findings()
                     .where(qsearch.bool_op("@@")(tsquery))
                     .order_by(func.ts_rank(qsearch, tsquery).desc())
                 )
@@ -420,40 +418,33 @@ class Store:
             articles = session.execute(
                 article_query.add_columns(ArticleRow.text).where(where).limit(limit), params
             ).all()
-            quotes = session.execute(quote_query.where(where).limit(limit), params).all()
+            hits = {
+                layer.field: session.execute(
+                    finding_query.where(where, FindingRow.layer == layer.field).limit(limit),
+                    params,
+                ).all()
+                for layer in layers
+            }
         return SearchResults(
             query,
             words,
             [ArticleHit(_summary(r), snippet(r.text, words)) for r in articles],
-            [
-                QuoteHit(
-                    article_id=r.id,
-                    article_title=r.title,
-                    outlet=r.outlet,
-                    published=r.published,
-                    speaker=r.speaker or "",
-                    verb=json.loads(r.data).get("cue"),
-                    text=r.text,
-                    start=r.start,
-                    end=r.end,
-                    snippet=snippet(r.text, words, width=400),
-                )
-                for r in quotes
-            ],
+            {layer.field: [_hit(layer, r, words) for r in hits[layer.field]] for layer in layers},
         )
 
     def stats(
-        self, by: StatsBy = "outlet", of: StatsOf = "technique", filters: Filters = Filters()
+        self, by: StatsBy = "outlet", of: str = "technique", filters: Filters = Filters()
     ) -> list[StatsRow]:
         """For each outlet (or week of publication, `YYYY-MM-DD` of its Monday), the number of
-        articles and how many of them carry each technique (or narrative) at least once."""
+        articles and how many of them carry each label of the facet `of` (a technique, say) at
+        least once. `of` is a facet with choices (`rated()`); `SpinscopeError` otherwise."""
+        layer = _rated_layer(of)
         if by == "outlet":
             key: ColumnElement[Any] = func.coalesce(ArticleRow.outlet, "")
         elif self.dialect == "sqlite":
             key = func.date(ArticleRow.published_date, "-6 days", "weekday 1")
         else:
             key = func.to_char(func.date_trunc("week", ArticleRow.published_date), "YYYY-MM-DD")
-        layer = _STATS_LAYERS[of]
         label = FindingRow.label
         where = self._filtered(filters)
         if by == "week":
@@ -466,7 +457,7 @@ class Store:
             .select_from(ArticleRow)
             .join(FindingRow, FindingRow.article_pk == ArticleRow.pk)
             .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
-            .where(where, FindingRow.layer == layer)
+            .where(where, FindingRow.layer == layer.field)
             .group_by(key, label)
         )
         with Session(self.engine) as session:
@@ -482,11 +473,11 @@ class Store:
     def _summaries(self) -> _Query:
         counts = [
             select(func.count())
-            .where(FindingRow.analysis_pk == AnalysisRow.pk, FindingRow.layer == layer)
+            .where(FindingRow.analysis_pk == AnalysisRow.pk, FindingRow.layer == table)
             .correlate(AnalysisRow)
             .scalar_subquery()
-            .label(layer)
-            for layer in _COUNTED
+            .label(f"count_{i}")
+            for i, table in enumerate(finding_tables())
         ]
         return (
             select(
@@ -503,14 +494,14 @@ class Store:
             .join(AnalysisRow, and_(AnalysisRow.article_pk == ArticleRow.pk, AnalysisRow.current))
         )
 
-    def _quotes(self) -> _Query:
+    def _findings(self) -> _Query:
+        """The searched findings of current analyses, with their articles."""
         return (
             select(
                 ArticleRow.id,
                 ArticleRow.title,
                 ArticleRow.outlet,
                 ArticleRow.published,
-                FindingRow.label.label("speaker"),
                 FindingRow.data,
                 FindingRow.text,
                 FindingRow.start,
@@ -519,7 +510,7 @@ class Store:
             .select_from(FindingRow)
             .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
             .join(ArticleRow, ArticleRow.pk == FindingRow.article_pk)
-            .where(FindingRow.layer == _QUOTES)
+            .where(FindingRow.searched)
         )
 
     def _filtered(self, filters: Filters) -> ColumnElement[bool]:
@@ -533,15 +524,19 @@ class Store:
             conditions.append(ArticleRow.published_date >= filters.since)
         if filters.until:
             conditions.append(ArticleRow.published_date <= filters.until)
-        if filters.technique:
-            conditions.append(_found(_STATS_LAYERS["technique"], filters.technique))
-        if filters.narrative:
-            conditions.append(_found(_STATS_LAYERS["narrative"], filters.narrative))
-        if filters.speaker:
-            speaker = filters.speaker.lower()
-            conditions.append(
-                _found(_QUOTES, lambda label: func.lower(label).contains(speaker, autoescape=True))
-            )
+        known = facets()
+        for name, value in filters.labels.items():
+            if not value:
+                continue
+            if name not in known:
+                raise SpinscopeError(
+                    f"no filter {name!r}; the filters by label are: {', '.join(known) or 'none'}"
+                )
+            layer, facet = known[name]
+            if facet.choices is not None:
+                conditions.append(_found(layer.field, value))
+            else:
+                conditions.append(_found(layer.field, _containing(value)))
         words = search_words(filters.search or "")
         if words:
             conditions.append(self._matching(words))
@@ -562,17 +557,42 @@ class Store:
         return condition
 
 
-def _found(layer: str, label: str | Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
-    """The article has a finding of `layer` in its current analysis whose label is `label`
+def _found(table: str, label: str | Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """The article has a finding in `table` in its current analysis whose label is `label`
     (or meets it, a condition on the label column)."""
     finding = aliased(FindingRow)
     condition = finding.label == label if isinstance(label, str) else label(finding.label)
     return exists().where(
         finding.article_pk == ArticleRow.pk,
-        finding.layer == layer,
+        finding.layer == table,
         condition,
         _is_current(finding.analysis_pk),
     )
+
+
+def _containing(part: str) -> Callable[[Any], ColumnElement[bool]]:
+    """A condition on a label column: it contains `part`, ignoring case."""
+    lowered = part.lower()
+
+    def condition(label: Any) -> ColumnElement[bool]:
+        found: ColumnElement[bool] = func.lower(label).contains(lowered, autoescape=True)
+        return found
+
+    return condition
+
+
+def rated() -> dict[str, str]:
+    """The facets the store gives rates of (`stats(of=NAME)`), by name: those with choices,
+    with their titles."""
+    return {name: facet.title for name, (_, facet) in facets().items() if facet.choices}
+
+
+def _rated_layer(of: str) -> Layer:
+    found = facets().get(of)
+    if found is None or found[1].choices is None:
+        known = ", ".join(rated()) or "none"
+        raise SpinscopeError(f"no rates of {of!r}; the store rates: {known}")
+    return found[0]
 
 
 def _has_current(article_pk: Any) -> ColumnElement[bool]:
@@ -632,7 +652,8 @@ def snippet(body: str, words: Sequence[str], width: int = 240) -> Snippet:
     return Snippet(tuple(pieces))
 
 
-def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[FindingRow]:
+def _finding_rows(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[FindingRow]:
+    tables = {layer.field for layer in searched()}
     return [
         FindingRow(
             article_pk=article_pk,
@@ -648,6 +669,7 @@ def _findings(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[Fin
                 {k: v for k, v in found.row.items() if k not in ("article_id", "index")},
                 ensure_ascii=False,
             ),
+            searched=found.table in tables,
         )
         for found in indexed(analysis)
     ]
@@ -661,12 +683,25 @@ def _summary(row: Any) -> ArticleSummary:
         published=row.published,
         url=row.url,
         spinscope_version=row.spinscope_version,
-        quotes=row.quotes,
-        claims=row.claims,
-        techniques=row.techniques,
-        narratives=row.narratives,
+        counts={table: getattr(row, f"count_{i}") for i, table in enumerate(finding_tables())},
         # Stored in UTC; SQLite gives it back without its time zone.
         updated_at=row.updated_at.replace(tzinfo=row.updated_at.tzinfo or UTC),
+    )
+
+
+def _hit(layer: Layer, row: Any, words: Sequence[str]) -> FindingHit:
+    assert layer.table is not None and layer.table.search is not None
+    data = json.loads(row.data)
+    return FindingHit(
+        article_id=row.id,
+        article_title=row.title,
+        outlet=row.outlet,
+        published=row.published,
+        shown={name: data.get(column) for name, column in layer.table.search.shown.items()},
+        text=row.text,
+        start=row.start,
+        end=row.end,
+        snippet=snippet(row.text, words, width=400),
     )
 
 

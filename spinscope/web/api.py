@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date
+import inspect
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
@@ -16,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from spinscope.document import Analysis, check_id
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
-from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow
+from spinscope.layers import facets
+from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow, rated
 from spinscope.store.jobs import Job
 from spinscope.version import __version__
 from spinscope.web.responses import check_token
@@ -121,35 +124,64 @@ class JobOut(BaseModel):
     error: str | None = Field(default=None, description="why the job failed, where it did")
 
 
+class ArticleOut(BaseModel):
+    """A stored article, and how many findings its current analysis has in each finding table,
+    one integer named for each (`spinscope.tables.finding_tables`)."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra={"additionalProperties": {"type": "integer"}}
+    )
+
+    id: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    spinscope_version: str
+    updated_at: datetime
+
+
 class ArticleList(BaseModel):
     total: int
     limit: int
     offset: int
-    articles: list[ArticleSummary]
+    articles: list[ArticleOut]
 
 
 class ArticleHitOut(BaseModel):
-    article: ArticleSummary
+    article: ArticleOut
     snippet: str
 
 
-class QuoteHitOut(BaseModel):
+class FindingHitOut(BaseModel):
+    """A finding a search found, with the columns its layer shows beside its words (a quote's
+    `speaker` and `verb`)."""
+
+    model_config = ConfigDict(extra="allow")
+
     article_id: str
     article_title: str
     outlet: str | None
     published: str | None
-    speaker: str
-    verb: str | None
     text: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
 
 
 class SearchOut(BaseModel):
+    """The articles a search found, and then, named for each layer whose findings it looks in
+    (its field), the findings it found there (`FindingHitOut`)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": {"type": "array", "items": FindingHitOut.model_json_schema()}
+        },
+    )
+
     query: str
     words: list[str]
     articles: list[ArticleHitOut]
-    quotes: list[QuoteHitOut]
 
 
 class StatsRowOut(BaseModel):
@@ -163,7 +195,7 @@ class StatsRowOut(BaseModel):
 
 class StatsOut(BaseModel):
     by: Literal["outlet", "week"]
-    of: Literal["technique", "narrative"]
+    of: str
     rows: list[StatsRowOut]
 
 
@@ -175,19 +207,69 @@ def filters(
     outlet: str | None = None,
     since: date | None = None,
     until: date | None = None,
-    technique: str | None = None,
-    narrative: str | None = None,
-    speaker: str | None = None,
     q: str | None = None,
+    labels: Mapping[str, str | None] | None = None,
 ) -> Filters:
-    """The corpus filters, from query parameters (`q`: the articles a search for these words
-    finds)."""
+    """The corpus filters (`q`: the articles a search for these words finds; `labels`, by
+    facet name, `spinscope.layers.Facet`)."""
     return Filters(
-        outlet, since, until, technique, narrative, speaker, (q or "").strip()[:500] or None
+        outlet,
+        since,
+        until,
+        {name: value for name, value in (labels or {}).items() if value},
+        (q or "").strip()[:500] or None,
     )
 
 
-FiltersDep = Annotated[Filters, Depends(filters)]
+def _filters_dependency() -> Callable[..., Filters]:
+    """The filters from a request's query parameters: `outlet`, `since`, `until`, `q`, and one
+    parameter per facet of the registered layers (`?technique=Doubt`). The facets are read from
+    the registry at each request (a layer registered after this module was imported is a
+    filter too); those registered by then are also declared to FastAPI, which documents them."""
+    known = facets()
+
+    def dependency(request: Request, **params: Any) -> Filters:
+        labels = {name: request.query_params.get(name) for name in facets()}
+        given = {key: value for key, value in params.items() if key not in known}
+        return filters(labels=labels, **given)
+
+    fixed = [
+        ("outlet", str | None, "the articles of this outlet"),
+        ("since", date | None, "the articles published on or after this day (YYYY-MM-DD)"),
+        ("until", date | None, "the articles published on or before this day (YYYY-MM-DD)"),
+        ("q", str | None, "the articles a search for these words finds"),
+    ]
+    by_label = [
+        (
+            name,
+            str | None,
+            f"the articles with a finding labelled so ({facet.title.lower()})"
+            if facet.choices
+            else f"the articles with a finding whose label contains this ({facet.title.lower()})",
+        )
+        for name, (_, facet) in known.items()
+    ]
+    dependency.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+            ),
+            *(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=None,
+                    annotation=Annotated[kind, Query(description=description)],
+                )
+                for name, kind, description in (*fixed, *by_label)
+            ),
+        ],
+        return_annotation=Filters,
+    )
+    return dependency
+
+
+FiltersDep = Annotated[Filters, Depends(_filters_dependency())]
 
 
 def analysis_response(analysis: Analysis, status: int = 200) -> Response:
@@ -342,7 +424,7 @@ def list_articles(
         total=wb.store.count(where),
         limit=limit,
         offset=offset,
-        articles=wb.store.articles(where, limit, offset),
+        articles=[article_out(s) for s in wb.store.articles(where, limit, offset)],
     )
 
 
@@ -399,49 +481,65 @@ def delete_article(article_id: str, wb: WB) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/search", summary="Full-text search over articles and quotes", responses=_ERRORS)
+@router.get("/search", summary="Full-text search over articles and findings", responses=_ERRORS)
 def search(
     wb: WB,
     where: FiltersDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> SearchOut:
-    """Articles (title and text) and quotes (speaker and words) holding every word of `q` but
-    common ones: "what did Peskov say about NATO?" looks for Peskov and NATO."""
+    """Articles (title and text), and the findings of each layer that declares a search (a
+    quote's speaker and words), holding every word of `q` but common ones: "what did Peskov say
+    about NATO?" looks for Peskov and NATO."""
     return search_out(wb.store.search(q, where, limit))
 
 
-@router.get("/stats", summary="Technique or narrative rates by outlet or by week")
+@router.get("/stats", summary="Rates of a facet's labels by outlet or by week", responses=_ERRORS)
 def stats(
     wb: WB,
     where: FiltersDep,
     by: Literal["outlet", "week"] = "outlet",
-    of: Literal["technique", "narrative"] = "technique",
+    of: Annotated[
+        str, Query(description="a facet with choices: " + ", ".join(rated()))
+    ] = "technique",
 ) -> StatsOut:
+    """For each outlet or week, how many articles carry each label of the facet `of`."""
+    if of not in rated():
+        raise HTTPException(422, f"of: no rates of {of!r}; there are rates of {', '.join(rated())}")
     return StatsOut(by=by, of=of, rows=[stats_row_out(r) for r in wb.store.stats(by, of, where)])
 
 
+def article_out(summary: ArticleSummary) -> ArticleOut:
+    """A summary as the API gives it: its counts beside its other fields."""
+    fields = {k: v for k, v in dataclasses.asdict(summary).items() if k != "counts"}
+    return ArticleOut(**fields, **summary.counts)
+
+
 def search_out(found: SearchResults) -> SearchOut:
+    hits = {
+        table: [
+            FindingHitOut(
+                article_id=h.article_id,
+                article_title=h.article_title,
+                outlet=h.outlet,
+                published=h.published,
+                text=h.text,
+                start=h.start,
+                end=h.end,
+                **h.shown,
+            )
+            for h in found_hits
+        ]
+        for table, found_hits in found.findings.items()
+    }
     return SearchOut(
         query=found.query,
         words=list(found.words),
         articles=[
-            ArticleHitOut(article=hit.article, snippet=hit.snippet.text) for hit in found.articles
+            ArticleHitOut(article=article_out(hit.article), snippet=hit.snippet.text)
+            for hit in found.articles
         ],
-        quotes=[
-            QuoteHitOut(
-                article_id=q.article_id,
-                article_title=q.article_title,
-                outlet=q.outlet,
-                published=q.published,
-                speaker=q.speaker,
-                verb=q.verb,
-                text=q.text,
-                start=q.start,
-                end=q.end,
-            )
-            for q in found.quotes
-        ],
+        **hits,
     )
 
 

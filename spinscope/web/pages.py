@@ -9,7 +9,6 @@ Pages are rendered on the server by Jinja2 with autoescaping; the only script is
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from collections import Counter
@@ -25,14 +24,14 @@ from markupsafe import Markup
 from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
 from spinscope.errors import InputError
 from spinscope.ingest.base import Loaded
+from spinscope.layers import Search, facets, searched
 from spinscope.output.html import render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
-from spinscope.store import ArticleSummary, Filters, StatsRow
-from spinscope.tables import flat_rows
-from spinscope.taxonomy import NARRATIVES, OTHER, TECHNIQUES, technique_label
+from spinscope.store import ArticleSummary, Filters, StatsRow, rated
+from spinscope.tables import flat_rows, flat_value
+from spinscope.web.api import article_out, input_error, search_out, stats_row_out
 from spinscope.web.api import filters as filters_from_query
-from spinscope.web.api import input_error, search_out, stats_row_out
 from spinscope.web.responses import check_token, html_page, render
 from spinscope.web.workbench import Workbench
 
@@ -161,10 +160,8 @@ def _filters(request: Request) -> tuple[Filters, str]:
         outlet=params.get("outlet") or None,
         since=since,
         until=until,
-        technique=params.get("technique") or None,
-        narrative=params.get("narrative") or None,
-        speaker=params.get("speaker") or None,
         q=params.get("q"),
+        labels={name: params.get(name) for name in facets()},
     )
     return where, where.search or ""
 
@@ -173,21 +170,15 @@ def _filters(request: Request) -> tuple[Filters, str]:
 def corpus(request: Request) -> Response:
     wb = _wb(request)
     where, q = _filters(request)
+    rates = [(name, layer.field, facet.title) for name, (layer, facet) in facets().items()]
     charts = [
-        ("techniques-by-outlet", "Persuasion techniques by outlet", "technique", "outlet"),
-        ("narratives-by-outlet", "Narratives by outlet", "narrative", "outlet"),
-        (
-            "techniques-by-week",
-            "Persuasion techniques over time (share of each week's articles)",
-            "technique",
-            "week",
-        ),
-        (
-            "narratives-by-week",
-            "Narratives over time (share of each week's articles)",
-            "narrative",
-            "week",
-        ),
+        (f"{field}-by-outlet", f"{title} by outlet", name, "outlet")
+        for name, field, title in rates
+        if name in rated()
+    ] + [
+        (f"{field}-by-week", f"{title} over time (share of each week's articles)", name, "week")
+        for name, field, title in rates
+        if name in rated()
     ]
     specs = {
         key: _chart(wb.store.stats(by, of, where), of, by)  # type: ignore[arg-type]
@@ -202,8 +193,13 @@ def corpus(request: Request) -> Response:
             articles=None if q else wb.store.articles(where, 200),
             total=wb.store.count(where),
             outlets=wb.store.outlets(),
-            techniques=[(t, technique_label(t)) for t in sorted(TECHNIQUES)],
-            narratives=[*sorted(NARRATIVES), OTHER],
+            facets=[
+                (name, facet.title, facet.choices() if facet.choices else None)
+                for name, (_, facet) in facets().items()
+            ],
+            searched=_searches(),
+            rated=rated(),
+            rate_exports=[(of, by) for of in rated() for by in ("outlet", "week")],
             charts=[(key, caption, specs[key]) for key, caption, _, _ in charts],
             embed_options=script_json(EMBED_OPTIONS),
             query=urlencode(where.query_params()),
@@ -273,16 +269,16 @@ def corpus_csv(request: Request) -> Response:
         ]
         rows += [
             {
-                "hit": "quote",
+                "hit": search.noun,
                 "id": h.article_id,
                 "title": h.article_title,
                 "outlet": h.outlet,
                 "published": h.published,
-                "speaker": h.speaker,
-                "verb": h.verb,
+                **{name: flat_value(value) for name, value in h.shown.items()},
                 "text": h.text,
             }
-            for h in found.quotes
+            for table, search in _searches().items()
+            for h in found.findings.get(table, [])
         ]
     else:
         rows = [_summary_dict(s) for s in wb.store.articles(where, 100_000)]
@@ -291,8 +287,8 @@ def corpus_csv(request: Request) -> Response:
 
 @router.get("/corpus/stats.csv")
 def stats_csv(request: Request, by: str = "outlet", of: str = "technique") -> Response:
-    if by not in ("outlet", "week") or of not in ("technique", "narrative"):
-        raise HTTPException(400, "by is outlet or week; of is technique or narrative")
+    if by not in ("outlet", "week") or of not in rated():
+        raise HTTPException(400, f"by is outlet or week; of is one of {', '.join(rated())}")
     where, _ = _filters(request)
     rows = []
     for row in _wb(request).store.stats(by, of, where):  # type: ignore[arg-type]
@@ -334,7 +330,16 @@ def attachment(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+def _searches() -> dict[str, Search]:
+    """The searches the layers declare, by their tables."""
+    return {
+        layer.field: layer.table.search
+        for layer in searched()
+        if layer.table and layer.table.search
+    }
+
+
 def _summary_dict(summary: ArticleSummary) -> dict[str, Any]:
-    row = dataclasses.asdict(summary)
-    row["updated_at"] = summary.updated_at.isoformat()
+    """A summary as the API gives it (`api.article_out`), its counts beside its fields."""
+    row: dict[str, Any] = article_out(summary).model_dump(mode="json")
     return row

@@ -35,7 +35,7 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
-from spinscope.layers import CorpusView, Findings, Row, Table, Views, register_whole
+from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register_whole
 from spinscope.layers.narratives import corpus
 from spinscope.layers.narratives.views import html, terminal
 from spinscope.ml.encoder import DIM, load_encoder
@@ -261,6 +261,11 @@ TABLE = Table(
     },
     rows=narrative_rows,
     label="narrative",
+    facet=Facet(
+        "narrative",
+        "Narratives",
+        choices=lambda: [(label, label) for label in [*sorted(NARRATIVES), OTHER]],
+    ),
 )
 
 

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
-from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Facet, Findings, Row, Search, Table, Views, register
 from spinscope.layers.quotes import attribution as learned
 from spinscope.layers.quotes import corpus
 from spinscope.layers.quotes.cues import VERBS
@@ -506,6 +506,8 @@ TABLE = Table(
     rows=quote_rows,
     label="attributed_to",
     text="content",
+    facet=Facet("speaker", "Speakers"),
+    search=Search("Quotes", "quote", shown={"speaker": "attributed_to", "verb": "cue"}),
 )
 
 

@@ -19,14 +19,14 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
-from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register
 from spinscope.layers.techniques import corpus
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.layers.techniques.views import html, terminal
 from spinscope.ml.features import WordFeatures
 from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
-from spinscope.taxonomy import TECHNIQUES
+from spinscope.taxonomy import TECHNIQUES, technique_label
 
 LAYER = "techniques"
 VERSION = "2"
@@ -155,6 +155,11 @@ TABLE = Table(
     rows=technique_rows,
     label="technique",
     text="text",
+    facet=Facet(
+        "technique",
+        "Persuasion techniques",
+        choices=lambda: [(name, technique_label(name)) for name in sorted(TECHNIQUES)],
+    ),
 )
 
 
