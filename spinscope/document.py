@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -375,6 +375,27 @@ class Analysis(_Model):
         if name in _SINGLE:
             return [] if value is None else [value]
         return list(value)
+
+    def with_findings(
+        self, found: Mapping[str, list[Any]], warnings: list[str] | None = None
+    ) -> Analysis:
+        """A copy with the findings of the fields in `found` replaced (placed as `of` places
+        them), and its `warnings` when given; every span is checked again."""
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        extensions = dict(self.extensions)
+        for name, items in found.items():
+            if name in _NOT_FINDINGS or name == "extensions":
+                raise ValueError(f"{name!r} holds no findings")
+            if name not in type(self).model_fields:
+                extensions[name] = list(items)
+            elif name in _SINGLE:
+                data[name] = next(iter(items), None)
+            else:
+                data[name] = list(items)
+        data["extensions"] = extensions
+        if warnings is not None:
+            data["warnings"] = warnings
+        return type(self)(**data)
 
     @model_validator(mode="after")
     def _check_spans(self) -> Analysis:

@@ -45,9 +45,10 @@ class Pipeline:
               and run through the layers window by window (`spinscope.windows`), and the
               layers that read no parse run once over the whole (`register_whole`): cost
               grows with the length and memory stays that of one window.
-    llm -- an OpenAI-compatible endpoint that refines the entities and narratives of each
-           analysis (`spinscope.llm`): an answer that cannot be read is a warning of that
-           article's; an endpoint that cannot be reached raises `LLMError`.
+    llm -- an OpenAI-compatible endpoint that refines the findings of each analysis, of the
+           layers that declare what it may refine (`spinscope.llm`): an answer that cannot
+           be read is a warning of that article's; an endpoint that cannot be reached raises
+           `LLMError`.
     """
 
     def __init__(
@@ -82,7 +83,9 @@ class Pipeline:
             item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
         )
         analysis = self._analyze(article, cancel)
-        return analysis if self._client is None else refine_or_warn(analysis, self._client)
+        if self._client is None:
+            return analysis
+        return refine_or_warn(analysis, self._client, self.layers)
 
     def _analyze(self, article: Article, cancel: threading.Event | None) -> Analysis:
         if self.english_only:

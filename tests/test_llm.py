@@ -16,20 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from spinscope import Pipeline
 from spinscope.cli import app
 from spinscope.document import Analysis, Entity, Narrative, Role, Span
 from spinscope.errors import LLMAnswerError, LLMError
+from spinscope.layers import Findings, Refinement, register, unregister
 from spinscope.llm import (
     Grounder,
     LLMClient,
     LLMOptions,
+    Reader,
     build_messages,
     default_cache_dir,
     refine,
     refine_analysis,
 )
+from spinscope.parse import Parsed
 from spinscope.taxonomy import FINE_ROLES, NARRATIVES, ROLE_DEFINITIONS, ROLES
 
 MODEL = "test-model"
@@ -187,7 +192,8 @@ def test_mentions_are_every_whole_word_occurrence() -> None:
 
 def test_refine_keeps_what_is_grounded_and_known(server: FakeLLM) -> None:
     server.replies.append(chat(ANSWER))
-    entities, narratives, report = refine(TEXT, [], [], server.client())
+    found, report = refine(TEXT, server.client())
+    entities, narratives = found["entities"], found["narratives"]
     by_name = {e.name: e for e in entities}
     assert set(by_name) == {"Northern Alliance", "villagers"}
     alliance = by_name["Northern Alliance"]
@@ -242,7 +248,10 @@ def test_refine_merges_with_the_learned_layers(server: FakeLLM) -> None:
     server.replies.append(
         chat({"entities": ANSWER["entities"][:1], "narratives": [{"narrative": "nonsense"}]})
     )
-    entities, narratives, report = refine(TEXT, [alliance, officials], [learned], server.client())
+    found, report = refine(
+        TEXT, server.client(), {"entities": [alliance, officials], "narratives": [learned]}
+    )
+    entities, narratives = found["entities"], found["narratives"]
     refined = entities[0]
     assert refined.name == "Northern Alliance"
     assert refined.role == Role(main="Antagonist", fine=["Instigator"])
@@ -254,6 +263,57 @@ def test_refine_merges_with_the_learned_layers(server: FakeLLM) -> None:
     # what the learned layers found is in the prompt, as hints
     prompt = server.requests[0]["messages"][1]["content"]
     assert '"main_role": "Protagonist"' in prompt and '"Officials"' in prompt
+
+
+class Alarm(BaseModel):
+    sentence: Span
+    source: str
+
+
+def _alarms(items: list[Any], given: Any, reader: Reader) -> list[Alarm]:
+    return [
+        Alarm(sentence=span, source=reader.report.source)
+        for item in items
+        for span in reader.evidence(item.get("sentence"))
+    ]
+
+
+def test_a_layer_declares_what_the_llm_refines(server: FakeLLM) -> None:
+    """A layer registered here, with what the LLM may refine, has its part of the prompt and
+    of the answer, read by its own function; the others' parts are not asked for; and a
+    pipeline whose layers declare no refinement sends nothing."""
+
+    def alarms(parsed: Parsed, found: Findings) -> list[Alarm]:
+        return []
+
+    register(
+        "alarms",
+        item=Alarm,
+        llm=Refinement(
+            key="alarms",
+            instructions="The sentences written to alarm the reader.",
+            example={"sentence": "..."},
+            hints=lambda found: [{"sentence": a.sentence.text} for a in found],
+            read=_alarms,
+        ),
+    )(alarms)
+    try:
+        server.replies.append(chat({"alarms": [{"sentence": FLED}, {"sentence": "Run!"}]}))
+        options = LLMOptions(url=server.url, model=MODEL, timeout=5.0, retries=1)
+        analysis = Pipeline(["alarms"], llm=options).analyze(TEXT)
+        assert [a.sentence.text for a in analysis.extensions["alarms"]] == [FLED]
+        assert analysis.extensions["alarms"][0].source == f"llm:{MODEL}"
+        assert "1 × evidence quote not in the text" in analysis.warnings[0]
+        system, user = server.requests[0]["messages"]
+        assert "The sentences written to alarm the reader." in system["content"]
+        assert (
+            "ENTITY ROLES" not in system["content"]
+            and "alarms found so far: []" in (user["content"])
+        )
+        Pipeline(["quotes"], llm=options).analyze(TEXT)
+        assert len(server.requests) == 1  # nothing to refine: no request
+    finally:
+        unregister("alarms")
 
 
 def test_refine_analysis_adds_the_summary_to_the_warnings(server: FakeLLM) -> None:
@@ -268,7 +328,7 @@ def test_refine_analysis_adds_the_summary_to_the_warnings(server: FakeLLM) -> No
 def test_the_request(server: FakeLLM) -> None:
     server.replies.append(chat({"entities": [], "narratives": []}))
     client = LLMClient(LLMOptions(url=server.url + "/", model=MODEL, key="sekret"))
-    refine(TEXT, [], [], client)
+    refine(TEXT, client)
     body, headers = server.requests[0], server.headers[0]
     assert body["model"] == MODEL and body["temperature"] == 0
     assert body["response_format"] == {"type": "json_object"}
@@ -292,17 +352,17 @@ def test_the_request(server: FakeLLM) -> None:
 def test_json_inside_prose_or_a_fence_is_read(server: FakeLLM) -> None:
     fenced = "Here you are:\n```json\n" + json.dumps(ANSWER) + "\n```"
     server.replies.append(chat(fenced))
-    entities, _, _ = refine(TEXT, [], [], server.client())
+    entities = refine(TEXT, server.client())[0]["entities"]
     assert len(entities) == 2
 
 
 def test_a_server_refusing_json_mode_is_asked_again_without_it(server: FakeLLM) -> None:
     server.replies += [Reply("unknown field response_format", status=400), chat(ANSWER)]
     client = server.client()
-    refine(TEXT, [], [], client)
+    refine(TEXT, client)
     assert "response_format" in server.requests[0] and "response_format" not in server.requests[1]
     server.replies.append(chat(ANSWER))
-    refine(TEXT + "More.\n", [], [], client)  # the client remembers
+    refine(TEXT + "More.\n", client)  # the client remembers
     assert len(server.requests) == 3 and "response_format" not in server.requests[2]
 
 
@@ -315,7 +375,7 @@ def test_garbage_answers_name_the_endpoint(server: FakeLLM, reply: Reply) -> Non
     with pytest.raises(
         LLMAnswerError, match=re.escape(f"LLM endpoint {server.url}/chat/completions: ")
     ):
-        refine(TEXT, [], [], server.client())
+        refine(TEXT, server.client())
 
 
 # --- caching ------------------------------------------------------------------------------
@@ -323,24 +383,24 @@ def test_garbage_answers_name_the_endpoint(server: FakeLLM, reply: Reply) -> Non
 
 def test_a_second_run_is_answered_from_the_cache(server: FakeLLM, tmp_path: Path) -> None:
     server.replies.append(chat(ANSWER))
-    first = refine(TEXT, [], [], server.client(tmp_path))
-    second = refine(TEXT, [], [], server.client(tmp_path))
+    first = refine(TEXT, server.client(tmp_path))
+    second = refine(TEXT, server.client(tmp_path))
     assert len(server.requests) == 1
-    assert second[:2] == first[:2] and second[2].cached and not first[2].cached
+    assert second[0] == first[0] and second[1].cached and not first[1].cached
     assert len(list(tmp_path.rglob("*.json"))) == 1
     # another model or another prompt is another entry
     server.replies += [chat(ANSWER), chat(ANSWER)]
-    refine(TEXT, [], [], LLMClient(LLMOptions(url=server.url, model="other", cache_dir=tmp_path)))
-    refine(TEXT + "More.\n", [], [], server.client(tmp_path))
+    refine(TEXT, LLMClient(LLMOptions(url=server.url, model="other", cache_dir=tmp_path)))
+    refine(TEXT + "More.\n", server.client(tmp_path))
     assert len(server.requests) == 3
 
 
 def test_a_damaged_cache_entry_is_asked_again(server: FakeLLM, tmp_path: Path) -> None:
     server.replies += [chat(ANSWER), chat(ANSWER)]
-    refine(TEXT, [], [], server.client(tmp_path))
+    refine(TEXT, server.client(tmp_path))
     (entry,) = tmp_path.rglob("*.json")
     entry.write_text("{trunc", "utf-8")
-    assert not refine(TEXT, [], [], server.client(tmp_path))[2].cached
+    assert not refine(TEXT, server.client(tmp_path))[1].cached
     assert len(server.requests) == 2 and json.loads(entry.read_text("utf-8")) == ANSWER
 
 
@@ -353,21 +413,21 @@ def test_retries_after_server_errors_and_rate_limits(server: FakeLLM) -> None:
         Reply("slow down", status=429, headers={"Retry-After": "0"}),
         chat(ANSWER),
     ]
-    entities, _, _ = refine(TEXT, [], [], server.client())
+    entities = refine(TEXT, server.client())[0]["entities"]
     assert len(entities) == 2 and len(server.requests) == 3
 
 
 def test_retries_are_bounded(server: FakeLLM) -> None:
     server.replies += [Reply("down", status=503)] * 3
     with pytest.raises(LLMError, match=r"/v1/chat/completions: HTTP 503 \(3 tries\): 'down'"):
-        refine(TEXT, [], [], server.client())
+        refine(TEXT, server.client())
     assert len(server.requests) == 3
 
 
 def test_client_errors_are_not_retried_and_say_what_to_check(server: FakeLLM) -> None:
     server.replies.append(Reply({"error": "bad key"}, status=401))
     with pytest.raises(LLMError, match=r"HTTP 401.*check the API key"):
-        refine(TEXT, [], [], server.client())
+        refine(TEXT, server.client())
     assert len(server.requests) == 1
 
 
@@ -377,7 +437,7 @@ def test_a_timeout_is_a_clear_error(server: FakeLLM) -> None:
     with pytest.raises(
         LLMError, match=re.escape(f"{server.url}/chat/completions: no answer within 0.2 s")
     ):
-        refine(TEXT, [], [], server.client(timeout=0.2, retries=1))
+        refine(TEXT, server.client(timeout=0.2, retries=1))
     assert time.monotonic() - started < 1.0
 
 
@@ -390,7 +450,7 @@ def test_an_unreachable_endpoint_is_named() -> None:
     with pytest.raises(
         LLMError, match=re.escape(f"LLM endpoint {url}/chat/completions: cannot connect")
     ):
-        refine(TEXT, [], [], client)
+        refine(TEXT, client)
 
 
 # --- options ------------------------------------------------------------------------------
@@ -417,7 +477,7 @@ def test_options_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 
 def test_messages_are_deterministic() -> None:
-    assert build_messages(TEXT, [], []) == build_messages(TEXT, [], [])
+    assert build_messages(TEXT) == build_messages(TEXT)
 
 
 # --- the command line ---------------------------------------------------------------------

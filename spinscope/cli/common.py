@@ -103,8 +103,9 @@ LLMOption = Annotated[
     typer.Option(
         "--llm",
         metavar="URL",
-        help="Refine entity roles and narratives with an OpenAI-compatible chat endpoint "
-        "(its base URL, e.g. http://localhost:8000/v1). Sends the article text there.",
+        help="Refine the findings of the layers that allow it (see docs/llm.md) with an "
+        "OpenAI-compatible chat endpoint (its base URL, e.g. http://localhost:8000/v1). Sends "
+        "the article text there.",
         show_default=False,
     ),
 ]

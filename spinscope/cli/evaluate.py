@@ -23,6 +23,7 @@ from spinscope.cli.common import (
 )
 from spinscope.errors import SpinscopeError, UsageError
 from spinscope.evaluate.benchmark import Split
+from spinscope.layers import registered
 
 
 def evaluate(
@@ -83,7 +84,9 @@ def evaluate(
         options = llm_options(llm, llm_model, llm_key, llm_cache)
         refine = None
         if options is not None:
-            refine = functools.partial(refine_or_warn, client=LLMClient(options))
+            # the layer the benchmark scores is the one refined
+            scored = [layer for layer in registered() if layer.benchmark == benchmarks[name]]
+            refine = functools.partial(refine_or_warn, client=LLMClient(options), layers=scored)
         result = run_benchmark(
             load(benchmarks[name]),
             data,

@@ -285,7 +285,7 @@ def _answered_roles(
     `llm:…`) with a mention overlapping the target, replaced by that entity's role."""
     from spinscope.pipeline import Pipeline
 
-    analysis = refine(Pipeline(("entities", "narratives")).analyze(Article(id=doc, text=text)))
+    analysis = refine(Pipeline((LAYER,)).analyze(Article(id=doc, text=text)))
     answered = [e for e in analysis.entities if "llm:" in e.source and e.role is not None]
     result = []
     for (start, end), role in zip(targets, roles, strict=True):

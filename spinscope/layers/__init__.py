@@ -23,6 +23,7 @@ rest of the house needs to know about it, as a spaCy component declares what it 
 - `join`: how its findings of a long article's windows become the article's, where that is more
   than putting them one after the other (an entity named in two windows is one; a claim's
   index into the quotes moves by the quotes of the windows before it).
+- `llm`: what an LLM may refine of its findings (`Refinement`, `spinscope.llm`).
 
 A layer that reads only the article's sentences and their vectors, never the parse, says so with
 `register_whole` (it takes a `Segmented`): a long article, which the pipeline parses and runs
@@ -35,13 +36,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from spinscope.document import Analysis, register_extension, unregister_extension
 from spinscope.errors import SpinscopeError
 from spinscope.parse import Parsed, Segmented
+
+if TYPE_CHECKING:
+    from spinscope.llm.reading import Reader
 
 #: What earlier layers found, by layer name.
 Findings = dict[str, list[Any]]
@@ -160,6 +164,23 @@ class Views:
 
 
 @dataclass(frozen=True)
+class Refinement:
+    """What an LLM may refine of a layer's findings (`spinscope.llm`). One request per article
+    asks every layer that declares a refinement at once, in one JSON object: this layer's part
+    of the answer is the list under `key`, each item shaped as `example`, answered as
+    `instructions` say (its labels among them). `hints(findings)` is what the layer found, shown
+    to the model before the article; `read(items, findings, reader)` is the layer's findings
+    after the answer's `items`, each checked with `reader` (labels known, words grounded in
+    the text, what is kept and dropped counted)."""
+
+    key: str
+    instructions: str
+    example: Mapping[str, Any]
+    hints: Callable[[Sequence[Any]], list[dict[str, Any]]]
+    read: Callable[[list[Mapping[str, Any]], Sequence[Any], Reader], list[Any]]
+
+
+@dataclass(frozen=True)
 class Layer:
     """A registered layer (see the module's docstring). `whole` is its function again, for a
     layer that reads no parse (`register_whole`); None for the others."""
@@ -175,6 +196,7 @@ class Layer:
     trainer: str | None = None
     benchmark: str | None = None
     join: Join | None = None
+    llm: Refinement | None = None
 
     def findings(self, analysis: Analysis) -> list[Any]:
         """What this layer found in `analysis`."""
@@ -200,6 +222,7 @@ def register(
     trainer: str | None = None,
     benchmark: str | None = None,
     join: Join | None = None,
+    llm: Refinement | None = None,
     whole: bool = False,
 ) -> Callable[[Any], Any]:
     """Register the decorated function as the layer `name` (see the module's docstring). With
@@ -234,6 +257,7 @@ def register(
             trainer=trainer,
             benchmark=benchmark,
             join=join,
+            llm=llm,
         )
         return function
 
@@ -270,6 +294,11 @@ def facets() -> dict[str, tuple[Layer, Facet]]:
         for layer in registered()
         if layer.table is not None and layer.table.facet is not None
     }
+
+
+def refined() -> list[Layer]:
+    """The layers that declare what an LLM may refine (`Refinement`), in the registry's order."""
+    return [layer for layer in registered() if layer.llm is not None]
 
 
 def searched() -> list[Layer]:

@@ -1,7 +1,8 @@
-"""Optional LLM backend: an OpenAI-compatible chat endpoint refines entity roles and narratives.
+"""Optional LLM backend: an OpenAI-compatible chat endpoint refines the findings of the layers
+that declare what it may refine (`spinscope.layers.Refinement`), all in one request per article.
 
 Nothing here runs unless asked for (`spinscope analyze --llm URL`, or `refine` from code), and
-the model's answer is not trusted:
+the model's answer is not trusted (each layer reads its part with a `Reader`):
 
 - every label must be one of the taxonomy's (`spinscope.taxonomy`); unknown ones are dropped;
 - every mention and evidence quote must stand in the article text (exactly, else up to
@@ -24,13 +25,14 @@ from spinscope.llm.client import (
     default_cache_dir,
 )
 from spinscope.llm.grounding import Grounder
+from spinscope.llm.reading import Reader, RefineReport
 from spinscope.llm.refine import (
-    RefineReport,
     build_messages,
     interpret,
     refine,
     refine_analysis,
     refine_or_warn,
+    system_prompt,
 )
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Grounder",
     "LLMClient",
     "LLMOptions",
+    "Reader",
     "RefineReport",
     "build_messages",
     "cache_key",
@@ -47,4 +50,5 @@ __all__ = [
     "refine",
     "refine_analysis",
     "refine_or_warn",
+    "system_prompt",
 ]

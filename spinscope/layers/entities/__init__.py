@@ -30,6 +30,7 @@ import numpy as np
 from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
 from spinscope.layers import Findings, Row, Table, Views, register
+from spinscope.layers.entities import llm
 from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
 from spinscope.layers.entities.views import html, terminal
 from spinscope.ml.encoder import DIM
@@ -292,6 +293,7 @@ def join_entities(parts: Sequence[tuple[list[Entity], Mapping[str, int]]]) -> li
     trainer="spinscope.train.entities",
     benchmark="spinscope.evaluate.entities",
     join=join_entities,
+    llm=llm.REFINEMENT,
 )
 def entities(parsed: Parsed, found: Findings) -> list[Entity]:
     return cast_entities(parsed, clusters(parsed, found), role_model())

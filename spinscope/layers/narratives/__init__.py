@@ -36,7 +36,7 @@ import numpy as np
 from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
 from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register_whole
-from spinscope.layers.narratives import corpus
+from spinscope.layers.narratives import corpus, llm
 from spinscope.layers.narratives.views import html, terminal
 from spinscope.ml.encoder import DIM, load_encoder
 from spinscope.ml.features import document_features, sentence_vectors
@@ -275,6 +275,7 @@ TABLE = Table(
     views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.narratives",
     benchmark="spinscope.evaluate.narratives",
+    llm=llm.REFINEMENT,
 )
 def narratives(parsed: Segmented, found: Findings) -> list[Narrative]:
     return find_narratives(parsed)
