@@ -67,6 +67,23 @@ def test_spellings_of_one_country_are_one_entity() -> None:
     assert found["US"] == ["US", "United States of America", "U.S."]
 
 
+def test_a_capital_stands_for_its_country_where_the_article_names_it() -> None:
+    found = clusters(
+        "Russia rejected the plan on Monday. Moscow has also insisted that the talks in Moscow "
+        "were pointless, Kremlin spokesman Dmitry Peskov said."
+    )
+    assert found["Russia"] == ["Russia", "Moscow", "Kremlin"]
+    assert found["Moscow"] == ["Moscow"]  # "the talks in Moscow": the city
+    # read as a person by the NER, and its country named after it
+    found = clusters("Kiev said the talks had failed. Ukraine will not sign, its envoy said.")
+    assert found["Ukraine"] == ["Kiev", "Ukraine"] and "Kiev" not in found
+
+
+def test_an_organisation_is_named_with_its_country_s_possessive() -> None:
+    found = clusters("As many as 103,000 troops were lost, according to Russia’s Defense Ministry.")
+    assert found["Russia’s Defense Ministry"] == ["Defense Ministry"]
+
+
 def test_a_given_mention_takes_its_cluster_or_else_its_words_elsewhere() -> None:
     text = "Gates spoke. Gates left. The WHO agreed."
     known = [Cluster("WHO", "organisation", [(32, 35)])]
@@ -109,6 +126,16 @@ def test_nato_is_cast_as_antagonist(nato: dict[str, Entity]) -> None:
     role = nato["NATO"].role
     assert role is not None and role.main == "Antagonist"
     assert len(nato["NATO"].mentions) >= 6
+
+
+def test_the_government_s_metonyms_are_its_country(nato: dict[str, Entity]) -> None:
+    """Issue 17: "Kremlin", "Moscow" and "Russia" were three entities, "Kiev" and "Ukraine"
+    two, and "Defense Ministry" lost "Russia’s"."""
+    russia = {m.text for m in nato["Russia"].mentions}
+    assert {"Russia", "Kremlin", "Moscow"} <= russia
+    assert {"Kiev", "Ukraine"} <= {m.text for m in nato["Ukraine"].mentions}
+    assert not {"Kremlin", "Moscow", "Kiev", "Defense Ministry"} & set(nato)
+    assert "Russia’s Defense Ministry" in nato
 
 
 def test_the_ukrainian_people_are_cast_as_innocent_victims(nato: dict[str, Entity]) -> None:

@@ -331,6 +331,19 @@ def test_nato_stoltenberg(nato: Analysis) -> None:
     assert [q.cue.text for q in nato.quotes if q.cue and q.cue.text == "has shown"] == []
 
 
+def test_a_capitalised_verb_before_a_name_is_not_part_of_it(shared_data: Path) -> None:
+    """Issue 17: "Injecting Clinton’s marital troubles into the 2016 campaign is …", at the
+    start of a sentence, was read as the name "Injecting Clinton", which then took Clinton's
+    quotes. That sentence, in its article (PolNeAR dev), names Clinton."""
+    name = "breitbart_2016-09-30_the-latest-trump-urges-supporter.txt"
+    text = (shared_data / "polnear" / "dev" / "text" / name).read_text(encoding="utf-8")
+    analysis = spinscope.analyze(text, layers=["entities"])
+    speakers = {q.speaker_entity for q in analysis.quotes}
+    assert "Hillary Clinton" in speakers
+    assert not any("Injecting" in (s or "") for s in speakers)
+    assert not any("Injecting" in e.name for e in analysis.entities)
+
+
 def test_nato_zelensky_putin_russia_moscow(nato: Analysis) -> None:
     zelensky = said_by(nato, "Vladimir Zelensky", "the conflict with Russia could be stopped")
     assert zelensky.kind == "indirect"

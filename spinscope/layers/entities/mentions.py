@@ -13,7 +13,12 @@ Sources, in document order:
 - descriptions of an organisation ("the alliance", "the US-led bloc", "the organization")
   join the organisation mentioned most often before them.
 
-Spelling variants of one country are one entity ("US", "U.S.", "the United States").
+Spelling variants of one country are one entity ("US", "U.S.", "the United States"). A
+country's capital or seat of government stands for the country where the article names the
+country too ("Moscow has also insisted …", "Kremlin spokesman …", "Kiev may have to seek a
+peace deal"): those mentions join the country's entity, except where the capital is a place
+("talks in Moscow", `METONYMS`, `PLACE_PREPOSITIONS`). An organisation named with a country's
+possessive is that country's ("Russia’s Defense Ministry", not "Defense Ministry").
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Quote
-from spinscope.layers.quotes.speakers import EntityIndex
+from spinscope.layers.quotes.speakers import EntityIndex, name_tokens
 
 Kind = Literal["person", "group", "organisation", "place"]
 
@@ -55,6 +60,57 @@ ALIASES = {
     "eu": "european union",
     "un": "united nations",
 }
+#: Capitals and seats of government that stand for their country (by `_key`), as news writes
+#: "Moscow said" for Russia's government.
+METONYMS = {
+    "moscow": "russia",
+    "kremlin": "russia",
+    "kyiv": "ukraine",
+    "washington": "united states",
+    "white house": "united states",
+    "beijing": "china",
+    "london": "united kingdom",
+    "downing street": "united kingdom",
+    "whitehall": "united kingdom",
+    "paris": "france",
+    "elysee": "france",
+    "élysée": "france",
+    "berlin": "germany",
+    "rome": "italy",
+    "madrid": "spain",
+    "warsaw": "poland",
+    "budapest": "hungary",
+    "minsk": "belarus",
+    "chisinau": "moldova",
+    "tbilisi": "georgia",
+    "yerevan": "armenia",
+    "baku": "azerbaijan",
+    "ankara": "turkey",
+    "tehran": "iran",
+    "damascus": "syria",
+    "baghdad": "iraq",
+    "riyadh": "saudi arabia",
+    "cairo": "egypt",
+    "kabul": "afghanistan",
+    "islamabad": "pakistan",
+    "new delhi": "india",
+    "tokyo": "japan",
+    "seoul": "south korea",
+    "pyongyang": "north korea",
+    "taipei": "taiwan",
+    "ottawa": "canada",
+    "canberra": "australia",
+    "caracas": "venezuela",
+    "havana": "cuba",
+    "brussels": "european union",
+    "helsinki": "finland",
+    "stockholm": "sweden",
+    "belgrade": "serbia",
+}
+#: A capital that is the object of one of these prepositions is a place, not its country.
+PLACE_PREPOSITIONS = frozenset(
+    "in at near inside outside around across within into throughout".split()
+)
 
 
 @dataclass
@@ -95,17 +151,43 @@ def find_clusters(doc: Doc, quotes: Sequence[Quote] = ()) -> list[Cluster]:
         target = clusters.get(_key(quote.speaker_entity)) or by_name.get(quote.speaker_entity)
         if target is not None:
             target.add(quote.speaker.start, quote.speaker.end)
+    _merge_metonyms(doc, clusters)  # speakers first: "Moscow has insisted" is Russia too
     return sorted(clusters.values(), key=lambda c: c.mentions[0])
 
 
 def _merge_misread_places(clusters: dict[str, Cluster]) -> None:
     """A one-word "person" that is also a place or organisation ("Kiev", read as PERSON in some
-    sentences) is that place: its mentions move there."""
+    sentences), or a capital (`METONYMS`), is that place: its mentions move there."""
     for key in [k for k in clusters if k.startswith("person:") and " " not in k]:
-        other = clusters.get(_key(key.removeprefix("person:")))
+        place = _key(key.removeprefix("person:"))
+        other = clusters.get(place)
+        if other is None and place in METONYMS:
+            other = clusters[place] = Cluster(clusters[key].name, "place")
         if other is not None:
             for start, end in clusters.pop(key).mentions:
                 other.add(start, end)
+
+
+def _merge_metonyms(doc: Doc, clusters: dict[str, Cluster]) -> None:
+    """A capital or seat of government (`METONYMS`) stands for its country where the article
+    names the country too: its mentions join the country's, but those that are places (the
+    object of "in", "at", … `PLACE_PREPOSITIONS`), which stay the capital's."""
+    for key, country in METONYMS.items():
+        capital, nation = clusters.get(key), clusters.get(country)
+        if capital is None or nation is None or capital.kind == "person":
+            continue
+        places = []
+        for start, end in capital.mentions:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            root = span.root if span is not None and len(span) else None
+            if root is not None and root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS:
+                places.append((start, end))
+            else:
+                nation.add(start, end)
+        if places:
+            capital.mentions = places
+        else:
+            del clusters[key]
 
 
 def _add_descriptions(doc: Doc, organisations: list[Cluster]) -> None:
@@ -137,10 +219,27 @@ def _mention(ent: SpacySpan, index: EntityIndex) -> tuple[str, str, Kind, int, i
         return None
     if kind == "group":
         return _group(tokens)
+    tokens = name_tokens(tokens)
     name, person = index.resolve_name(tokens)
     if person or kind == "person":
         return f"person:{name}", name, "person", tokens[0].idx, _end(tokens[-1])
+    owner = _owner(tokens[0]) if kind == "organisation" else None
+    if owner is not None:
+        name = f"{owner}{tokens[0].doc[tokens[0].i - 1].text_with_ws}{name}"
     return _key(name), name, kind, tokens[0].idx, _end(tokens[-1])
+
+
+def _owner(first: Token) -> str | None:
+    """The country whose possessive comes right before an organisation's name ("Russia’s" in
+    "Russia’s Defense Ministry"), or None."""
+    doc = first.doc
+    if first.i < 2 or doc[first.i - 1].tag_ != "POS":
+        return None
+    owner = doc[first.i - 2]
+    if owner.ent_type_ != "GPE":
+        return None
+    ent = next((e for e in doc.ents if e.start <= owner.i < e.end), None)
+    return ent.text if ent is not None else owner.text
 
 
 def _group(tokens: list[Token]) -> tuple[str, str, Kind, int, int] | None:

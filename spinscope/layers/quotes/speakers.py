@@ -62,6 +62,20 @@ def proper_run(tokens: list[Token]) -> list[Token]:
     return best
 
 
+def name_tokens(tokens: list[Token]) -> list[Token]:
+    """The tokens of a name without a word the NER took into it at the start of a sentence: a
+    verb's -ing form, capitalised there ("Injecting Clinton’s marital troubles into the
+    campaign is …" names Clinton, not "Injecting Clinton")."""
+    while (
+        len(tokens) > 1
+        and tokens[0].is_sent_start
+        and len(tokens[0]) >= 6
+        and tokens[0].lower_.endswith("ing")
+    ):
+        tokens = tokens[1:]
+    return tokens
+
+
 def _name_text(tokens: list[Token]) -> str:
     return "".join(t.text_with_ws for t in tokens).strip()
 
@@ -90,7 +104,7 @@ class EntityIndex:
         return index
 
     def _add_person(self, ent: SpacySpan) -> None:
-        tokens = [t for t in ent if t.tag_ != "POS" and t.lower_ not in _PREFIX_TITLES]
+        tokens = name_tokens([t for t in ent if t.tag_ != "POS" and t.lower_ not in _PREFIX_TITLES])
         if len(tokens) < 2:
             return  # a lone name is resolved against full names, not added as one
         name = _name_text(tokens)
@@ -104,9 +118,9 @@ class EntityIndex:
 
     def resolve_name(self, tokens: list[Token]) -> tuple[str, bool]:
         """The entity a run of proper nouns names, and whether it is a person."""
-        clean = [t for t in tokens if t.lower_ not in _PREFIX_TITLES]
+        clean = name_tokens([t for t in tokens if t.lower_ not in _PREFIX_TITLES])
         if not clean:
-            clean = tokens
+            clean = name_tokens(tokens)
         name = _name_text(clean)
         if name in self.entities:
             return name, True
