@@ -25,8 +25,8 @@ from spinscope.version import __version__
 
 #: `major.minor`: the major part is bumped when the JSON shape of `Analysis` changes
 #: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames;
-#: 1.2: extensions).
-SCHEMA_VERSION = "1.2"
+#: 1.2: extensions; 1.3: `uncertain` on every finding with a score).
+SCHEMA_VERSION = "1.3"
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "analysis.schema.json"
 
@@ -60,6 +60,13 @@ class Span(_Model):
             raise ValueError(f"span {start}:{end} is outside a text of {len(text)} characters")
         return cls(start=start, end=end, text=text[start:end])
 
+
+#: What `uncertain` means, in the JSON Schema.
+UNCERTAIN = (
+    "the finding's score, a calibrated probability that it is right, is under the confidence its "
+    "model card states (0.5): it is more likely wrong than right, shown as a suggestion and left "
+    "out of corpus rates"
+)
 
 #: The characters an article id cannot hold: C0 controls (CR, LF and tab among them), DEL and C1
 #: controls. The JSON Schema states the same rule as a pattern.
@@ -131,6 +138,7 @@ class Quote(_Model):
     cue: Span | None = None
     cue_class: CueClass = "none"
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     source: str
 
     @model_validator(mode="after")
@@ -172,6 +180,7 @@ class Claim(_Model):
     source: ClaimSource
     quote: int | None = Field(default=None, ge=0, description="index into Analysis.quotes")
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     origin: str
 
 
@@ -187,6 +196,7 @@ class Technique(_Model):
     end: int = Field(ge=0)
     text: str
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     source: str
 
     @model_validator(mode="after")
@@ -211,6 +221,7 @@ class Role(_Model):
     main: Literal["Protagonist", "Antagonist", "Innocent"]
     fine: list[str] = []
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
 
     @model_validator(mode="after")
     def _check_fine(self) -> Role:
@@ -243,6 +254,7 @@ class Narrative(_Model):
     narrative: str
     subnarratives: list[str] = []
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     evidence: list[Span] = []
     source: str
 
@@ -266,6 +278,7 @@ class Genre(_Model):
 
     genre: str
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     source: str
 
     @model_validator(mode="after")
@@ -280,6 +293,7 @@ class Frame(_Model):
 
     frame: str
     score: float | None = Field(default=None, ge=0, le=1)
+    uncertain: bool = Field(default=False, description=UNCERTAIN)
     source: str
 
     @model_validator(mode="after")

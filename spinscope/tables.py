@@ -58,7 +58,7 @@ def tables() -> tuple[str, ...]:
 
 
 def columns(table: str) -> Mapping[str, str]:
-    """Column name -> type name ("str", "int", "float", "list" of strings) of `table`."""
+    """Column name -> type name ("str", "int", "float", "bool", "list" of strings) of `table`."""
     if table == "articles":
         return _article_columns()
     if table == "errors":
@@ -99,7 +99,7 @@ def schema(table: str) -> pa.Schema:
     """The Arrow schema of `table`."""
     import pyarrow as pa
 
-    types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64()}
+    types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
     return pa.schema(
         [
             pa.field(name, pa.list_(pa.string()) if kind == "list" else types[kind])
@@ -186,8 +186,8 @@ def flat_rows(analysis: Analysis) -> list[Row]:
 @dataclass(frozen=True)
 class Indexed:
     """A finding as the store keeps it to group, filter and search by: its table, its index,
-    its `label` and `text` (the columns its layer names for them), its offsets and score where
-    its row has them, and the whole row."""
+    its `label` and `text` (the columns its layer names for them), its offsets, score and
+    whether it is uncertain where its row has them, and the whole row."""
 
     table: str
     index: int
@@ -196,6 +196,7 @@ class Indexed:
     start: int | None
     end: int | None
     score: float | None
+    uncertain: bool
     row: Row
 
 
@@ -213,6 +214,7 @@ def indexed(analysis: Analysis) -> Iterator[Indexed]:
                 start=row.get("start"),
                 end=row.get("end"),
                 score=row.get("score"),
+                uncertain=bool(row.get("uncertain")),
                 row=row,
             )
 

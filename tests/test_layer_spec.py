@@ -251,7 +251,7 @@ def test_a_toy_layer_draws_its_own_part_of_the_html_report() -> None:
 
 # The contract of every registered layer ---------------------------------------------------
 
-_TYPES = {"str": str, "int": int, "float": (float, int), "list": list}
+_TYPES = {"str": str, "int": int, "float": (float, int), "bool": bool, "list": list}
 
 
 @pytest.fixture(scope="module")

@@ -136,6 +136,19 @@ def test_report_csv_tables(output: Path, tmp_path: Path) -> None:
     assert committed_parts(output, "articles")
 
 
+def test_the_report_leaves_uncertain_findings_out_unless_asked(output: Path) -> None:
+    """As the workbench's rates do: a suggestion (`uncertain`) is not an article carrying a
+    label, unless `--uncertain` counts it."""
+    mixed = 0
+    for table in ("claims", "narratives"):
+        written = pq.read_table(committed_parts(output, table)).to_pylist()
+        sure = [r for r in written if not r["uncertain"]]
+        mixed += 0 < len(sure) < len(written)
+        assert len(load(output)[table]) == len(sure)
+        assert len(load(output, uncertain=True)[table]) == len(written)
+    assert mixed, "the corpus should hold both kinds of finding in one table"
+
+
 def test_report_needs_a_batch_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(tmp_path), "--html", str(tmp_path / "r.html")])
     assert result.exit_code == 1 and "not a spinscope batch output" in result.stderr

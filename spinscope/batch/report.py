@@ -37,6 +37,8 @@ from spinscope.output.spreadsheet import safe_cell
 from spinscope.tables import Row, article_row, finding_rows
 from spinscope.version import __version__
 
+#: The column that marks a finding uncertain (`spinscope.ml.calibration`).
+UNCERTAIN = "uncertain"
 #: The columns the report reads from the articles table.
 ARTICLE_COLUMNS = ("article_id", "outlet", "published")
 
@@ -55,9 +57,10 @@ def _corpus_views() -> list[tuple[Layer, CorpusView]]:
     return [(layer, layer.views.corpus) for layer in registered() if layer.views.corpus is not None]
 
 
-def load(out: Path) -> dict[str, list[Row]]:
+def load(out: Path, uncertain: bool = False) -> dict[str, list[Row]]:
     """The rows of every table of a batch output that the report reads (`report_columns`),
-    and the errors."""
+    without the uncertain findings unless `uncertain` (`spinscope.ml.calibration`: the
+    report's rates, as the workbench's, leave suggestions out), and the errors."""
     import pyarrow.parquet as pq
 
     meta = output_meta(out)
@@ -69,12 +72,24 @@ def load(out: Path) -> dict[str, list[Row]]:
                 analysis = Analysis.from_json(line)
                 rows = {"articles": [article_row(analysis, "", "")], **finding_rows(analysis)}
                 for name, columns in wanted.items():
-                    tables[name] += [{c: row[c] for c in columns} for row in rows[name]]
+                    tables[name] += [
+                        {c: row[c] for c in columns}
+                        for row in rows[name]
+                        if uncertain or not row.get(UNCERTAIN)
+                    ]
     else:
         for name, columns in wanted.items():
             parts = committed_parts(out, name)
-            if parts:
-                tables[name] = pq.read_table(parts, columns=list(columns)).to_pylist()
+            if not parts:
+                continue
+            # written before findings were marked uncertain, a table has no such column
+            marked = not uncertain and UNCERTAIN in pq.read_schema(parts[0]).names
+            table = pq.read_table(
+                parts,
+                columns=list(columns) + ([UNCERTAIN] if marked else []),
+                filters=[(UNCERTAIN, "!=", True)] if marked else None,
+            )
+            tables[name] = table.select(list(columns)).to_pylist()
     tables["errors"] = [
         json_row
         for part in committed_parts(out, "errors")
@@ -144,10 +159,13 @@ def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
     return written
 
 
-def report(out: Path, html: Path | None = None, csv_dir: Path | None = None) -> list[Section]:
-    """Write the report of the batch output `out` as HTML and/or CSV; its sections."""
+def report(
+    out: Path, html: Path | None = None, csv_dir: Path | None = None, uncertain: bool = False
+) -> list[Section]:
+    """Write the report of the batch output `out` as HTML and/or CSV, counting uncertain
+    findings only if `uncertain` (see `load`); its sections."""
     require("pyarrow", "spinscope report", "batch")
-    tables = load(out)
+    tables = load(out, uncertain)
     parts = sections(tables)
     if html is not None:
         html.write_text(render_html(out, tables, parts), "utf-8")

@@ -217,6 +217,13 @@ def report(
         Path | None,
         typer.Option("--csv", metavar="DIR", help="Write the report's tables as CSV files there."),
     ] = None,
+    uncertain: Annotated[
+        bool,
+        typer.Option(
+            help="Count uncertain findings (suggestions: a calibrated score under 0.5), which "
+            "the report leaves out by default."
+        ),
+    ] = False,
 ) -> None:
     """A corpus report of a batch output: each layer's rates, rankings and charts, by outlet
     and by week (`spinscope.corpus`)."""
@@ -227,6 +234,6 @@ def report(
             raise UsageError("give --html FILE, --csv DIR, or both")
         if html is not None and not html.parent.is_dir():
             raise UsageError(f"--html {html}: there is no folder {html.parent}")
-        parts = write_report(out, html, csv_dir)
+        parts = write_report(out, html, csv_dir, uncertain=uncertain)
     written = [str(p) for p in (html, csv_dir) if p is not None]
     typer.echo(f"{len(parts)} sections written to {' and '.join(written)}", err=True)

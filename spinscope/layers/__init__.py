@@ -59,8 +59,8 @@ WholeFunction = Callable[[Segmented, Findings], list[Any]]
 #: One flat row: column name -> value.
 Row = dict[str, Any]
 
-#: The column types of a table: "str", "int", "float", or "list" (of strings).
-COLUMN_TYPES = ("str", "int", "float", "list")
+#: The column types of a table: "str", "int", "float", "bool", or "list" (of strings).
+COLUMN_TYPES = ("str", "int", "float", "bool", "list")
 
 
 @dataclass(frozen=True)

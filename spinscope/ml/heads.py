@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from spinscope.arrays import Matrix
 from spinscope.errors import ModelError
+from spinscope.ml.calibration import Calibration
 
 MODELS_DIR = Path(__file__).parents[1] / "models"
 
@@ -43,6 +44,12 @@ class Head:
                 np.maximum(h, 0, out=h)
         result: Matrix = (1.0 / (1.0 + np.exp(-np.clip(h, -30, 30)))).astype(np.float32)
         return result
+
+    @property
+    def calibration(self) -> Calibration:
+        """What the probabilities of the findings it decides mean (`meta["calibration"]`, fitted
+        on held-out data by its trainer; the identity where there is none)."""
+        return Calibration.from_dict(self.meta.get("calibration"))
 
     def save(self, path: Path, card: dict[str, Any] | None = None) -> None:
         """Write the head to `path` (`.npz`), and its model card beside it (`.json`)."""

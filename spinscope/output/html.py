@@ -61,6 +61,8 @@ class Annotation:
     label: str
     bar: str = ""
     bar_rank: int = 0
+    #: The finding is uncertain (`spinscope.ml.calibration.CONFIDENT`): drawn as a suggestion.
+    uncertain: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ def segment(text: str, found: Iterable[Annotation]) -> list[Segment]:
     """Cut `text` at every boundary of `found`; each piece lists the annotations covering it.
 
     Joining the texts of the segments gives `text` back exactly. Empty annotations cover
-    nothing and are dropped.
+    nothing and are dropped. A piece that only uncertain annotations cover has the class
+    `uncertain` (drawn as a suggestion), and each uncertain annotation says so on hover.
     """
     found = list(found)
     cuts = sorted({0, len(text)} | {a.start for a in found} | {a.end for a in found})
@@ -148,13 +151,24 @@ def segment(text: str, found: Iterable[Annotation]) -> list[Segment]:
         segments.append(
             Segment(
                 text=text[start:end],
-                classes=_unique(c for a in here for c in a.classes),
+                classes=_unique(
+                    [
+                        *(c for a in here for c in a.classes),
+                        *(["uncertain"] if here and all(a.uncertain for a in here) else []),
+                    ]
+                ),
                 anns=_unique(a.ann for a in here),
-                title="\n".join(_unique(a.label for a in here)),
+                title="\n".join(_unique(_label(a) for a in here)),
                 style=_stacked_bars(here),
             )
         )
     return segments
+
+
+def _label(annotation: Annotation) -> str:
+    if annotation.uncertain:
+        return f"{annotation.label} (uncertain: a suggestion)"
+    return annotation.label
 
 
 def analysis_json(analysis: Analysis) -> Markup:

@@ -38,14 +38,26 @@ ROLE_STYLES: dict[str, str] = {
 }
 
 
-def score_text(score: float | None) -> str | None:
-    """A score as the report shows it (two decimals), None for none."""
-    return None if score is None else f"{score:.2f}"
+#: What follows the score of an uncertain finding (`spinscope.ml.calibration.CONFIDENT`).
+UNCERTAIN_MARK = "?"
 
 
-def score_cell(score: float | None) -> Text:
-    """A score as a table shows it: two decimals, or a dim dash where there is none."""
-    return Text("—", style="dim") if score is None else Text(f"{score:.2f}")
+def score_text(score: float | None, uncertain: bool = False) -> str | None:
+    """A score as the report shows it (two decimals, and "uncertain" after an uncertain
+    finding's), None for none."""
+    if score is None:
+        return None
+    return f"{score:.2f}, uncertain" if uncertain else f"{score:.2f}"
+
+
+def score_cell(score: float | None, uncertain: bool = False) -> Text:
+    """A score as a table shows it: two decimals (dim, with `UNCERTAIN_MARK`, for an uncertain
+    finding), or a dim dash where there is none."""
+    if score is None:
+        return Text("—", style="dim")
+    if uncertain:
+        return Text(f"{score:.2f}{UNCERTAIN_MARK}", style="dim italic")
+    return Text(f"{score:.2f}")
 
 
 def flat(span: Span) -> str:

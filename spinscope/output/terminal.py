@@ -19,7 +19,13 @@ from rich.text import Text
 from spinscope.document import Analysis
 from spinscope.layers import registered
 from spinscope.output.extensions import table_view
-from spinscope.output.style import CUE_STYLES, GROUP_STYLES, ROLE_STYLES, shorten
+from spinscope.output.style import (
+    CUE_STYLES,
+    GROUP_STYLES,
+    ROLE_STYLES,
+    UNCERTAIN_MARK,
+    shorten,
+)
 
 __all__ = [
     "CUE_STYLES",
@@ -74,6 +80,12 @@ def render_text(analysis: Analysis, width: int = TEXT_WIDTH) -> str:
     return buffer.getvalue()
 
 
+def _uncertain(finding: object) -> bool:
+    """Whether a finding, or an entity's role, is marked uncertain."""
+    role = getattr(finding, "role", None)
+    return bool(getattr(finding, "uncertain", False) or getattr(role, "uncertain", False))
+
+
 def _header(analysis: Analysis) -> Panel:
     article = analysis.article
     lines: list[Text] = [Text.assemble(("id ", "dim"), article.id)]
@@ -93,5 +105,16 @@ def _header(analysis: Analysis) -> Panel:
     ]
     if any(counts):
         lines.append(Text(" · ".join(count for count in counts if count), style="dim"))
+    uncertain = sum(
+        _uncertain(found) for layer in registered() for found in layer.findings(analysis)
+    )
+    if uncertain:
+        lines.append(
+            Text(
+                f"{uncertain} uncertain (score{UNCERTAIN_MARK}): more likely wrong than right, "
+                f"shown as suggestions",
+                style="dim italic",
+            )
+        )
     title = Text(shorten(article.title, 90) or "(untitled)", style="bold")
     return Panel(Group(*lines), title=title, title_align="left", box=box.ROUNDED)

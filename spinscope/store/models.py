@@ -100,6 +100,9 @@ class FindingRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     #: The finding's row (`spinscope.tables`), a JSON object.
     data: Mapped[str] = mapped_column(Text)
+    #: Whether it is uncertain (`spinscope.ml.calibration`): left out of rates and label filters
+    #: unless they ask for it.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Whether the store's search looks in it: its layer declares a search
     #: (`spinscope.layers.Search`); the full-text index holds these findings only.
     searched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

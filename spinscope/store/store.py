@@ -34,6 +34,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +78,9 @@ class Filters:
     labels: Mapping[str, str] = field(default_factory=dict)
     #: The articles a search for these words finds (in their title or text; `search`).
     search: str | None = None
+    #: Whether uncertain findings (`spinscope.ml.calibration`) count for the label filters and
+    #: the rates (`stats`): by default they do not, as suggestions.
+    uncertain: bool = False
 
     def query_params(self) -> dict[str, str]:
         """The filters that are set, as strings (for links and exports)."""
@@ -86,6 +90,7 @@ class Filters:
             "until": self.until.isoformat() if self.until else None,
             **self.labels,
             "q": self.search,
+            "uncertain": "true" if self.uncertain else None,
         }
         return {key: value for key, value in values.items() if value}
 
@@ -437,7 +442,8 @@ class Store:
     ) -> list[StatsRow]:
         """For each outlet (or week of publication, `YYYY-MM-DD` of its Monday), the number of
         articles and how many of them carry each label of the facet `of` (a technique, say) at
-        least once. `of` is a facet with choices (`rated()`); `SpinscopeError` otherwise."""
+        least once (in a finding that is not uncertain, unless `filters.uncertain`). `of` is a
+        facet with choices (`rated()`); `SpinscopeError` otherwise."""
         layer = _rated_layer(of)
         if by == "outlet":
             key: ColumnElement[Any] = func.coalesce(ArticleRow.outlet, "")
@@ -458,6 +464,7 @@ class Store:
             .join(FindingRow, FindingRow.article_pk == ArticleRow.pk)
             .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
             .where(where, FindingRow.layer == layer.field)
+            .where(true() if filters.uncertain else FindingRow.uncertain.is_(False))
             .group_by(key, label)
         )
         with Session(self.engine) as session:
@@ -533,10 +540,8 @@ class Store:
                     f"no filter {name!r}; the filters by label are: {', '.join(known) or 'none'}"
                 )
             layer, facet = known[name]
-            if facet.choices is not None:
-                conditions.append(_found(layer.field, value))
-            else:
-                conditions.append(_found(layer.field, _containing(value)))
+            label = value if facet.choices is not None else _containing(value)
+            conditions.append(_found(layer.field, label, filters.uncertain))
         words = search_words(filters.search or "")
         if words:
             conditions.append(self._matching(words))
@@ -557,15 +562,18 @@ class Store:
         return condition
 
 
-def _found(table: str, label: str | Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+def _found(
+    table: str, label: str | Callable[[Any], ColumnElement[bool]], uncertain: bool
+) -> ColumnElement[bool]:
     """The article has a finding in `table` in its current analysis whose label is `label`
-    (or meets it, a condition on the label column)."""
+    (or meets it, a condition on the label column), an uncertain one only if `uncertain`."""
     finding = aliased(FindingRow)
     condition = finding.label == label if isinstance(label, str) else label(finding.label)
     return exists().where(
         finding.article_pk == ArticleRow.pk,
         finding.layer == table,
         condition,
+        true() if uncertain else finding.uncertain.is_(False),
         _is_current(finding.analysis_pk),
     )
 
@@ -670,6 +678,7 @@ def _finding_rows(analysis: Analysis, article_pk: int, analysis_pk: int) -> list
                 ensure_ascii=False,
             ),
             searched=found.table in tables,
+            uncertain=found.uncertain,
         )
         for found in indexed(analysis)
     ]

@@ -11,6 +11,7 @@ corpora share debate sentences and a shared one would leak into threshold choice
 from __future__ import annotations
 
 import csv
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from spinscope.evaluate.checkworthiness import (
     score_checkworthiness,
 )
 from spinscope.layers.claims.checkworthiness import LAYER, SOURCE
+from spinscope.ml.calibration import Calibration
 from spinscope.ml.encoder import load_encoder
 from spinscope.ml.heads import MODELS_DIR
 from spinscope.train import Progress
@@ -33,6 +35,8 @@ from spinscope.train.common import (
     CardText,
     best_f1_threshold,
     fit_mlp,
+    reliability_card,
+    reliability_text,
     require_sklearn,
     round_floats,
     today,
@@ -81,13 +85,18 @@ def train(
     head = fit_mlp(X_fit, _labels(fit), ("checkworthy",), hidden=HIDDEN, alpha=ALPHA, seed=seed)
     scores = head.predict_proba(X_calibrate)[:, 0]
     _, cut = best_f1_threshold(scores, _labels(calibrate)[:, 0], THRESHOLD_GRID)
-    head = with_thresholds(head, [cut])
+    calibration = Calibration.fit(scores.tolist(), _labels(calibrate)[:, 0].tolist())
+    head = dataclasses.replace(
+        with_thresholds(head, [cut]), meta={"calibration": calibration.to_dict()}
+    )
 
     progress(f"scoring {len(validation)} validation sentences")
-    decided = head.predict_proba(X_validation)[:, 0] >= cut
+    raw = head.predict_proba(X_validation)[:, 0]
+    decided = raw >= cut
     result = score_checkworthiness(
         validation, {s.id: bool(d) for s, d in zip(validation, decided, strict=True)}
     )
+    truth = _labels(validation)[:, 0].tolist()
     card: dict[str, Any] = round_floats(
         {
             "layer": LAYER,
@@ -107,8 +116,12 @@ def train(
             "model": {
                 "head": f"MLP 384->{HIDDEN}->1 sigmoid, alpha {ALPHA}",
                 "features": "sentence vector (mean-pooled, normalised)",
-                "threshold": cut,
+                # as the layer reads it: a calibrated probability
+                "threshold": round(calibration(cut), 4),
+                "raw_threshold": cut,
+                "calibration": calibration.to_dict(),
             },
+            "reliability": reliability_card(raw.tolist(), truth, calibration, decided.tolist()),
             "validation": {
                 "precision": result.precision,
                 "recall": result.recall,
@@ -172,7 +185,8 @@ def card_text(card: dict[str, Any]) -> CardText:
                 "What it does",
                 f"scores how check-worthy a sentence is (0–1): {m['head']} over the frozen "
                 f"encoder `{card['versions']['encoder']}` ({m['features']}). Decision "
-                f"threshold {m['threshold']}, chosen for the best F1 on held-out sentences.",
+                f"threshold {m['threshold']} (a calibrated probability; {m['raw_threshold']} "
+                "before calibration), chosen for the best F1 on held-out sentences.",
             ),
             (
                 "Data",
@@ -194,6 +208,7 @@ def card_text(card: dict[str, Any]) -> CardText:
                 "| P | R | F1 | accuracy |\n|---|---|---|---|\n"
                 f"| {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | "
                 f"{v['accuracy']:.3f} |",
-            )
+            ),
+            ("How sure a score is", reliability_text(card["reliability"])),
         ],
     )

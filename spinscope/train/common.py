@@ -8,7 +8,7 @@ import datetime
 import importlib.metadata
 import json
 import platform
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from spinscope.arrays import Matrix
 from spinscope.errors import SpinscopeError
+from spinscope.ml.calibration import CONFIDENT, Calibration, ece, ece_floor, reliability
 from spinscope.ml.encoder import MODEL_ID
 from spinscope.ml.heads import Head
 from spinscope.version import __version__
@@ -206,6 +207,47 @@ def write_card(directory: Path, card: dict[str, Any], text: CardText) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (directory / "MODEL_CARD.md").write_text(card_markdown(card, text), encoding="utf-8")
+
+
+def reliability_card(
+    raw: Sequence[float],
+    correct: Sequence[bool],
+    calibration: Calibration,
+    shown: Sequence[bool] | None = None,
+) -> dict[str, Any]:
+    """What a model card says of how sure a layer's scores are, on its validation data: the
+    expected calibration error of the raw scores and of the calibrated ones, their reliability
+    table, the confidence under which a finding is uncertain, and the share of the findings
+    the layer shows (`shown`: those it decided; all of them when None) that are under it."""
+    calibrated = calibration.apply(raw).tolist()
+    decided = [p for p, show in zip(calibrated, shown or [True] * len(raw), strict=True) if show]
+    return {
+        "scores": len(raw),
+        "ece_raw": ece(raw, correct),
+        "ece": ece(calibrated, correct),
+        "ece_floor": ece_floor(calibrated),
+        "confident": CONFIDENT,
+        "shown": len(decided),
+        "uncertain_share": sum(p < CONFIDENT for p in decided) / max(len(decided), 1),
+        "bins": [dataclasses.asdict(row) for row in reliability(calibrated, correct)],
+    }
+
+
+def reliability_text(r: dict[str, Any]) -> str:
+    """A reliability section of a model card (`reliability_card`), in Markdown."""
+    rows = "\n".join(
+        f"| {b['low']:.1f}–{b['high']:.1f} | {b['count']} | {b['said']:.3f} | {b['right']:.3f} |"
+        for b in r["bins"]
+    )
+    return (
+        f"Scores are calibrated probabilities (Platt scaling, fitted on data held out from "
+        f"training). On {r['scores']} validation scores, expected calibration error "
+        f"(10 equal bins) **{r['ece']:.3f}** (raw scores: {r['ece_raw']:.3f}; perfectly "
+        f"calibrated scores would show {r['ece_floor']:.3f} on so few, by chance). A finding "
+        f"under {r['confident']} is marked uncertain: {r['uncertain_share']:.0%} of the "
+        f"{r['shown']} the layer showed there.\n\n"
+        "| calibrated score | findings | mean score | share right |\n|---|---|---|---|\n" + rows
+    )
 
 
 def round_floats(value: Any, digits: int = 4) -> Any:

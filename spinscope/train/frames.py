@@ -9,6 +9,7 @@ them. The validation articles are only scored, with the task's trivial baselines
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy.typing as npt
 from spinscope.arrays import Matrix
 from spinscope.evaluate.frames import read_genre_framing_dir, score_frames, score_genres
 from spinscope.layers.frames import FRAMES_SOURCE, GENRE_SOURCE, MODELS
+from spinscope.ml.calibration import Calibration
 from spinscope.ml.features import document_features
 from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FRAMES, GENRES
@@ -28,6 +30,8 @@ from spinscope.train.common import (
     CardText,
     article_sentences,
     fit_logistic,
+    reliability_card,
+    reliability_text,
     require_sklearn,
     round_floats,
     today,
@@ -86,18 +90,30 @@ def train(
         (score_frames(frames_truth, _frames_at(training, P_frames, t)).f1, t) for t in THRESHOLDS
     )
     tuned_genre = score_genres({d: gold.genres[d] for d in training}, _genres(training, P_genre))
+    training_genres = [gold.genres[d] for d in training]
+    training_frames = [gold.frames[d] for d in training]
+    genre_calibration = Calibration.fit(*_shown_genres(P_genre, training_genres))
+    frames_calibration = Calibration.fit(*_shown_frames(P_frames, training_frames, threshold))
 
     progress("fitting the heads on every training article")
-    genre_head = _genre_head(X, Y_genre)
-    frames_head = with_thresholds(_frames_head(X, Y_frames), [threshold] * len(FRAMES))
+    genre_head = dataclasses.replace(
+        _genre_head(X, Y_genre), meta={"calibration": genre_calibration.to_dict()}
+    )
+    frames_head = dataclasses.replace(
+        with_thresholds(_frames_head(X, Y_frames), [threshold] * len(FRAMES)),
+        meta={"calibration": frames_calibration.to_dict()},
+    )
 
     progress(f"scoring {len(validation)} validation articles")
     X_val = np.vstack([document_features(sentences[doc]) for doc in validation])
     genre_truth = {doc: gold.genres[doc] for doc in validation}
     frames_val = {doc: gold.frames[doc] for doc in validation}
-    genre = score_genres(genre_truth, _genres(validation, genre_head.predict_proba(X_val)))
+    P_genre_val = genre_head.predict_proba(X_val)
+    genre = score_genres(genre_truth, _genres(validation, P_genre_val))
     P_val = frames_head.predict_proba(X_val)
     frames = score_frames(frames_val, _frames_at(validation, P_val, threshold))
+    genre_shown = _shown_genres(P_genre_val, [gold.genres[d] for d in validation])
+    frames_shown = _shown_frames(P_val, [gold.frames[d] for d in validation], threshold)
     majority = max(GENRES, key=lambda g: sum(gold.genres[d] == g for d in training))
     genre_baseline = score_genres(genre_truth, {doc: majority for doc in validation})
     frequent = _frequent_frames(frames_truth)
@@ -124,6 +140,10 @@ def train(
                 "frames": f"logistic regression per frame, C {C_FRAMES}; threshold {threshold}",
             },
             "tune_out_of_fold": {"genre_macro_f1": tuned_genre.f1, "frames_micro_f1": tuned_frames},
+            "reliability": {
+                "genre": reliability_card(*genre_shown, genre_calibration),
+                "frames": reliability_card(*frames_shown, frames_calibration),
+            },
             "validation": {
                 "genre_macro_f1": genre.f1,
                 "genre_accuracy": genre.other_f1,
@@ -153,6 +173,29 @@ def _genre_head(X: Matrix, Y: npt.NDArray[np.bool_]) -> Head:
 
 def _frames_head(X: Matrix, Y: npt.NDArray[np.bool_]) -> Head:
     return fit_logistic(X, Y, FRAMES, C=C_FRAMES)
+
+
+def _shown_genres(P: Matrix, truth: Sequence[str]) -> tuple[list[float], list[bool]]:
+    """The genre the layer shows for each article (the most likely), with its probability and
+    whether it is the article's: what the genre's scores are calibrated on."""
+    shown = [int(np.argmax(p)) for p in P]
+    return (
+        [float(p[j]) for p, j in zip(P, shown, strict=True)],
+        [GENRES[j] == genre for j, genre in zip(shown, truth, strict=True)],
+    )
+
+
+def _shown_frames(
+    P: Matrix, truth: Sequence[frozenset[str]], threshold: float
+) -> tuple[list[float], list[bool]]:
+    """The frames the layer shows for each article (those at the threshold), each with its
+    probability and whether the article uses it."""
+    scores, correct = [], []
+    for p, frames in zip(P, truth, strict=True):
+        for j in np.flatnonzero(p >= threshold):
+            scores.append(float(p[j]))
+            correct.append(FRAMES[j] in frames)
+    return scores, correct
 
 
 def _onehot(
@@ -220,6 +263,8 @@ def card_text(card: dict[str, Any]) -> CardText:
                 f"| tune (out-of-fold, training articles) | {tune} |\n"
                 f"| **validation** | {validation} |\n"
                 f"| validation, trivial baseline | {baseline} |",
-            )
+            ),
+            ("How sure a genre is", reliability_text(card["reliability"]["genre"])),
+            ("How sure a frame is", reliability_text(card["reliability"]["frames"])),
         ],
     )

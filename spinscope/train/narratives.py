@@ -41,6 +41,7 @@ from spinscope.layers.narratives import (
     Rules,
     narrative_features,
 )
+from spinscope.ml.calibration import Calibration
 from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import OTHER
 from spinscope.train import Progress
@@ -48,6 +49,8 @@ from spinscope.train.common import (
     CardText,
     article_sentences,
     fit_logistic,
+    reliability_card,
+    reliability_text,
     require_sklearn,
     round_floats,
     today,
@@ -97,6 +100,7 @@ def train(
     P, P_sub = _out_of_fold(X, Y, Y_sub, seed)
     truth = [gold.labels[doc] for doc in training]
     rules, tuned = _choose_rules(P, P_sub, truth)
+    calibration = Calibration.fit(*_shown(rules, P, P_sub, truth))
 
     progress("fitting the heads on every training article")
     narratives, subnarratives = _fit(X, Y, Y_sub)
@@ -106,14 +110,17 @@ def train(
             "relative": rules.relative,
             "sub_relative": rules.sub_relative,
             "sub_other_below": rules.sub_other_below,
+            "calibration": calibration.to_dict(),
         },
     )
     subnarratives = with_thresholds(subnarratives, rules.subnarrative_thresholds.tolist())
 
     progress(f"scoring {len(validation)} validation articles")
     X_val = np.vstack([narrative_features(sentences[doc]) for doc in validation])
-    decided = _decide(rules, narratives.predict_proba(X_val), subnarratives.predict_proba(X_val))
+    P_val, P_sub_val = narratives.predict_proba(X_val), subnarratives.predict_proba(X_val)
+    decided = _decide(rules, P_val, P_sub_val)
     truth_val = {doc: gold.labels[doc] for doc in validation}
+    shown = _shown(rules, P_val, P_sub_val, [gold.labels[doc] for doc in validation])
     result = score_narratives(truth_val, dict(zip(validation, decided, strict=True)))
     baseline = score_narratives(truth_val, all_other(validation))
 
@@ -138,6 +145,7 @@ def train(
                 f"over the sentences and the mean of the best three ({2 * len(NAMES)})",
                 "narratives": f"logistic regression per label, C {C_NARRATIVES}",
                 "subnarratives": f"logistic regression per label, balanced, C {C_SUBNARRATIVES}",
+                "calibration": calibration.to_dict(),
                 "rules": {
                     "narrative_threshold": float(rules.narrative_thresholds[0]),
                     "other_threshold": float(rules.narrative_thresholds[OTHER_INDEX]),
@@ -148,6 +156,7 @@ def train(
                 },
             },
             "tune_out_of_fold": tuned,
+            "reliability": reliability_card(*shown, calibration),
             "validation": {
                 "coarse_f1": result.coarse_f1,
                 "coarse_interval": list(result.coarse_interval),
@@ -167,6 +176,17 @@ def train(
     return card
 
 
+@dataclasses.dataclass(frozen=True)
+class CrossValidated:
+    """One run of `cross_validate`: each article's labels, and every narrative shown (as in
+    `_shown`) with its calibrated score and whether the article carries it, all from models
+    that never saw the article."""
+
+    labels: dict[str, NarrativeLabels]
+    scores: list[float]
+    correct: list[bool]
+
+
 def cross_validate(
     data: Path,
     *,
@@ -174,11 +194,11 @@ def cross_validate(
     seeds: Sequence[int] = (1,),
     features: Callable[[Any], Matrix] = narrative_features,
     progress: Progress = lambda message: None,
-) -> list[dict[str, NarrativeLabels]]:
+) -> list[CrossValidated]:
     """Nested cross-validation over every article of `data`, once per seed of the outer folds:
-    each article's labels from heads fitted, and rules chosen, on the other folds only, as
-    `train` (seed 0) fits and chooses them. `features` makes an article's feature row from its
-    sentences."""
+    each article's labels and scores from heads fitted, and rules and calibration chosen, on
+    the other folds only, as `train` (seed 0) fits and chooses them. `features` makes an
+    article's feature row from its sentences."""
     require_sklearn()
     from sklearn.model_selection import KFold
 
@@ -191,15 +211,21 @@ def cross_validate(
     runs = []
     for seed in seeds:
         found: dict[str, NarrativeLabels] = {}
+        scores: list[float] = []
+        correct: list[bool] = []
         for k, (fit, held) in enumerate(KFold(folds, shuffle=True, random_state=seed).split(X)):
             progress(f"seed {seed}, fold {k + 1} of {folds}: {len(held)} articles held out")
             P, P_sub = _out_of_fold(X[fit], Y[fit], Y_sub[fit], 0)
             rules, _ = _choose_rules(P, P_sub, [truth[i] for i in fit])
+            calibration = Calibration.fit(*_shown(rules, P, P_sub, [truth[i] for i in fit]))
             heads = _fit(X[fit], Y[fit], Y_sub[fit])
             P_held = heads[0].predict_proba(X[held]), heads[1].predict_proba(X[held])
             decided = _decide(rules, *P_held)
             found.update((docs[i], labels) for i, labels in zip(held, decided, strict=True))
-        runs.append(found)
+            raw, right = _shown(rules, *P_held, [truth[i] for i in held])
+            scores += calibration.apply(raw).tolist()
+            correct += right
+        runs.append(CrossValidated(found, scores, correct))
     return runs
 
 
@@ -288,6 +314,21 @@ def _decide(rules: Rules, P: Matrix, P_sub: Matrix) -> list[NarrativeLabels]:
     return found
 
 
+def _shown(
+    rules: Rules, P: Matrix, P_sub: Matrix, truth: Sequence[NarrativeLabels]
+) -> tuple[list[float], list[bool]]:
+    """The narratives the layer shows for each article under `rules` (`Other` where it shows
+    none), each with its probability and whether the article carries it: what its scores are
+    calibrated on."""
+    scores, correct = [], []
+    for p, p_sub, gold in zip(P, P_sub, truth, strict=True):
+        decided = rules.decide(p, p_sub)
+        for j in [j for j, _ in decided] or [OTHER_INDEX]:
+            scores.append(float(p[j]))
+            correct.append(NARRATIVE_LABELS[j] in gold.narratives)
+    return scores, correct
+
+
 def _f1(
     found: Sequence[NarrativeLabels], truth: Sequence[NarrativeLabels], *, coarse: bool
 ) -> float:
@@ -347,6 +388,7 @@ def card_text(card: dict[str, Any]) -> CardText:
                 f"| **validation** | {validation} |\n"
                 f"| validation, `Other` for every article | {baseline} |\n\n"
                 "Intervals: 95% bootstrap over the validation articles.",
-            )
+            ),
+            ("How sure a score is", reliability_text(card["reliability"])),
         ],
     )

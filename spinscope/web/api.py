@@ -209,15 +209,17 @@ def filters(
     until: date | None = None,
     q: str | None = None,
     labels: Mapping[str, str | None] | None = None,
+    uncertain: bool = False,
 ) -> Filters:
     """The corpus filters (`q`: the articles a search for these words finds; `labels`, by
-    facet name, `spinscope.layers.Facet`)."""
+    facet name, `spinscope.layers.Facet`; `uncertain`: whether uncertain findings count)."""
     return Filters(
         outlet,
         since,
         until,
         {name: value for name, value in (labels or {}).items() if value},
         (q or "").strip()[:500] or None,
+        uncertain,
     )
 
 
@@ -238,6 +240,12 @@ def _filters_dependency() -> Callable[..., Filters]:
         ("since", date | None, "the articles published on or after this day (YYYY-MM-DD)"),
         ("until", date | None, "the articles published on or before this day (YYYY-MM-DD)"),
         ("q", str | None, "the articles a search for these words finds"),
+        (
+            "uncertain",
+            bool,
+            "count uncertain findings (suggestions: a calibrated score under 0.5) in the label "
+            "filters and the rates, which leave them out by default",
+        ),
     ]
     by_label = [
         (
@@ -258,7 +266,7 @@ def _filters_dependency() -> Callable[..., Filters]:
                 inspect.Parameter(
                     name,
                     inspect.Parameter.KEYWORD_ONLY,
-                    default=None,
+                    default=False if kind is bool else None,
                     annotation=Annotated[kind, Query(description=description)],
                 )
                 for name, kind, description in (*fixed, *by_label)

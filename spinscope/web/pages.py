@@ -162,6 +162,7 @@ def _filters(request: Request) -> tuple[Filters, str]:
         until=until,
         q=params.get("q"),
         labels={name: params.get(name) for name in facets()},
+        uncertain=params.get("uncertain") in ("true", "1", "on"),
     )
     return where, where.search or ""
 

@@ -22,6 +22,7 @@ from spinscope.document import Claim, ClaimSource, Quote, Span
 from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
 from spinscope.layers.claims import checkworthiness, corpus
 from spinscope.layers.claims.views import html, terminal
+from spinscope.ml.calibration import CONFIDENT
 from spinscope.parse import Parsed, doc_text
 
 VERSION = "2"
@@ -178,6 +179,7 @@ def claim_rows(claims: Sequence[Claim]) -> Iterator[Row]:
             "source_entity": c.source.entity,
             "quote": c.quote,
             "score": c.score,
+            "uncertain": c.uncertain,
             "origin": c.origin,
         }
 
@@ -197,6 +199,7 @@ TABLE = Table(
         "source_entity": "str",
         "quote": "int",
         "score": "float",
+        "uncertain": "bool",
         "origin": "str",
     },
     rows=claim_rows,
@@ -245,7 +248,8 @@ def claims(parsed: Parsed, found: Findings) -> list[Claim]:
         nums = numbers(sent, [e for e in ents if sent.start <= e.start < sent.end])
         hedged = hedges(text, span.start, span.end)
         index = _covering_quote(span, quotes, candidates[i])
-        if not nums and not hedged and index is None and scores[i] < threshold:
+        by_score_only = not nums and not hedged and index is None
+        if by_score_only and scores[i] < threshold:
             continue
         results.append(
             Claim(
@@ -255,6 +259,8 @@ def claims(parsed: Parsed, found: Findings) -> list[Claim]:
                 source=source_of(quotes[index] if index is not None else None),
                 quote=index,
                 score=round(scores[i], 4),
+                # a claim only its score makes is a suggestion where that score is low
+                uncertain=by_score_only and scores[i] < CONFIDENT,
                 origin=ORIGIN,
             )
         )

@@ -1,9 +1,9 @@
 """Check-worthiness: how much a sentence asserts something a fact-checker should verify.
 
 A head over the encoder's sentence vector, trained on CLEF CheckThat! 2024 Task 1 (English)
-by `spinscope train checkworthiness`; its decision threshold was chosen on sentences held out
-from that training. The claims layer scores every claim with it; `score_sentences` scores any
-sentence.
+by `spinscope train checkworthiness`; its decision threshold was chosen, and its scores
+calibrated, on sentences held out from that training. The claims layer scores every claim with
+it; `score_sentences` scores any sentence.
 """
 
 from __future__ import annotations
@@ -25,16 +25,19 @@ def head() -> Head:
 
 
 def threshold() -> float:
-    """Scores at or above this are check-worthy (the calibrated decision threshold)."""
-    return round(float(head().thresholds[0]), 4)
+    """Scores at or above this are check-worthy: the decision threshold chosen on held-out
+    sentences, as a calibrated probability."""
+    return round(head().calibration(float(head().thresholds[0])), 4)
 
 
 def score_units(units: Sequence[EncodedUnit]) -> list[float]:
-    """Scores of already encoded sentences (the article's shared encoder pass)."""
+    """Scores of already encoded sentences (the article's shared encoder pass): the calibrated
+    probability that each is check-worthy (`spinscope.ml.calibration`)."""
     if not units:
         return []
     vectors = np.vstack([unit.vector for unit in units])
-    return [float(p) for p in head().predict_proba(vectors)[:, 0]]
+    raw = head().predict_proba(vectors)[:, 0]
+    return [float(p) for p in head().calibration.apply(raw)]
 
 
 def score_sentences(sentences: Sequence[str]) -> list[float]:

@@ -49,7 +49,7 @@ def terminal(analysis: Analysis) -> Table | Text:
         source_cell = Text(source.kind, style="red" if source.kind == "none" else "bold")
         if said:
             source_cell.append(f": {said}", style="")
-        score = [score_cell(claim.score)] if scored else []
+        score = [score_cell(claim.score, claim.uncertain)] if scored else []
         table.add_row(
             Text(f"C{i + 1}"),
             *score,
@@ -76,7 +76,16 @@ def _highlights(analysis: Analysis) -> list[Annotation]:
     found: list[Annotation] = []
     for i, claim in enumerate(analysis.claims):
         ann, label = f"c{i}", _claim_label(i, claim)
-        found.append(Annotation(claim.span.start, claim.span.end, ann, ("c", "c-claim"), label))
+        found.append(
+            Annotation(
+                claim.span.start,
+                claim.span.end,
+                ann,
+                ("c", "c-claim"),
+                label,
+                uncertain=claim.uncertain,
+            )
+        )
         found += [
             Annotation(s.start, s.end, ann, ("c", "c-number"), f"Number in claim {i + 1}")
             for s in claim.numbers
@@ -105,7 +114,7 @@ def _claim_item(i: int, claim: Claim) -> ClaimItem:
         source_text=_said(claim) or None,
         quote_id=f"q{claim.quote}" if claim.quote is not None else None,
         quote_number=claim.quote + 1 if claim.quote is not None else None,
-        score=score_text(claim.score),
+        score=score_text(claim.score, claim.uncertain),
         origin=claim.origin,
     )
 

@@ -245,6 +245,7 @@ def entity_rows(entities: Sequence[Entity]) -> Iterator[Row]:
             "role": e.role.main if e.role else None,
             "fine_roles": list(e.role.fine) if e.role else [],
             "role_score": e.role.score if e.role else None,
+            "uncertain": e.role.uncertain if e.role else False,
             "evidence": [s.text for s in e.evidence],
             "source": e.source,
         }
@@ -259,6 +260,7 @@ TABLE = Table(
         "role": "str",
         "fine_roles": "list",
         "role_score": "float",
+        "uncertain": "bool",
         "evidence": "list",
         "source": "str",
     },

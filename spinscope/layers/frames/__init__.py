@@ -18,6 +18,7 @@ from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
 from spinscope.layers import Findings, Summary, Views, register_whole
 from spinscope.layers.frames import views
+from spinscope.ml.calibration import CONFIDENT
 from spinscope.ml.features import document_features, sentence_vectors
 from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Segmented
@@ -48,7 +49,12 @@ def find_genre(parsed: Segmented, head: Head | None = None) -> list[Genre]:
     head = head or heads()[0]
     p = head.predict_proba(x)[0]
     best = int(np.argmax(p))
-    return [Genre(genre=head.labels[best], score=float(p[best]), source=GENRE_SOURCE)]
+    score = head.calibration(float(p[best]))
+    return [
+        Genre(
+            genre=head.labels[best], score=score, uncertain=score < CONFIDENT, source=GENRE_SOURCE
+        )
+    ]
 
 
 def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
@@ -58,8 +64,14 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
         return []
     head = head or heads()[1]
     p = head.predict_proba(x)[0]
+    scores = head.calibration.apply(p)
     return [
-        Frame(frame=head.labels[j], score=float(p[j]), source=FRAMES_SOURCE)
+        Frame(
+            frame=head.labels[j],
+            score=float(scores[j]),
+            uncertain=bool(scores[j] < CONFIDENT),
+            source=FRAMES_SOURCE,
+        )
         for j in np.argsort(-p, kind="stable")
         if p[j] >= head.thresholds[j]
     ]

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from spinscope.document import Analysis
 from spinscope.output.html import HtmlPart, html_part
-from spinscope.output.style import score_text
+from spinscope.output.style import score_cell, score_text
 
 
 def terminal(analysis: Analysis) -> Text | None:
@@ -28,7 +28,7 @@ def _line(analysis: Analysis) -> Text:
         line.append("Genre ", style="bold")
         line.append(analysis.genre.genre)
         if analysis.genre.score is not None:
-            line.append(f" {analysis.genre.score:.2f}", style="dim")
+            line.append(" ").append(score_cell(analysis.genre.score, analysis.genre.uncertain))
     if analysis.frames:
         if line:
             line.append(" · ")
@@ -36,7 +36,7 @@ def _line(analysis: Analysis) -> Text:
         for k, frame in enumerate(analysis.frames):
             line.append((", " if k else "") + frame.frame.replace("_", " "))
             if frame.score is not None:
-                line.append(f" {frame.score:.2f}", style="dim")
+                line.append(" ").append(score_cell(frame.score, frame.uncertain))
     return line
 
 
@@ -54,5 +54,10 @@ def genre_html(analysis: Analysis) -> HtmlPart | None:
 def _view(analysis: Analysis) -> dict[str, object]:
     return {
         "genre": analysis.genre,
-        "frames": [(f.frame.replace("_", " "), score_text(f.score)) for f in analysis.frames],
+        "genre_score": score_text(analysis.genre.score, analysis.genre.uncertain)
+        if analysis.genre
+        else None,
+        "frames": [
+            (f.frame.replace("_", " "), score_text(f.score, f.uncertain)) for f in analysis.frames
+        ],
     }

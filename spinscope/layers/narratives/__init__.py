@@ -38,6 +38,7 @@ from spinscope.document import Narrative, Span
 from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register_whole
 from spinscope.layers.narratives import corpus, llm
 from spinscope.layers.narratives.views import html, terminal
+from spinscope.ml.calibration import CONFIDENT
 from spinscope.ml.encoder import DIM, load_encoder
 from spinscope.ml.features import document_features, sentence_vectors
 from spinscope.ml.heads import Head, load_head
@@ -225,14 +226,17 @@ def find_narratives(parsed: Segmented, trained: NarrativeModel | None = None) ->
     sentences = sentence_vectors(units)
     p, p_sub = heads.probabilities(sentences)
     decided = heads.rules.decide(p, p_sub)
+    scores = heads.narratives.calibration.apply(p)
     if not decided:
-        return [Narrative(narrative=OTHER, score=float(p[OTHER_INDEX]), source=SOURCE)]
+        score = float(scores[OTHER_INDEX])
+        return [Narrative(narrative=OTHER, score=score, uncertain=score < CONFIDENT, source=SOURCE)]
     spans = [unit.span for unit in units]
     return [
         Narrative(
             narrative=NARRATIVE_LABELS[j],
             subnarratives=subs,
-            score=float(p[j]),
+            score=float(scores[j]),
+            uncertain=bool(scores[j] < CONFIDENT),
             evidence=evidence(heads.narratives, j, sentences, spans),
             source=SOURCE,
         )
@@ -246,6 +250,7 @@ def narrative_rows(narratives: Sequence[Narrative]) -> Iterator[Row]:
             "narrative": n.narrative,
             "subnarratives": list(n.subnarratives),
             "score": n.score,
+            "uncertain": n.uncertain,
             "evidence": [s.text for s in n.evidence],
             "source": n.source,
         }
@@ -256,6 +261,7 @@ TABLE = Table(
         "narrative": "str",
         "subnarratives": "list",
         "score": "float",
+        "uncertain": "bool",
         "evidence": "list",
         "source": "str",
     },

@@ -42,7 +42,7 @@ def terminal(analysis: Analysis) -> Table | None:
             Text(f"N{i + 1}"),
             Text(narrative.narrative),
             Text("; ".join(subs)),
-            score_cell(narrative.score),
+            score_cell(narrative.score, narrative.uncertain),
             Text(evidence),
         )
     return table
@@ -55,7 +55,14 @@ def html(analysis: Analysis) -> HtmlPart | None:
         return None
     view = {"narratives": [_narrative_item(i, n) for i, n in enumerate(analysis.narratives)]}
     found = [
-        Annotation(s.start, s.end, f"n{i}", ("n",), f"Narrative {i + 1}: {narrative.narrative}")
+        Annotation(
+            s.start,
+            s.end,
+            f"n{i}",
+            ("n",),
+            f"Narrative {i + 1}: {narrative.narrative}",
+            uncertain=narrative.uncertain,
+        )
         for i, narrative in enumerate(analysis.narratives)
         for s in narrative.evidence
     ]
@@ -69,7 +76,7 @@ def _narrative_item(i: int, narrative: Narrative) -> NarrativeItem:
         number=i + 1,
         narrative=narrative.narrative,
         subnarratives=tuple(label.removeprefix(prefix) for label in narrative.subnarratives),
-        score=score_text(narrative.score),
+        score=score_text(narrative.score, narrative.uncertain),
         evidence=tuple(shorten(s.text, 240) for s in narrative.evidence),
         source=narrative.source,
     )

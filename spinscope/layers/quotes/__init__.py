@@ -480,6 +480,7 @@ def quote_rows(quotes: Sequence[Quote]) -> Iterator[Row]:
             "cue": q.cue.text if q.cue else None,
             "cue_class": q.cue_class,
             "score": q.score,
+            "uncertain": q.uncertain,
             "source": q.source,
         }
 
@@ -501,6 +502,7 @@ TABLE = Table(
         "cue": "str",
         "cue_class": "str",
         "score": "float",
+        "uncertain": "bool",
         "source": "str",
     },
     rows=quote_rows,

@@ -138,6 +138,7 @@ def technique_rows(techniques: Sequence[Technique]) -> Iterator[Row]:
             "end": t.end,
             "text": t.text,
             "score": t.score,
+            "uncertain": t.uncertain,
             "source": t.source,
         }
 
@@ -150,6 +151,7 @@ TABLE = Table(
         "end": "int",
         "text": "str",
         "score": "float",
+        "uncertain": "bool",
         "source": "str",
     },
     rows=technique_rows,
