@@ -220,6 +220,31 @@ def test_upload(client: TestClient) -> None:
     assert_error(bad, 400, "bad.jsonl:1")
 
 
+def test_a_reanalysis_keeps_the_metadata_it_is_not_given(client: TestClient) -> None:
+    """Issue 18: uploading an article again with its outlet wiped its date, and analysing its
+    text again without an outlet set the stored outlet to null."""
+    first = analyze(client, text=TEXT, id="story", outlet="RT", published="2023-12-05").json()
+    assert first["article"]["outlet"] == "RT"
+    again = analyze(client, text=TEXT).json()  # no id, no metadata: found by its text
+    assert again["article"]["id"] == "story"
+    assert (again["article"]["outlet"], again["article"]["published"]) == ("RT", "2023-12-05")
+    upload = client.post(
+        "/api/v1/analyze/upload",
+        files={"file": ("story.txt", TEXT.encode())},
+        data={"outlet": "RT News"},
+    )
+    stored = upload.json()["analyses"][0]["article"]
+    assert (stored["id"], stored["outlet"], stored["published"]) == (
+        "story",
+        "RT News",
+        "2023-12-05",
+    )
+    listed = client.get("/api/v1/articles").json()["articles"]
+    assert [(a["outlet"], a["published"]) for a in listed] == [("RT News", "2023-12-05")]
+    got = client.get("/api/v1/articles/story").json()["article"]
+    assert (got["outlet"], got["published"]) == ("RT News", "2023-12-05")
+
+
 def test_token_guards_writes(make_client: MakeClient) -> None:
     client = make_client(token="s3cret")
     body = {"text": TEXT, "id": "t"}

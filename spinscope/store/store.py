@@ -59,6 +59,10 @@ STOP_WORDS = frozenset(
     "who whom why will with you your say says said tell tells told about".split()
 )
 
+#: The article's metadata that a save of an article already stored keeps where the new analysis
+#: has none (an empty title, no outlet, …).
+KEPT_METADATA = ("title", "url", "outlet", "published", "author", "language")
+
 #: A query of any columns.
 _Query = Select[*tuple[Any, ...]]
 
@@ -204,9 +208,10 @@ class Store:
     def save(self, analysis: Analysis, layers: Sequence[str] = ()) -> Analysis:
         """Store `analysis` and return it as stored.
 
-        An article already stored with the same id, or else with the same text, is updated (and
-        the analysis returned carries the stored article's id). An analysis of the same
-        spinscope version replaces the one stored; another version is kept beside it.
+        An article already stored with the same id, or else with the same text, is updated: the
+        analysis returned carries the stored article's id, and its title, URL, outlet, date,
+        author and language where `analysis` has none (`KEPT_METADATA`). An analysis of the
+        same spinscope version replaces the one stored; another version is kept beside it.
         """
         return self.save_all([analysis], layers)[0]
 
@@ -252,10 +257,17 @@ class Store:
         if row is None:
             row = ArticleRow(id=article.id, created_at=now)
             session.add(row)
-        elif row.id != article.id:
-            analysis = analysis.model_copy(
-                update={"article": article.model_copy(update={"id": row.id})}
-            )
+        else:
+            # the stored article's id, and its metadata where the new analysis gives none: a
+            # re-analysis without an outlet does not erase the one stored
+            kept = {
+                name: getattr(row, name)
+                for name in KEPT_METADATA
+                if not getattr(article, name) and getattr(row, name)
+            }
+            if kept or row.id != article.id:
+                article = article.model_copy(update={**kept, "id": row.id})
+                analysis = analysis.model_copy(update={"article": article})
         row.text_hash = text_hash
         row.title = article.title
         row.text = article.text
