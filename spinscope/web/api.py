@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from spinscope.document import Analysis, check_id
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
-from spinscope.layers import facets
+from spinscope.layers import HIT_FIELDS, facets
 from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow, rated
 from spinscope.store.jobs import Job
 from spinscope.version import __version__
@@ -526,16 +526,7 @@ def article_out(summary: ArticleSummary) -> ArticleOut:
 def search_out(found: SearchResults) -> SearchOut:
     hits = {
         table: [
-            FindingHitOut(
-                article_id=h.article_id,
-                article_title=h.article_title,
-                outlet=h.outlet,
-                published=h.published,
-                text=h.text,
-                start=h.start,
-                end=h.end,
-                **h.shown,
-            )
+            FindingHitOut(**{name: getattr(h, name) for name in HIT_FIELDS}, **h.shown)
             for h in found_hits
         ]
         for table, found_hits in found.findings.items()
