@@ -3,6 +3,7 @@ shipped head on real text, and reproducible training."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ import spinscope
 from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.quotes import evaluate_quotes, load_gold
-from spinscope.layers.quotes import attribution, rule_quotes
+from spinscope.layers.quotes import attribution, quote_rows, rule_quotes
 from spinscope.layers.quotes.attribution import CONTENT, CUE, LABELS, SOURCE, Settings, combine
+from spinscope.ml.calibration import CONFIDENT, Calibration
 from spinscope.ml.features import word_features
 from spinscope.ml.heads import Head, read_head
 from spinscope.ml.tagger import Tagger
@@ -86,6 +88,52 @@ def test_combination_adds_what_the_rules_missed_with_its_speaker() -> None:
     assert quote.score is not None and 0.9 < quote.score <= 1
     assert [q for q in combined if q.source != attribution.TAGGER_SOURCE] == rules
     check_spans(TEXT, combined)
+
+
+def test_a_learned_quote_shows_its_calibrated_score_and_is_uncertain_under_half() -> None:
+    """A learned attribution's score is the head's calibrated probability that it is right,
+    uncertain under 0.5, and its table row carries the mark; the rules' quotes have no score
+    and are never uncertain."""
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    P = probabilities_for(
+        parsed, "Senator Maria Lopez", "is convinced", "that the new tariffs will hurt farmers"
+    )
+    words = word_features(parsed)
+    raw = combine(TEXT, parsed.doc, rules, words, P, [0.5, 0.5, 0.8], Settings())
+    calibration = Calibration(a=0.5, b=-1.5)  # the tagger's 0.95 is about 0.36
+    combined = combine(TEXT, parsed.doc, rules, words, P, [0.5, 0.5, 0.8], Settings(), calibration)
+    (before,) = [q for q in raw if q.source == attribution.TAGGER_SOURCE]
+    (learned,) = [q for q in combined if q.source == attribution.TAGGER_SOURCE]
+    assert before.score is not None and not before.uncertain
+    assert learned.score == round(calibration(before.score), 4) < CONFIDENT
+    assert learned.uncertain
+    assert learned.model_copy(update={"score": before.score, "uncertain": False}) == before
+    assert all(q.score is None and not q.uncertain for q in combined if q in rules)
+    rows = list(quote_rows(combined))
+    assert [row["uncertain"] for row in rows] == [q is learned for q in combined]
+    assert rows[combined.index(learned)]["score"] == learned.score
+
+
+def test_the_layer_applies_its_head_s_calibration() -> None:
+    shipped = attribution.tagger()
+    assert shipped.head.calibration != Calibration()
+    assert Settings.of(shipped.head.meta) == Settings.of(
+        {k: v for k, v in shipped.head.meta.items() if k != "calibration"}
+    )
+    parsed = parsed_of(TEXT)
+    rules = rule_quotes(parsed)
+    sure = Calibration(a=1.0, b=-20.0)  # every learned quote far under 0.5
+    head = dataclasses.replace(
+        shipped.head, meta={**shipped.head.meta, "calibration": sure.to_dict()}
+    )
+    learned = [
+        q
+        for q in attribution.with_learned(parsed, rules, Tagger(head, shipped.layers))
+        if q.source == attribution.TAGGER_SOURCE
+    ]
+    assert learned and all(q.uncertain and q.score is not None for q in learned)
+    assert all(q.score is not None and q.score < 0.01 for q in learned)
 
 
 def test_a_source_tagged_inside_a_name_gets_the_whole_name() -> None:

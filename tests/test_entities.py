@@ -3,6 +3,7 @@ the article casts it in."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,18 @@ import pytest
 import spinscope
 from spinscope.document import Analysis, Article, Entity
 from spinscope.layers import Findings, resolve
-from spinscope.layers.entities import FINE_LABELS, MAIN_ROLES, decide_role, entity_of
+from spinscope.layers.entities import (
+    FINE_LABELS,
+    MAIN_ROLES,
+    cast_entities,
+    decide_role,
+    entity_of,
+    entity_rows,
+    role_model,
+)
+from spinscope.layers.entities import clusters as entity_clusters
 from spinscope.layers.entities.mentions import Cluster, find_clusters
+from spinscope.ml.calibration import CONFIDENT, Calibration
 from spinscope.parse import load_nlp, parse
 from spinscope.taxonomy import FINE_ROLES
 
@@ -101,6 +112,38 @@ def test_a_role_keeps_to_its_main_roles_fine_roles() -> None:
     assert MAIN_ROLES == ("Protagonist", "Antagonist", "Innocent")
     assert all(FINE_ROLES[f] == role.main for f in role.fine)
     assert role.score is not None and 0 <= role.score <= 1
+
+
+def test_a_role_shows_its_calibrated_score_and_is_uncertain_under_half() -> None:
+    """An entity's role shows the main head's calibrated probability that it is right, marked
+    uncertain under 0.5, and the entities table carries the mark."""
+    shipped = role_model()
+    assert shipped.main.calibration != Calibration()
+    text = (
+        "Title\nThe regime of President Vlad Morrow crushed the protesters. Morrow ordered "
+        "the arrests, and the protesters were beaten.\n"
+    )
+    parsed = parse(Article(id="t", text=text), load_nlp())
+    found: Findings = {}
+    for layer in resolve(["quotes"]):
+        found[layer.name] = layer.run(parsed, found)
+    groups = entity_clusters(parsed, found)
+    raw = dataclasses.replace(shipped, main=dataclasses.replace(shipped.main, meta={}))
+    doubtful = Calibration(a=1.0, b=-3.0)  # every role's score well under 0.5
+    model = dataclasses.replace(
+        shipped, main=dataclasses.replace(shipped.main, meta={"calibration": doubtful.to_dict()})
+    )
+    before, after = (cast_entities(parsed, groups, m) for m in (raw, model))
+    cast = [(b, a) for b, a in zip(before, after, strict=True) if a.role is not None]
+    assert cast, "the article casts someone"
+    for b, a in cast:
+        assert b.role is not None and a.role is not None and b.role.score is not None
+        assert (a.role.main, a.role.fine) == (b.role.main, b.role.fine)
+        assert a.role.score == round(doubtful(b.role.score), 4) < CONFIDENT
+        assert a.role.uncertain and not b.role.uncertain
+    rows = list(entity_rows(after))
+    assert [row["uncertain"] for row in rows] == [e.role is not None for e in after]
+    assert [row["role_score"] for row in rows] == [e.role.score if e.role else None for e in after]
 
 
 def test_the_layer_fills_entities_with_valid_spans() -> None:

@@ -3,6 +3,7 @@ and the shipped tagger reproducing its model card on the validation split."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,9 +13,19 @@ from typer.testing import CliRunner
 from spinscope import analyze
 from spinscope.cli import app
 from spinscope.document import Article
-from spinscope.layers.techniques import GAP, decode, tagger
+from spinscope.layers import techniques as techniques_layer
+from spinscope.layers.techniques import (
+    GAP,
+    decode,
+    find_techniques,
+    shown_techniques,
+    tagger,
+    technique_rows,
+)
+from spinscope.ml.calibration import CONFIDENT, Calibration
 from spinscope.ml.features import word_features
 from spinscope.ml.heads import MODELS_DIR
+from spinscope.ml.tagger import Tagger
 from spinscope.parse import load_nlp, parse
 from spinscope.taxonomy import TECHNIQUES
 
@@ -140,3 +151,45 @@ def test_the_shipped_tagger_reproduces_its_card(shared_data: Path) -> None:
     assert abs(scores["identification_f1"] - card["span_identification"]["f1"]) < 1e-3
     assert abs(scores["f1"] - card["span_labelled"]["f1"]) < 1e-3
     assert tagger().head.labels == tuple(CARD["model"]["labels"])
+
+
+def test_a_tagger_span_shows_its_calibrated_score_and_is_uncertain_under_half(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The layer shows a tagger span's calibrated probability (the head's calibration), marks
+    it uncertain under 0.5, and its table row carries the mark; a rule hit keeps its rule's
+    score (its measured precision), and where both find a span the likelier provenance wins."""
+    text = "Title\nThe ill-fated regime lied. Critics call the plan a disaster.\n"
+    parsed = parse(Article(id="t", text=text), load_nlp())
+
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    spans = [
+        ("Doubt", *at("Critics"), 0.6),
+        ("Loaded_Language", *at("a disaster"), 0.9),  # the lexicon rule finds "disaster" (0.54)
+        ("Loaded_Language", *at("ill-fated"), 0.55),  # the affect rule finds it too (0.47)
+    ]
+    monkeypatch.setattr(techniques_layer, "tagged", lambda parsed, tagger: spans)
+    calibration = Calibration(a=1.0, b=-1.0)  # the tagger is over-sure: 0.6 is about 0.36
+    head = dataclasses.replace(tagger().head, meta={"calibration": calibration.to_dict()})
+    shown = {f.text: (f, raw) for f, raw in shown_techniques(parsed, Tagger(head))}
+    assert [f for f, _ in shown.values()] == find_techniques(parsed, Tagger(head))
+    (doubt, raw), (loaded, _) = shown["Critics"], shown["a disaster"]
+    assert raw == 0.6 and doubt.score == round(calibration(0.6), 4) < CONFIDENT
+    assert doubt.uncertain and doubt.source == techniques_layer.TAGGER_SOURCE
+    assert loaded.score == round(calibration(0.9), 4) > 0.54 and not loaded.uncertain
+    assert loaded.source == techniques_layer.TAGGER_SOURCE
+    # calibrated, the tagger's 0.55 is about 0.31: the affect rule's 0.47 is the likelier
+    affect, raw = shown["ill-fated"]
+    assert (affect.score, raw) == (0.47, None) and affect.source.startswith("techniques/rules:")
+    assert affect.uncertain
+    rows = {row["text"]: row for row in technique_rows([f for f, _ in shown.values()])}
+    assert rows["Critics"]["uncertain"] is True and rows["Critics"]["score"] == doubt.score
+    assert rows["a disaster"]["uncertain"] is False and rows["ill-fated"]["uncertain"] is True
+
+
+def test_the_shipped_tagger_is_calibrated() -> None:
+    shipped, card = tagger().head.calibration, Calibration.from_dict(CARD["model"]["calibration"])
+    assert (shipped.a, shipped.b) == pytest.approx((card.a, card.b), abs=1e-4)  # the card rounds
+    assert shipped != Calibration()

@@ -13,11 +13,20 @@ together with the chosen settings.
   (3 main roles; 22 fine roles, a mention with two fine roles counted once for each);
 - `cast`: one logistic regression over the features of each entity the layer finds in an
   article, positive when a gold mention falls on one of its mentions.
+
+The score of a role the layer shows is calibrated (`spinscope.ml.calibration`, stored in the
+`main` head's meta) on the out-of-fold roles over the fit and tune articles: each fold's articles
+run through the layer's `cast_entities` with heads fitted, as the shipped ones are, on the other
+folds. A role is right when its main role is the one most of the entity's gold mentions carry
+(those falling on one of its mentions); a role given an entity that no gold mention falls on is
+not scored (the annotation marks only some entities of an article, so the gold says nothing of
+its role), and how many there are is stated beside the figures.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,9 +53,11 @@ from spinscope.layers.entities import (
     WINDOW,
     MentionVectors,
     RoleModel,
+    cast_entities,
     decide_role,
     entity_of,
 )
+from spinscope.ml.calibration import CONFIDENT, Calibration, ece
 from spinscope.ml.encoder import DIM
 from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.taxonomy import FINE_ROLES
@@ -54,6 +65,8 @@ from spinscope.train import Progress
 from spinscope.train.common import (
     CardText,
     best_f1_threshold,
+    reliability_card,
+    reliability_text,
     require_sklearn,
     round_floats,
     today,
@@ -109,6 +122,13 @@ def train(
     cast = replace(
         _fit_binary(Xc, yc, cast_c, seed), thresholds=np.asarray([threshold], dtype=np.float32)
     )
+
+    progress("calibrating the roles' scores on out-of-fold roles")
+    scores, right, _ = _out_of_fold_roles(
+        both, prepared, folds, (Xc, yc, cast_folds), X, (roles_c, cast_c, threshold), seed
+    )
+    calibration = Calibration.fit(scores, right)
+    main = replace(main, meta={"calibration": calibration.to_dict()})
     model = RoleModel(cast, main, fine)
 
     progress(f"scoring {len(validation_ids)} validation articles")
@@ -125,8 +145,11 @@ def train(
             "cast_threshold": threshold,
             "cast_f1": cast_f1,
             "roles_c_scores": {str(c): v for c, v in choices.items()},
+            "calibration": calibration.to_dict(),
+            "calibration_roles": len(scores),
         },
         validation=_validation_figures(validation, predicted, both.mentions, seed),
+        reliability=_reliability(validation, prepared, model),
         seconds=time.monotonic() - started,
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -134,6 +157,91 @@ def train(
         head.save(out / f"{name}.npz")
     write_card(out, card, card_text(card))
     return card
+
+
+def _shown_roles(
+    gold: FramingGold, docs: Sequence[str], prepared: dict[str, Prepared], model: RoleModel
+) -> tuple[list[float], list[bool | None]]:
+    """The roles the layer shows in `docs` (`cast_entities` under `model`), each with its score
+    and whether it is right: its main role is the one most of the entity's gold mentions carry
+    (ties: any of them), None where no gold mention falls on the entity."""
+    scores: list[float] = []
+    right: list[bool | None] = []
+    for doc in docs:
+        ready = prepared[doc]
+        gold_mains = [(gold.located(m), m.main) for m in gold.mentions if m.doc == doc]
+        for entity in cast_entities(ready.parsed, ready.clusters, model):
+            if entity.role is None or entity.role.score is None:
+                continue
+            mains = Counter(
+                main
+                for (start, end), main in gold_mains
+                if any(m.start < end and start < m.end for m in entity.mentions)
+            )
+            most = max(mains.values(), default=0)
+            scores.append(entity.role.score)
+            right.append(mains[entity.role.main] == most if mains else None)
+    return scores, right
+
+
+def _out_of_fold_roles(
+    gold: FramingGold,
+    prepared: dict[str, Prepared],
+    folds: npt.NDArray[np.int64],
+    cast_rows: tuple[Matrix, npt.NDArray[np.bool_], npt.NDArray[np.int64]],
+    X: Matrix,
+    settings: tuple[float, float, float],
+    seed: int,
+) -> tuple[list[float], list[bool], int]:
+    """The raw scores of the roles the layer shows in each fold's articles, with heads fitted
+    (with the chosen strengths and cast threshold) on the other folds, and whether each is right
+    (`_shown_roles`); also how many roles fell on entities no gold mention falls on (left
+    out)."""
+    Xc, yc, cast_folds = cast_rows
+    roles_c, cast_c, threshold = settings
+    fold_of = {m.doc: int(f) for m, f in zip(gold.mentions, folds, strict=True)}
+    scores: list[float] = []
+    right: list[bool] = []
+    unscored = 0
+    for fold in range(FOLDS):
+        train = np.flatnonzero(folds != fold)
+        main, fine = _role_heads(
+            X[train], [gold.mentions[i] for i in train.tolist()], roles_c, seed
+        )
+        cast = replace(
+            _fit_binary(Xc[cast_folds != fold], yc[cast_folds != fold], cast_c, seed),
+            thresholds=np.asarray([threshold], dtype=np.float32),
+        )
+        docs = sorted(doc for doc, f in fold_of.items() if f == fold)
+        for score, ok in zip(
+            *_shown_roles(gold, docs, prepared, RoleModel(cast, main, fine)), strict=True
+        ):
+            if ok is None:
+                unscored += 1
+            else:
+                scores.append(score)
+                right.append(ok)
+    return scores, right, unscored
+
+
+def _reliability(
+    validation: FramingGold, prepared: dict[str, Prepared], model: RoleModel
+) -> dict[str, Any]:
+    """How sure the roles the layer shows on the validation articles are (`reliability_card`
+    over those with gold mentions), how many it shows in all, how many of those are uncertain,
+    and the calibrated error were a role on an entity with no gold mention counted wrong."""
+    identity = replace(model, main=replace(model.main, meta={}))
+    raw, right = _shown_roles(validation, sorted(validation.texts), prepared, identity)
+    calibration = model.main.calibration
+    scored = [(p, ok) for p, ok in zip(raw, right, strict=True) if ok is not None]
+    calibrated = calibration.apply(raw)
+    return {
+        **reliability_card([p for p, _ in scored], [bool(ok) for _, ok in scored], calibration),
+        "roles_shown": len(raw),
+        "roles_without_gold": len(raw) - len(scored),
+        "uncertain_share_all": float((calibrated < CONFIDENT).mean()) if raw else 0.0,
+        "ece_counting_unscored_wrong": ece(calibrated.tolist(), [ok is True for ok in right]),
+    }
 
 
 def _folds(
@@ -327,6 +435,7 @@ def _card(
     parts: tuple[FramingGold, FramingGold, FramingGold],
     settings: dict[str, Any],
     validation: dict[str, Any],
+    reliability: dict[str, Any],
     seconds: float,
 ) -> dict[str, Any]:
     fit, tune, held = parts
@@ -361,6 +470,7 @@ def _card(
                 **settings,
             },
             "validation": validation,
+            "reliability": reliability,
             "training_seconds": seconds,
             "versions": versions(),
         }
@@ -411,6 +521,24 @@ def card_text(card: dict[str, Any]) -> CardText:
                 f"{baselines}\n\n"
                 f"In brackets: 95% intervals from {BOOTSTRAP} resamples of the validation "
                 "articles.",
-            )
+            ),
+            ("How sure a role is", _reliability_text(card["reliability"], m)),
         ],
+    )
+
+
+def _reliability_text(r: dict[str, Any], m: dict[str, Any]) -> str:
+    return (
+        "The roles the layer gives the entities it finds (not the gold mentions above), each "
+        "right when its main role is the one most of the entity's gold mentions carry; "
+        f"calibrated on {m['calibration_roles']} out-of-fold roles over the fit and tune "
+        "articles. "
+        + reliability_text(r)
+        + f"\n\nOf the {r['roles_shown']} roles the layer gave on the validation articles, "
+        f"{r['roles_without_gold']} fall on entities no gold mention falls on (the annotation "
+        "marks only some entities of an article), so their role is not scored above; "
+        f"{r['uncertain_share_all']:.0%} of all {r['roles_shown']} are marked uncertain. Counted "
+        "as wrong, those roles would give an expected calibration error of "
+        f"{r['ece_counting_unscored_wrong']:.3f}: the score says how likely the role is right "
+        "where the article casts the entity, not whether it casts it."
     )

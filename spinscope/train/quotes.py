@@ -8,8 +8,11 @@ articles are split once more (`INNER_SEED`): the tagger (the encoder's last laye
 with a head that also reads each word's `linguistic` features, `spinscope.train.finetune`) is
 fitted on one part, and its thresholds and combination settings are chosen on the other by
 the combined layer's scores there. "Add nothing" is one of the choices, so the learned step is
-only switched on where it beats the rules alone on articles it was not fitted on. Everything is
-seeded; a rerun gives the same artifacts and figures.
+only switched on where it beats the rules alone on articles it was not fitted on. The scores of
+the attributions the tagger adds are calibrated on that other part too (`spinscope.ml.calibration`):
+each right when the evaluation's one-to-one matching (`spinscope.evaluate.quotes.match`, content
+IoU >= 0.5) pairs it with a gold attribution. Everything is seeded; a rerun gives the same
+artifacts and figures.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from spinscope.arrays import Matrix
 from spinscope.document import Article, Quote
 from spinscope.errors import DataError
 from spinscope.evaluate.brat import Attribution
-from spinscope.evaluate.quotes import GoldArticle, QuoteScores, load_gold, score_quotes
+from spinscope.evaluate.quotes import (
+    GoldArticle,
+    QuoteScores,
+    intervals,
+    load_gold,
+    match,
+    score_quotes,
+)
 from spinscope.layers.quotes import rule_quotes
 from spinscope.layers.quotes.attribution import (
     CONTENT,
@@ -42,11 +52,13 @@ from spinscope.layers.quotes.attribution import (
     LAYERS_FILE,
     MIN_CONTENT_WORDS,
     RUN_THRESHOLD,
+    TAGGER_SOURCE,
     Settings,
     combine,
     features,
     linguistic,
 )
+from spinscope.ml.calibration import CONFIDENT, Calibration
 from spinscope.ml.features import WordFeatures, Words, words
 from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.ml.tagger import Tagger
@@ -55,6 +67,8 @@ from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train import Progress
 from spinscope.train.common import (
     CardText,
+    reliability_card,
+    reliability_text,
     round_floats,
     today,
     versions,
@@ -153,10 +167,16 @@ def train(
     progress(f"choosing thresholds and settings on {len(tune_ids)} articles")
     tuning = [prepare(gold[name], nlp, Tagger(head, tuned)) for name in tune_ids]
     thresholds, settings, grid = choose(tuning, head)
-    head = dataclasses.replace(with_thresholds(head, thresholds), meta=settings.to_meta())
+    progress(f"calibrating the scores of learned quotes on {len(tune_ids)} articles")
+    calibration = Calibration.fit(*learned_quotes(tag(tuning, head), thresholds, settings))
+    head = dataclasses.replace(
+        with_thresholds(head, thresholds),
+        meta={**settings.to_meta(), "calibration": calibration.to_dict()},
+    )
 
     progress(f"scoring {len(validation_ids)} validation articles")
     validating = [prepare(gold[name], nlp, Tagger(head, tuned)) for name in validation_ids]
+    tagged_validation = tag(validating, head)
     card: dict[str, Any] = round_floats(
         {
             "layer": LAYER,
@@ -197,15 +217,15 @@ def train(
                 "likely content words it stops in",
                 "thresholds": dict(zip(LABELS, thresholds, strict=True)),
                 "settings": settings.to_meta(),
+                "calibration": calibration.to_dict(),
                 "objective": " + ".join(OBJECTIVE) + ", none of them below the rules alone",
             },
             "threshold_fold": grid,
             "validation": {
                 "rules": evaluate(validating).to_dict(),
-                "rules+tagger": evaluate_tagged(
-                    tag(validating, head), thresholds, settings
-                ).to_dict(),
+                "rules+tagger": evaluate_tagged(tagged_validation, thresholds, settings).to_dict(),
             },
+            "reliability": _reliability(tagged_validation, thresholds, settings, calibration),
             "training_seconds": time.monotonic() - started,
             "versions": versions(),
         }
@@ -255,6 +275,49 @@ def evaluate_tagged(
 ) -> QuoteScores:
     """The combined layer's scores on `tagged` under the given thresholds and settings."""
     return _score((t.article.gold, t.quotes(thresholds, settings)) for t in tagged)
+
+
+def learned_quotes(
+    tagged: Sequence[Tagged], thresholds: Sequence[float], settings: Settings
+) -> tuple[list[float], list[bool]]:
+    """The attributions the tagger adds to the rules' in `tagged` under the given thresholds
+    and settings, each with its raw score (its content words' mean probability) and whether it
+    is right: paired with a gold attribution by the evaluation's one-to-one matching of every
+    quote the layer gives the article (`spinscope.evaluate.quotes.match`, content IoU >= 0.5).
+    What their scores are calibrated on."""
+    scores, right = [], []
+    for t in tagged:
+        quotes = t.quotes(thresholds, settings)
+        matched = {
+            p
+            for _, p in match(
+                [intervals(a.content) for a in t.article.gold.attributions],
+                [intervals(q.content) for q in quotes],
+            )
+        }
+        for i, quote in enumerate(quotes):
+            if quote.source == TAGGER_SOURCE and quote.score is not None:
+                scores.append(quote.score)
+                right.append(i in matched)
+    return scores, right
+
+
+def _reliability(
+    tagged: Sequence[Tagged],
+    thresholds: Sequence[float],
+    settings: Settings,
+    calibration: Calibration,
+) -> dict[str, Any]:
+    """How sure the learned quotes are on `tagged` (`reliability_card`), and how many quotes
+    the layer shows there in all (the rules' are never uncertain)."""
+    raw, right = learned_quotes(tagged, thresholds, settings)
+    shown = sum(len(t.quotes(thresholds, settings)) for t in tagged)
+    uncertain = int((calibration.apply(raw) < CONFIDENT).sum()) if raw else 0
+    return {
+        **reliability_card(raw, right, calibration),
+        "quotes_shown": shown,
+        "quotes_uncertain_share": uncertain / max(shown, 1),
+    }
 
 
 def _score(predictions: Iterable[tuple[GoldArticle, Sequence[Quote]]]) -> QuoteScores:
@@ -355,7 +418,8 @@ def card_text(card: dict[str, Any]) -> CardText:
             (
                 "Split",
                 f"{split['rule']}. Fitted on {split['fit_articles']} articles; thresholds and "
-                f"settings chosen on {split['threshold_articles']} "
+                f"settings chosen, and the learned quotes' scores calibrated, on "
+                f"{split['threshold_articles']} "
                 f"({fold['settings_tried']} settings tried; objective: {model['objective']}); "
                 f"scored on {split['validation_articles']} validation articles the tagger "
                 "never saw. The rules it is combined with were written by reading errors on "
@@ -375,6 +439,7 @@ def card_text(card: dict[str, Any]) -> CardText:
                 _table(card["validation"]),
             ),
             ("Threshold fold (where the settings were chosen)", _table(fold)),
+            ("How sure a learned quote is", _reliability_text(card["reliability"])),
             (
                 "Limits",
                 "- The tagger reads the rules' output (their roles at each word): retrain it "
@@ -383,6 +448,18 @@ def card_text(card: dict[str, Any]) -> CardText:
                 "not classify its cues.",
             ),
         ],
+    )
+
+
+def _reliability_text(r: dict[str, Any]) -> str:
+    return (
+        "The attributions the tagger adds to the rules' (source `quotes/minilm-tagger`), each "
+        "right when the evaluation's one-to-one matching pairs it with a gold attribution "
+        "(content IoU >= 0.5); calibrated on the threshold fold. "
+        + reliability_text(r)
+        + f"\n\nThe rules' quotes have no score and are never uncertain: of all "
+        f"{r['quotes_shown']} quotes the layer gave the validation articles, "
+        f"{r['quotes_uncertain_share']:.0%} are marked uncertain."
     )
 
 

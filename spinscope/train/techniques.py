@@ -4,7 +4,10 @@ last two layers), its thresholds, the Loaded_Language lexicon and the affect adj
 Split (by article id, `spinscope.train.split`): validation articles are only scored, at the
 end. The training articles are split once more (`INNER_SEED`): the tagger is fitted on one part
 and each technique's threshold is chosen on the other, so no threshold is chosen on words the
-tagger was fitted on. Everything is seeded; a rerun gives the same artifacts and figures.
+tagger was fitted on. The scores of the tagger's spans are calibrated on that other part too
+(`spinscope.ml.calibration`): the spans it decodes there under the chosen thresholds, each right
+when it overlaps a gold span of its technique. Everything is seeded; a rerun gives the same
+artifacts and figures.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from spinscope.document import Article
+from spinscope.document import Article, Technique
 from spinscope.errors import SpinscopeError
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
-from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, find_techniques
+from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, shown_techniques
 from spinscope.layers.techniques import rules as technique_rules
+from spinscope.ml.calibration import CONFIDENT, Calibration, ece, ece_floor
 from spinscope.ml.features import WordFeatures, Words, words
 from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.ml.tagger import Tagger
@@ -33,6 +37,8 @@ from spinscope.parse import Parsed, load_nlp, parse
 from spinscope.train import Progress, technique_lexicons
 from spinscope.train.common import (
     CardText,
+    reliability_card,
+    reliability_text,
     round_floats,
     today,
     versions,
@@ -115,7 +121,26 @@ def train(
         _best_threshold(technique, j, tune_gold, parsed, features, probabilities, head)
         for j, technique in enumerate(labels)
     ]
-    tagger = Tagger(with_thresholds(head, thresholds), tagger.layers)
+    progress(f"calibrating the tagger's span scores on {len(tune_ids)} articles")
+    tune_spans = tune_gold.require_spans()
+    raw, right = [], []
+    for aid in tune_ids:
+        for technique, start, end, score in decode(
+            features[aid],
+            probabilities[aid],
+            head.labels,
+            thresholds,
+            parsed[aid].sentences,
+            sentence_techniques,
+        ):
+            raw.append(score)
+            right.append(_is_right(technique, start, end, tune_spans[aid]))
+    calibration = Calibration.fit(raw, right)
+    head = dataclasses.replace(
+        with_thresholds(head, thresholds),
+        meta={**head.meta, "calibration": calibration.to_dict()},
+    )
+    tagger = Tagger(head, tagger.layers)
 
     progress("learning the Loaded_Language lexicon and the affect adjectives")
     lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
@@ -131,7 +156,9 @@ def train(
     technique_rules.shipped_affect_lexicon.cache_clear()
 
     progress(f"scoring {len(validation_ids)} validation articles")
-    metrics = evaluate(gold.subset(validation_ids), parsed, tagger)
+    validation = gold.subset(validation_ids)
+    shown = {aid: shown_techniques(parsed[aid], tagger) for aid in validation_ids}
+    metrics = evaluate(validation, {aid: [f for f, _ in found] for aid, found in shown.items()})
     card: dict[str, Any] = round_floats(
         {
             "layer": LAYER,
@@ -139,7 +166,8 @@ def train(
             "data": str(data),
             "split": {
                 "rule": f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
-                f"training articles split again with seed '{INNER_SEED}' for thresholds",
+                f"training articles split again with seed '{INNER_SEED}' for thresholds and "
+                "the calibration of span scores",
                 "fit_articles": len(fit_ids),
                 "threshold_articles": len(tune_ids),
                 "validation_articles": len(validation_ids),
@@ -157,11 +185,14 @@ def train(
                 "labels": list(labels),
                 "thresholds": dict(zip(labels, thresholds, strict=True)),
                 "sentence_techniques": sentence_techniques,
+                "calibration": calibration.to_dict(),
+                "calibration_spans": len(raw),
                 "lexicon_words": len(lexicon),
                 "affect_words": len(affect),
                 "rules": sorted(technique_rules.RULES),
             },
             "validation": metrics,
+            "reliability": _reliability(validation, shown, calibration),
             "training_seconds": time.monotonic() - started,
             "versions": versions(),
         }
@@ -184,13 +215,11 @@ def afinn_valences() -> dict[str, int]:
     return {word: int(valence) for word, valence in (line.rsplit("\t", 1) for line in lines)}
 
 
-def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], tagger: Tagger) -> dict[str, Any]:
-    """Span- and paragraph-level scores of the whole layer (tagger and rules) on `gold`."""
+def evaluate(gold: TechniquesGold, found: dict[str, list[Technique]]) -> dict[str, Any]:
+    """Span- and paragraph-level scores of what the whole layer (tagger and rules) `found` in
+    each article of `gold`."""
     predicted = {
-        aid: [
-            TechniqueSpan(f.start, f.end, f.technique) for f in find_techniques(parsed[aid], tagger)
-        ]
-        for aid in gold.texts
+        aid: [TechniqueSpan(f.start, f.end, f.technique) for f in found[aid]] for aid in gold.texts
     }
     spans = score_spans(gold, predicted)
     paragraphs = score_paragraphs(gold, paragraphs_from_spans(gold.texts, predicted))
@@ -204,6 +233,54 @@ def evaluate(gold: TechniquesGold, parsed: dict[str, Parsed], tagger: Tagger) ->
         "paragraph": {"micro_f1": paragraphs.micro_f1, "macro_f1": paragraphs.macro_f1},
         "per_technique_span_f1": {
             row.technique: row.f1 for row in spans.per_technique if row.gold or row.predicted
+        },
+    }
+
+
+def _is_right(technique: str, start: int, end: int, gold: Sequence[TechniqueSpan]) -> bool:
+    """Whether a span found is right: it overlaps a gold span of its technique."""
+    return any(g.technique == technique and g.start < end and start < g.end for g in gold)
+
+
+def _reliability(
+    gold: TechniquesGold,
+    shown: dict[str, list[tuple[Technique, float | None]]],
+    calibration: Calibration,
+) -> dict[str, Any]:
+    """How sure the findings the layer shows on `gold` are, each right when it overlaps a gold
+    span of its technique: the tagger's spans (raw and calibrated, `reliability_card`), the
+    rule hits (whose scores are their rules' measured precision, not calibrated) and all of
+    them together, as shown."""
+    spans = gold.require_spans()
+    tagger_raw: list[float] = []
+    tagger_right: list[bool] = []
+    rule_scores: list[float] = []
+    rule_right: list[bool] = []
+    for aid, found in shown.items():
+        for finding, raw in found:
+            right = _is_right(finding.technique, finding.start, finding.end, spans[aid])
+            if raw is None:
+                rule_scores.append(float(finding.score or 0.0))
+                rule_right.append(right)
+            else:
+                tagger_raw.append(raw)
+                tagger_right.append(right)
+    as_shown = [*calibration.apply(tagger_raw).tolist(), *rule_scores]
+    correct = [*tagger_right, *rule_right]
+    return {
+        **reliability_card(tagger_raw, tagger_right, calibration),
+        "rule_hits": {
+            "shown": len(rule_scores),
+            "mean_score": sum(rule_scores) / max(len(rule_scores), 1),
+            "right": sum(rule_right) / max(len(rule_right), 1),
+            "uncertain_share": sum(p < CONFIDENT for p in rule_scores) / max(len(rule_scores), 1),
+        },
+        "all_shown": {
+            "shown": len(as_shown),
+            "ece_raw": ece([*tagger_raw, *rule_scores], correct),
+            "ece": ece(as_shown, correct),
+            "ece_floor": ece_floor(as_shown),
+            "uncertain_share": sum(p < CONFIDENT for p in as_shown) / max(len(as_shown), 1),
         },
     }
 
@@ -300,9 +377,10 @@ def card_text(card: dict[str, Any]) -> CardText:
             ("Data", f"SemEval-2023 Task 3 English training articles ({card['data']})."),
             (
                 "Split",
-                f"{s['rule']}. Fitted on {s['fit_articles']} articles, thresholds chosen on "
-                f"{s['threshold_articles']}, scored on {s['validation_articles']} validation "
-                "articles never used before.",
+                f"{s['rule']}. Fitted on {s['fit_articles']} articles, thresholds chosen and "
+                f"span scores calibrated on {s['threshold_articles']} "
+                f"({m['calibration_spans']} tagger spans), scored on "
+                f"{s['validation_articles']} validation articles never used before.",
             ),
             (
                 "Seed",
@@ -326,6 +404,22 @@ def card_text(card: dict[str, Any]) -> CardText:
                 "(Appeal_to_Values, Consequential_Oversimplification, Appeal_to_Time, "
                 "Questioning_the_Reputation); narrow rules cover them (see "
                 "`spinscope/layers/techniques/rules.py`).",
-            )
+            ),
+            ("How sure a span is", _reliability_text(card["reliability"])),
         ],
+    )
+
+
+def _reliability_text(r: dict[str, Any]) -> str:
+    rules, shown = r["rule_hits"], r["all_shown"]
+    return (
+        "The tagger's spans, each right when it overlaps a gold span of its technique. "
+        + reliability_text(r)
+        + "\n\nRule hits keep their rule's precision measured on training articles as their "
+        f"score (not calibrated here): on the validation articles {rules['shown']} were shown, "
+        f"mean score {rules['mean_score']:.3f}, share right {rules['right']:.3f}; "
+        f"{rules['uncertain_share']:.0%} of them under {r['confident']}. All {shown['shown']} "
+        f"findings shown there, as shown: expected calibration error **{shown['ece']:.3f}** "
+        f"(with the tagger's raw scores: {shown['ece_raw']:.3f}; chance floor "
+        f"{shown['ece_floor']:.3f}); {shown['uncertain_share']:.0%} marked uncertain."
     )

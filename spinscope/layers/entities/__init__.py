@@ -12,6 +12,11 @@ Three trained heads over the shared encoder pass (`models/entities/`):
   with the most weight (its own probability plus its fine roles' total), and that main role's
   most probable fine role. An entity's role averages the distributions over its mentions.
 
+The score of an entity's role is the calibrated probability that its main role is right
+(`spinscope.ml.calibration`; the calibration is fitted by the trainer on roles the layer gave
+entities of articles held out from the heads' fitting, and stored in the `main` head): one under
+`CONFIDENT` is uncertain.
+
 Features of a mention (`MentionVectors.features`): the vectors of its word pieces, of the
 pieces around it, of its sentence and the sentences beside it; the same averaged over every
 mention of its entity; the article's vector; and how often and how early the entity appears.
@@ -33,6 +38,7 @@ from spinscope.layers import Findings, Row, Table, Views, register
 from spinscope.layers.entities import llm
 from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
 from spinscope.layers.entities.views import html, terminal
+from spinscope.ml.calibration import CONFIDENT
 from spinscope.ml.encoder import DIM
 from spinscope.ml.heads import Head, load_head
 from spinscope.parse import Parsed
@@ -141,6 +147,14 @@ class RoleModel:
         """Per row of mention features: the main roles' and the fine roles' probabilities."""
         return _softmax(self.main, X), _softmax(self.fine, X)
 
+    def calibrated(self, role: Role) -> Role:
+        """An entity's role (`decide_role`) with its score calibrated: the probability that its
+        main role is right (the `main` head's calibration), and uncertain under `CONFIDENT`."""
+        if role.score is None:
+            return role
+        score = round(self.main.calibration(role.score), 4)
+        return role.model_copy(update={"score": score, "uncertain": score < CONFIDENT})
+
 
 @functools.cache
 def role_model() -> RoleModel:
@@ -178,7 +192,8 @@ def _fine_of(main: str) -> tuple[int, ...]:
 
 
 def cast_entities(parsed: Parsed, clusters: Sequence[Cluster], model: RoleModel) -> list[Entity]:
-    """Entities for `clusters`, those the article casts with their role and evidence."""
+    """Entities for `clusters`, those the article casts with their role (its score calibrated,
+    `RoleModel.calibrated`) and evidence."""
     if not clusters:
         return []
     vectors = MentionVectors(parsed)
@@ -192,7 +207,7 @@ def cast_entities(parsed: Parsed, clusters: Sequence[Cluster], model: RoleModel)
             main_p, fine_p = model.distributions(
                 np.vstack([vectors.features(cluster.mentions, m) for m in cluster.mentions])
             )
-            role = decide_role(main_p.mean(axis=0), fine_p.mean(axis=0))
+            role = model.calibrated(decide_role(main_p.mean(axis=0), fine_p.mean(axis=0)))
             column = MAIN_ROLES.index(role.main)
             strongest = np.argsort(-main_p[:, column], kind="stable")
             sentences = dict.fromkeys(vectors.sentence(cluster.mentions[i][0]) for i in strongest)
@@ -225,7 +240,9 @@ def entity_of(clusters: Sequence[Cluster], target: Offsets, text: str) -> list[O
 def mention_roles(
     parsed: Parsed, clusters: Sequence[Cluster], targets: Sequence[Offsets], model: RoleModel
 ) -> list[Role]:
-    """The role of each given mention (SemEval's setting: the mentions are given)."""
+    """The role of each given mention (SemEval's setting: the mentions are given). Its score is
+    `decide_role`'s raw weight: the calibration is fitted on the roles of entities, as the layer
+    shows them, not on single mentions."""
     if not targets:
         return []
     vectors = MentionVectors(parsed)

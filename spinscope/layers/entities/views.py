@@ -57,7 +57,7 @@ def terminal(analysis: Analysis) -> Table | None:
             Text(entity.name, style="bold"),
             Text(role.main, style=ROLE_STYLES.get(role.main, "bold")),
             Text(", ".join(role.fine)),
-            score_cell(role.score),
+            score_cell(role.score, role.uncertain),
             mentions,
             Text(evidence),
         )
@@ -74,10 +74,14 @@ def cast(analysis: Analysis) -> list[tuple[int, Entity, Role]]:
 
 def html(analysis: Analysis) -> HtmlPart | None:
     """The report's part: a line over every mention in the colour of its entity's main role,
-    and the cast in a panel; nothing where the article has no entities."""
+    and the cast in a panel, which names the entities cast in no role; nothing where the article
+    has no entities."""
     if not analysis.entities:
         return None
-    view = {"cast": [_entity_item(i, entity, role) for i, entity, role in cast(analysis)]}
+    view = {
+        "cast": [_entity_item(i, entity, role) for i, entity, role in cast(analysis)],
+        "uncast": list(dict.fromkeys(e.name for e in analysis.entities if e.role is None)),
+    }
     return html_part(__package__, "entities.html.j2", view, _highlights(analysis))
 
 
@@ -89,7 +93,11 @@ def _highlights(analysis: Analysis) -> list[Annotation]:
         label = f"{entity.name}" + (f" — {role.main}" if role else "")
         if role and role.fine:
             label += f" ({', '.join(role.fine)})"
-        found += [Annotation(m.start, m.end, f"e{i}", css, label) for m in entity.mentions]
+        uncertain = role is not None and role.uncertain
+        found += [
+            Annotation(m.start, m.end, f"e{i}", css, label, uncertain=uncertain)
+            for m in entity.mentions
+        ]
     return found
 
 
@@ -100,7 +108,7 @@ def _entity_item(i: int, entity: Entity, role: Role) -> EntityItem:
         name=entity.name,
         main=role.main,
         fine=tuple(role.fine),
-        score=score_text(role.score),
+        score=score_text(role.score, role.uncertain),
         mentions=tuple(dict.fromkeys(flat(m) for m in entity.mentions)),
         mention_count=len(entity.mentions),
         evidence=tuple(shorten(s.text, 240) for s in entity.evidence),

@@ -18,7 +18,10 @@ content; its cue and source are the tagged runs nearest to it in the sentences i
 speaker is the subject of the cue's verb where the parse gives one, else the tagged source with
 any name it cuts completed (`whole_names`), and is resolved to an entity as the rules resolve
 theirs. The trainer (`spinscope.train.quotes`)
-chooses the thresholds and `Settings` on held-out articles and stores them in the head.
+chooses the thresholds and `Settings` on held-out articles and stores them in the head, with the
+calibration of a learned attribution's score (its content words' mean probability) into the
+probability that it matches a gold attribution (`spinscope.ml.calibration`); one under
+`CONFIDENT` is uncertain. The rules' quotes have no score and are never uncertain.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from spinscope.document import Quote, Span
 from spinscope.layers.quotes.cues import NOUNS, VERBS
 from spinscope.layers.quotes.reporting import char_range, subject, trim
 from spinscope.layers.quotes.speakers import SpeakerResolver
+from spinscope.ml.calibration import CONFIDENT, Calibration
 from spinscope.ml.features import WordFeatures, Words
 from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
@@ -328,7 +332,14 @@ def with_learned(parsed: Parsed, rules: Sequence[Quote], tagger: Tagger) -> list
         return list(rules)
     probabilities = head.predict_proba(features(parsed.doc, words, rules))
     return combine(
-        parsed.text, parsed.doc, rules, words, probabilities, head.thresholds.tolist(), settings
+        parsed.text,
+        parsed.doc,
+        rules,
+        words,
+        probabilities,
+        head.thresholds.tolist(),
+        settings,
+        head.calibration,
     )
 
 
@@ -340,13 +351,15 @@ def combine(
     probabilities: Matrix,
     thresholds: Sequence[float],
     settings: Settings,
+    calibration: Calibration | None = None,
 ) -> list[Quote]:
     """The rules' quotes, plus each learned attribution whose content overlaps none of theirs:
     the rules are better at what they find (direct quotes and their speakers), the tagger
     finds what their lexicon and parse miss. With `settings.fill_speakers`, a rule quote with
     no speaker takes the tagger's, with `settings.replace_speakers` so does one whose speaker
     the tagger doubts (`_speaker_fills`); with `settings.extend`, content the rules cut short
-    runs on (`_extended`).
+    runs on (`_extended`). A learned attribution's score is its `calibration`'s probability
+    (without one, the raw score: what the trainer calibrates).
 
     Speakers are resolved in document order over both, as the rules resolve theirs, so a
     pronoun refers to the speaker before it whichever part found that one; the rules' own
@@ -370,7 +383,7 @@ def combine(
     results: list[Quote] = []
     for _, item in sorted(events, key=lambda e: (e[0], isinstance(e[1], Candidate))):
         if isinstance(item, Candidate):
-            results.append(_to_quote(text, doc, item, resolver))
+            results.append(_to_quote(text, doc, item, resolver, calibration or Calibration()))
         elif id(item) in fills:
             results.append(_filled(text, doc, item, fills[id(item)], resolver))
         else:
@@ -524,7 +537,14 @@ def whole_names(tokens: list[Token], outside: tuple[int, int]) -> list[Token]:
 _NAME_PARTS = ("compound", "flat")
 
 
-def _to_quote(text: str, doc: Doc, candidate: Candidate, resolver: SpeakerResolver) -> Quote:
+def _to_quote(
+    text: str,
+    doc: Doc,
+    candidate: Candidate,
+    resolver: SpeakerResolver,
+    calibration: Calibration,
+) -> Quote:
+    score = round(calibration(min(max(candidate.score, 0.0), 1.0)), 4)
     speaker = entity = None
     mention = speaker_tokens(doc, candidate)
     if mention:
@@ -537,7 +557,8 @@ def _to_quote(text: str, doc: Doc, candidate: Candidate, resolver: SpeakerResolv
         speaker_entity=entity,
         cue=Span.of(text, *candidate.cue) if candidate.cue else None,
         cue_class="other" if candidate.cue else "none",
-        score=round(min(max(candidate.score, 0.0), 1.0), 4),
+        score=score,
+        uncertain=score < CONFIDENT,
         source=TAGGER_SOURCE,
     )
 

@@ -92,7 +92,10 @@ def _highlights(analysis: Analysis) -> list[Annotation]:
     found: list[Annotation] = []
     for i, quote in enumerate(analysis.quotes):
         ann, label = f"q{i}", _quote_label(i, quote)
-        found += [Annotation(s.start, s.end, ann, ("q", "q-content"), label) for s in quote.content]
+        found += [
+            Annotation(s.start, s.end, ann, ("q", "q-content"), label, uncertain=quote.uncertain)
+            for s in quote.content
+        ]
         found += [Annotation(s.start, s.end, ann, ("q", "q-quoted"), label) for s in quote.quoted]
         if quote.speaker:
             speaker = f"Speaker of quote {i + 1}: {speaker_name(quote)}"
@@ -120,7 +123,7 @@ def _speaker_groups(analysis: Analysis) -> list[SpeakerGroup]:
                 cue_class=quote.cue_class,
                 mention=speaker_mention(quote),
                 text=shorten(quote_text(quote), 280),
-                score=score_text(quote.score),
+                score=score_text(quote.score, quote.uncertain),
                 source=quote.source,
             )
         )

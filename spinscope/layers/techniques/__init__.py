@@ -5,9 +5,13 @@ Two parts, combined:
   span of that technique, from a small network over the word's own vector and its sentence's;
   the vectors come from the tagger's fine-tuned copy of the encoder's last two layers, run on
   the states the shared encoder pass tapped before them (`spinscope.ml.transformer`); runs of
-  likely words become spans;
+  likely words become spans, scored with the calibrated probability that they are right
+  (`spinscope.ml.calibration`, fitted by the trainer on held-out articles);
 - named rules (`technique_rules`) for what rules see better: repetition, "so-called",
-  whataboutism cues, and techniques absent from the training data.
+  whataboutism cues, and techniques absent from the training data, scored with their rule's
+  measured precision.
+
+A finding scored under `CONFIDENT` is uncertain (`shown_techniques`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, reg
 from spinscope.layers.techniques import corpus
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.layers.techniques.views import html, terminal
+from spinscope.ml.calibration import CONFIDENT
 from spinscope.ml.features import WordFeatures
 from spinscope.ml.tagger import Tagger, load_tagger
 from spinscope.parse import Parsed
@@ -99,34 +104,62 @@ def tagged(parsed: Parsed, tagger: Tagger) -> list[tuple[str, int, int, float]]:
 def find_techniques(parsed: Parsed, tagger: Tagger) -> list[Technique]:
     """Tagger spans and rule hits, one finding per technique and stretch of text: overlapping
     spans of the same technique are merged, keeping the better-scored provenance."""
-    candidates = [(t, s, e, score, TAGGER_SOURCE) for t, s, e, score in tagged(parsed, tagger)]
+    return [finding for finding, _ in shown_techniques(parsed, tagger)]
+
+
+def shown_techniques(parsed: Parsed, tagger: Tagger) -> list[tuple[Technique, float | None]]:
+    """The layer's findings (`find_techniques`), each with the raw score its tagger span had
+    before calibration, or None where a rule hit gave its score: what the trainer measures the
+    calibration on.
+
+    A tagger span's score is the calibrated probability that it is right (the head's
+    `calibration`, fitted by the trainer on held-out articles); a rule hit's is its rule's
+    precision measured on training articles (`technique_rules`), already a probability, left as
+    it is. Merged spans keep the provenance with the higher of those probabilities; a finding
+    under `CONFIDENT` is uncertain."""
+    calibration = tagger.head.calibration
+    candidates: list[tuple[str, int, int, float, str, float | None]] = [
+        (t, s, e, calibration(score), TAGGER_SOURCE, score)
+        for t, s, e, score in tagged(parsed, tagger)
+    ]
     candidates += [
-        (hit.technique, hit.start, hit.end, hit.score, f"techniques/rules:{hit.rule}@{VERSION}")
+        (
+            hit.technique,
+            hit.start,
+            hit.end,
+            hit.score,
+            f"techniques/rules:{hit.rule}@{VERSION}",
+            None,
+        )
         for hit in technique_rules.find(parsed.text, parsed.doc)
     ]
     merged: list[list[Any]] = []
-    for technique, start, end, score, source in sorted(candidates, key=lambda c: (c[0], c[1])):
+    for technique, start, end, score, source, raw in sorted(candidates, key=lambda c: (c[0], c[1])):
         last = merged[-1] if merged else None
         if last is not None and last[0] == technique and start < last[2]:
             last[2] = max(last[2], end)
             if score > last[3]:
-                last[3], last[4] = score, source
+                last[3], last[4], last[5] = score, source, raw
         else:
-            merged.append([technique, start, end, score, source])
+            merged.append([technique, start, end, score, source, raw])
     text = parsed.text
     findings = [
-        Technique(
-            technique=technique,
-            group=TECHNIQUES[technique].group,
-            start=start,
-            end=end,
-            text=text[start:end],
-            score=round(score, 4),
-            source=source,
+        (
+            Technique(
+                technique=technique,
+                group=TECHNIQUES[technique].group,
+                start=start,
+                end=end,
+                text=text[start:end],
+                score=round(score, 4),
+                uncertain=round(score, 4) < CONFIDENT,
+                source=source,
+            ),
+            raw,
         )
-        for technique, start, end, score, source in merged
+        for technique, start, end, score, source, raw in merged
     ]
-    return sorted(findings, key=lambda f: (f.start, f.end, f.technique))
+    return sorted(findings, key=lambda f: (f[0].start, f[0].end, f[0].technique))
 
 
 def technique_rows(techniques: Sequence[Technique]) -> Iterator[Row]:

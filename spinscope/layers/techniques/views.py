@@ -100,7 +100,7 @@ def terminal(analysis: Analysis) -> Group | Text:
             Text(technique_label(found.technique), style=style),
             Text(found.group),
             Text(shorten(found.text, 120)),
-            score_cell(found.score),
+            score_cell(found.score, found.uncertain),
         )
     return Group(table, Text("What they mean", style="bold"), _definitions(analysis))
 
@@ -151,6 +151,7 @@ def _highlights(analysis: Analysis) -> list[Annotation]:
                 _technique_title(technique),
                 bar=f"var(--g-{slug}, {OTHER_GROUP_COLOUR})",
                 bar_rank=order.get(technique.group, len(order)),
+                uncertain=technique.uncertain,
             )
         )
     return found
@@ -170,7 +171,7 @@ def _technique_groups(analysis: Analysis) -> list[TechniqueGroup]:
                 label=technique_label(technique.technique),
                 css=technique_class(technique.technique),
                 text=shorten(technique.text, 200),
-                score=score_text(technique.score),
+                score=score_text(technique.score, technique.uncertain),
                 source=technique.source,
             )
         )
