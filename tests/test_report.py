@@ -62,9 +62,11 @@ def test_week_of() -> None:
 
 def test_report_renders_charts_and_tables_offline_and_escapes(output: Path, tmp_path: Path) -> None:
     page = tmp_path / "corpus.html"
-    result = CliRunner().invoke(app, ["report", str(output), "--html", str(page)])
+    # every finding counted: most technique spans are suggestions (see the test below)
+    result = CliRunner().invoke(app, ["report", str(output), "--html", str(page), "--uncertain"])
     assert result.exit_code == 0, result.output
     html = page.read_text("utf-8")
+    assert "left-out" not in html and "left out" not in result.output
 
     # self-contained: no script or stylesheet from elsewhere, the Vega libraries inlined
     assert not re.search(r"<(script|link)[^>]+(src|href)=", html)
@@ -94,7 +96,7 @@ def test_report_renders_charts_and_tables_offline_and_escapes(output: Path, tmp_
             assert "Daily Planet" in svg and "Bugle" in svg, key
 
     # the tables behind the charts agree with the output's tables
-    tables = load(output)
+    tables = load(output, uncertain=True)
     claims = tables["claims"]
     sources = _rows(specs, "claim_sources_by_outlet")  # one row per outlet and kind of source
     assert sum(int(str(r["claims"])) for r in sources) == len(claims)
@@ -147,6 +149,23 @@ def test_the_report_leaves_uncertain_findings_out_unless_asked(output: Path) -> 
         assert len(load(output)[table]) == len(sure)
         assert len(load(output, uncertain=True)[table]) == len(written)
     assert mixed, "the corpus should hold both kinds of finding in one table"
+
+
+def test_the_report_says_how_many_uncertain_findings_it_leaves_out(
+    output: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "corpus.html"
+    result = CliRunner().invoke(app, ["report", str(output), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    counts = {}
+    for table in ("quotes", "claims", "techniques", "narratives"):  # the report's tables
+        written = pq.read_table(committed_parts(output, table), columns=["uncertain"])
+        counts[table] = sum(written.column("uncertain").to_pylist())
+    assert counts["techniques"] and counts["claims"]
+    said = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
+    assert f"left out as uncertain ({said}): --uncertain counts them" in result.output
+    page_says = "leave out the uncertain findings (suggestions: a calibrated score under 0.5)"
+    assert f"{page_says}: {said}." in page.read_text("utf-8")
 
 
 def test_report_needs_a_batch_output(tmp_path: Path) -> None:

@@ -98,6 +98,27 @@ def load(out: Path, uncertain: bool = False) -> dict[str, list[Row]]:
     return tables
 
 
+def left_out(out: Path) -> dict[str, int]:
+    """How many uncertain findings each table of a batch output that the report reads holds,
+    where it holds any: what the rates leave out unless asked to count them (`load`)."""
+    import pyarrow.parquet as pq
+
+    counts = dict.fromkeys(report_columns(), 0)
+    if output_meta(out)["format"] == "jsonl":
+        for part in committed_parts(out, "analyses"):
+            for line in part.read_text("utf-8").splitlines():
+                for name, rows in finding_rows(Analysis.from_json(line)).items():
+                    if name in counts:
+                        counts[name] += sum(bool(r.get(UNCERTAIN)) for r in rows)
+    else:
+        for name in counts:
+            parts = committed_parts(out, name)
+            if parts and UNCERTAIN in pq.read_schema(parts[0]).names:
+                found = pq.read_table(parts, columns=[UNCERTAIN], filters=[(UNCERTAIN, "==", True)])
+                counts[name] = found.num_rows
+    return {name: count for name, count in counts.items() if count}
+
+
 def _json_lines(text: str) -> Iterable[Row]:
     return (json.loads(line) for line in text.splitlines() if line.strip())
 
@@ -115,8 +136,10 @@ def sections(tables: dict[str, list[Row]]) -> list[Section]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -> str:
-    """The report page."""
+def render_html(
+    out: Path, tables: dict[str, list[Row]], parts: list[Section], uncertain: dict[str, int]
+) -> str:
+    """The report page, saying how many `uncertain` findings per table its rates leave out."""
     articles = tables["articles"]
     dates = sorted(d for a in articles if (d := week_of(a["published"])))
     meta = output_meta(out)
@@ -135,6 +158,7 @@ def render_html(out: Path, tables: dict[str, list[Row]], parts: list[Section]) -
             facts=facts,
             layers=", ".join(meta.get("layers", [])),
             sections=parts,
+            left_out=", ".join(f"{count} {name}" for name, count in uncertain.items()),
             specs=script_json({s.key: s.chart for s in parts if s.chart is not None}),
             javascript=script().replace("</script", "<\\/script"),
             embed_options=script_json(EMBED_OPTIONS),
@@ -161,14 +185,16 @@ def write_csv(directory: Path, parts: list[Section]) -> list[Path]:
 
 def report(
     out: Path, html: Path | None = None, csv_dir: Path | None = None, uncertain: bool = False
-) -> list[Section]:
+) -> tuple[list[Section], dict[str, int]]:
     """Write the report of the batch output `out` as HTML and/or CSV, counting uncertain
-    findings only if `uncertain` (see `load`); its sections."""
+    findings only if `uncertain` (see `load`); its sections, and how many uncertain findings
+    per table they leave out (`left_out`; none when counted)."""
     require("pyarrow", "spinscope report", "batch")
     tables = load(out, uncertain)
     parts = sections(tables)
+    left = {} if uncertain else left_out(out)
     if html is not None:
-        html.write_text(render_html(out, tables, parts), "utf-8")
+        html.write_text(render_html(out, tables, parts, left), "utf-8")
     if csv_dir is not None:
         write_csv(csv_dir, parts)
-    return parts
+    return parts, left

@@ -234,6 +234,9 @@ def report(
             raise UsageError("give --html FILE, --csv DIR, or both")
         if html is not None and not html.parent.is_dir():
             raise UsageError(f"--html {html}: there is no folder {html.parent}")
-        parts = write_report(out, html, csv_dir, uncertain=uncertain)
+        parts, left = write_report(out, html, csv_dir, uncertain=uncertain)
     written = [str(p) for p in (html, csv_dir) if p is not None]
     typer.echo(f"{len(parts)} sections written to {' and '.join(written)}", err=True)
+    if left:
+        counts = ", ".join(f"{count} {name}" for name, count in left.items())
+        typer.echo(f"left out as uncertain ({counts}): --uncertain counts them", err=True)
