@@ -526,6 +526,14 @@ def test_pages(client: TestClient) -> None:
     assert client.get(target).status_code == 404
 
 
+def test_a_quote_found_by_a_search_keeps_its_own_quote_marks(client: TestClient) -> None:
+    text = "Bridge vote delayed\n“We will not yield to pressure,” said Mayor Ann Rook on Monday.\n"
+    assert client.post("/analyze", data={"text": text}, follow_redirects=False).status_code == 303
+    page = client.get("/corpus", params={"q": "yield"}).text
+    assert "Ann Rook</b>" in page and "<mark>yield</mark>" in page
+    assert "““" not in page and "””" not in page
+
+
 def test_unexpected_errors_keep_the_error_shape(db_url: str) -> None:
     store = Store(db_url)
     workbench = Workbench(store, Settings(layers=LAYERS))

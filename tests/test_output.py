@@ -457,6 +457,17 @@ def test_text_summary_names_speakers_cues_and_claims() -> None:
     assert "\x1b[" not in out  # plain text, no colour codes
 
 
+def test_one_finding_is_counted_in_the_singular() -> None:
+    full = make_analysis()
+    one = full.model_copy(update={"quotes": full.quotes[:1], "claims": []})
+    out = render_text(one, width=200)
+    assert re.search(r"\b1 quote\b", out) and "1 quotes" not in out
+    assert "3 quotes" in render_text(full, width=200)
+    page = render_html(one)
+    assert "<b>1</b> quote</span>" in page and "<b>1</b> speaker</span>" in page
+    assert "<b>3</b> quotes</span>" in render_html(full)
+
+
 def test_terminal_never_reads_article_text_as_markup() -> None:
     text = "[bold red]Alarm[/bold red] :smile: [link=https://evil.example]x[/link] said Eve."
     analysis = Analysis(

@@ -414,3 +414,14 @@ def test_semeval_is_registered() -> None:
     assert FORMATS["semeval"] is render_semeval
     empty = Analysis(article=Article(id="article5", text="Nothing here."))
     assert render(empty, "semeval") == ""
+
+
+def test_a_span_in_quote_marks_is_not_quoted_twice() -> None:
+    text = "Title\nHe called it “a betrayal of the workers” and left.\n"
+    quoted, bare = (
+        technique("Name_Calling-Labeling", "“a betrayal of the workers”", 0.8, text),
+        technique("Loaded_Language", "betrayal", 0.7, text),
+    )
+    page = render_html(Analysis(article=Article(id="q", text=text), techniques=[quoted, bare]))
+    assert "“a betrayal of the workers”</div>" in page and "““" not in page
+    assert "“betrayal”</div>" in page

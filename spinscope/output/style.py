@@ -75,3 +75,11 @@ def shorten(text: str, width: int = 120) -> str:
     if space > width // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.") + "…"
+
+
+def counted(n: int, plural: str) -> str:
+    """`n` of something named by an English plural: "1 entity", "3 quotes" (a field's name)."""
+    if n != 1:
+        return f"{n} {plural}"
+    singular = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+    return f"{n} {singular}"

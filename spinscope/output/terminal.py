@@ -24,6 +24,7 @@ from spinscope.output.style import (
     GROUP_STYLES,
     ROLE_STYLES,
     UNCERTAIN_MARK,
+    counted,
     shorten,
 )
 
@@ -95,10 +96,10 @@ def _header(analysis: Analysis) -> Panel:
     if article.url:
         lines.append(Text(article.url, style="blue"))
     counts = [
-        f"{len(analysis.paragraphs)} paragraphs" if analysis.paragraphs else "",
-        f"{len(analysis.sentences)} sentences" if analysis.sentences else "",
+        counted(len(analysis.paragraphs), "paragraphs") if analysis.paragraphs else "",
+        counted(len(analysis.sentences), "sentences") if analysis.sentences else "",
         *(
-            f"{len(found)} {layer.field}"
+            counted(len(found), layer.field)
             for layer in registered()
             if layer.table is not None and (found := layer.findings(analysis))
         ),
