@@ -25,6 +25,7 @@ its role), and how many there are is stated beside the figures.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -73,7 +74,7 @@ from spinscope.train.common import (
     versions,
     write_card,
 )
-from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, three_way
+from spinscope.train.split import INNER_SEED, SEED, VALIDATION_FRACTION, is_validation, three_way
 
 #: What `--data` holds.
 DATA = "a SemEval-2025 Task 10 directory (documents/, subtask-1-annotations.txt)"
@@ -106,30 +107,18 @@ def train(
     }
     fit, tune = gold.subset(fit_ids), gold.subset(tune_ids)
     both = gold.subset([*fit_ids, *tune_ids])
-    folds = _folds(both.mentions, fit_ids, tune_ids)
-
-    progress(f"main and fine heads: {len(both.mentions)} mentions, {FOLDS} folds")
-    X = _mention_rows(both, prepared)
-    choices = {c: _cross_validate_roles(X, both.mentions, folds, c, seed) for c in C_GRID}
-    roles_c = max(C_GRID, key=lambda c: (choices[c], -c))
-    main, fine = _role_heads(X, both.mentions, roles_c, seed)
-
-    progress("cast head: which entities get a role")
-    Xc, yc, cast_folds = _cast_rows(both, [*fit_ids, *tune_ids], prepared, folds)
-    cast_choice = {c: _cross_validate_cast(Xc, yc, cast_folds, c, seed) for c in C_GRID}
-    cast_c = max(C_GRID, key=lambda c: (cast_choice[c][0], -c))
-    cast_f1, threshold = cast_choice[cast_c]
-    cast = replace(
-        _fit_binary(Xc, yc, cast_c, seed), thresholds=np.asarray([threshold], dtype=np.float32)
-    )
+    fitted = _fit(both, fit_ids, tune_ids, prepared, seed, progress)
+    roles_c, cast_c, threshold = fitted.settings
+    choices, (cast_f1, _) = fitted.choices, fitted.cast_choice
 
     progress("calibrating the roles' scores on out-of-fold roles")
     scores, right, _ = _out_of_fold_roles(
-        both, prepared, folds, (Xc, yc, cast_folds), X, (roles_c, cast_c, threshold), seed
+        both, prepared, fitted.folds, fitted.cast_rows, fitted.X, fitted.settings, seed
     )
     calibration = Calibration.fit(scores, right)
-    main = replace(main, meta={"calibration": calibration.to_dict()})
-    model = RoleModel(cast, main, fine)
+    model = replace(
+        fitted.model, main=replace(fitted.model.main, meta={"calibration": calibration.to_dict()})
+    )
 
     progress(f"scoring {len(validation_ids)} validation articles")
     validation = gold.subset(validation_ids)
@@ -153,10 +142,114 @@ def train(
         seconds=time.monotonic() - started,
     )
     out.mkdir(parents=True, exist_ok=True)
-    for name, head in (("cast", cast), ("main", main), ("fine", fine)):
+    for name, head in (("cast", model.cast), ("main", model.main), ("fine", model.fine)):
         head.save(out / f"{name}.npz")
     write_card(out, card, card_text(card))
     return card
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fitted:
+    """The heads `train` fits on the fit and tune articles (the roles' scores not calibrated
+    yet), the strengths and cast threshold it chose (`settings`: roles' C, cast C, threshold)
+    with what each strength scored, and the rows and folds they were chosen on."""
+
+    model: RoleModel
+    settings: tuple[float, float, float]
+    choices: dict[float, float]
+    cast_choice: tuple[float, float]
+    X: Matrix
+    folds: npt.NDArray[np.int64]
+    cast_rows: tuple[Matrix, npt.NDArray[np.bool_], npt.NDArray[np.int64]]
+
+
+def _fit(
+    both: FramingGold,
+    fit_ids: Sequence[str],
+    tune_ids: Sequence[str],
+    prepared: dict[str, Prepared],
+    seed: int,
+    progress: Progress,
+) -> _Fitted:
+    """The role and cast heads fitted on the mentions of `both` (the fit and tune articles),
+    each strength and the cast threshold chosen by cross-validation over `FOLDS` folds of them
+    (the tune articles one fold, `_folds`)."""
+    folds = _folds(both.mentions, fit_ids, tune_ids)
+    progress(f"main and fine heads: {len(both.mentions)} mentions, {FOLDS} folds")
+    X = _mention_rows(both, prepared)
+    choices = {c: _cross_validate_roles(X, both.mentions, folds, c, seed) for c in C_GRID}
+    roles_c = max(C_GRID, key=lambda c: (choices[c], -c))
+    main, fine = _role_heads(X, both.mentions, roles_c, seed)
+
+    progress("cast head: which entities get a role")
+    Xc, yc, cast_folds = _cast_rows(both, [*fit_ids, *tune_ids], prepared, folds)
+    cast_choices = {c: _cross_validate_cast(Xc, yc, cast_folds, c, seed) for c in C_GRID}
+    cast_c = max(C_GRID, key=lambda c: (cast_choices[c][0], -c))
+    threshold = cast_choices[cast_c][1]
+    cast = replace(
+        _fit_binary(Xc, yc, cast_c, seed), thresholds=np.asarray([threshold], dtype=np.float32)
+    )
+    return _Fitted(
+        RoleModel(cast, main, fine),
+        (roles_c, cast_c, threshold),
+        choices,
+        cast_choices[cast_c],
+        X,
+        folds,
+        (Xc, yc, cast_folds),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossValidated:
+    """One run of `cross_validate`: the roles predicted for every gold mention (the mentions
+    given, as the official scorer and `spinscope eval entities` score them) by heads that
+    never saw its article, and the trivial baseline's (each fold's training mentions' most
+    common Antagonist fine role)."""
+
+    gold: list[RoleMention]
+    predicted: list[RoleMention]
+    baseline: list[RoleMention]
+
+
+def cross_validate(
+    data: Path,
+    *,
+    folds: int = FOLDS,
+    seeds: Sequence[int] = (1,),
+    progress: Progress = lambda message: None,
+) -> list[CrossValidated]:
+    """Nested cross-validation over every annotated article of `data`, once per seed of the
+    outer folds: each article's mentions get roles from heads fitted, and strengths and cast
+    threshold chosen, on the other folds only, exactly as `train` fits and chooses them (its
+    tune articles the training articles `split` sets apart with `INNER_SEED`)."""
+    require_sklearn()
+    from sklearn.model_selection import KFold
+
+    gold = read_framing_dir(data)
+    docs = sorted({m.doc for m in gold.mentions})
+    progress(f"parsing {len(docs)} articles")
+    prepared = {doc: prepare(doc, gold.texts[doc]) for doc in docs}
+    runs = []
+    for seed in seeds:
+        truth: list[RoleMention] = []
+        predicted: list[RoleMention] = []
+        baseline: list[RoleMention] = []
+        outer = KFold(folds, shuffle=True, random_state=seed).split(docs)
+        for k, (fit, held) in enumerate(outer):
+            training = [docs[i] for i in fit]
+            tune_ids = [d for d in training if is_validation(d, seed=INNER_SEED)]
+            fit_ids = [d for d in training if d not in set(tune_ids)]
+            progress(f"seed {seed}, fold {k + 1} of {folds}: {len(held)} articles held out")
+            both = gold.subset(training)
+            model = _fit(both, fit_ids, tune_ids, prepared, 0, progress).model
+            held_out = gold.subset([docs[i] for i in held])
+            fine = _most_common([m.fine for m in both.mentions if m.main == "Antagonist"])
+            truth += held_out.mentions
+            predicted += predict_roles(held_out, model, prepared)
+            baseline += [replace(m, main="Antagonist", fine=fine) for m in held_out.mentions]
+        runs.append(CrossValidated(truth, predicted, baseline))
+    return runs
 
 
 def _shown_roles(
