@@ -61,9 +61,14 @@ def gguf() -> Path | None:
 
 
 class LlamaServer:
-    """The server in a child process; its log (llama.cpp's stderr) goes to `log`."""
+    """The server in a child process; its log (llama.cpp's stderr) goes to `log`.
 
-    def __init__(self, log: Path, context: int = 4096, threads: int = 2) -> None:
+    One thread by default: llama.cpp's threads wait for each other by spinning, so on cores
+    another job shares, one of them descheduled stalls the others (measured here beside another
+    job on 2 cores: a 3,087-token prompt stalled for over 95 s with 2 threads, took 27 s with 1).
+    """
+
+    def __init__(self, log: Path, context: int = 4096, threads: int = 1) -> None:
         self.log = log
         self.context = context
         self.threads = threads
@@ -143,7 +148,7 @@ def record(out: Path, nato: Path) -> None:
     layers = refined()
     refinements = [layer.llm for layer in layers if layer.llm is not None]
     pipeline = Pipeline()
-    server = LlamaServer(out.with_suffix(".log"), context=8192).start()
+    server = LlamaServer(out.with_suffix(".log"), context=8192, threads=2).start()
     answers = []
     try:
         for name, mode, max_tokens in RECORDED:
