@@ -10,7 +10,7 @@
     ├── StoreError            the store's database cannot be opened or used (names it and why)
     ├── Busy                  the workbench has more work than it takes now: send it again later
     └── LLMError              the LLM endpoint cannot be reached or refuses (names its URL)
-        └── LLMAnswerError    the endpoint answered, but not with usable JSON
+        └── LLMAnswerError    no usable answer to one request (slow, cut off, refused, not JSON)
 
 Errors from libraries are translated at the boundary with ``raise ... from``.
 """
@@ -103,4 +103,21 @@ class LLMError(SpinscopeError):
 
 
 class LLMAnswerError(LLMError):
-    """The LLM endpoint answered, but not with a JSON object spinscope can read."""
+    """The LLM endpoint gave no usable answer to one request: none within the timeout, one cut
+    off at its token limit, a refusal of that request, or one that holds no JSON object. The
+    article keeps its unrefined findings, with a warning; the run goes on.
+
+    `prompt_tokens` and `completion_tokens` are the tokens the server says the request took,
+    where it answered and says so."""
+
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+    ) -> None:
+        super().__init__(url, reason)
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import TypeVar
 
@@ -18,7 +18,7 @@ from spinscope.document import Analysis, Article
 from spinscope.errors import AnalysisStopped, InputError, LLMError, ModelError
 from spinscope.ingest.base import Loaded
 from spinscope.layers import BUILTIN, Findings, Layer, resolve
-from spinscope.llm import LLMClient, LLMOptions, refine_or_warn
+from spinscope.llm import LLMClient, LLMOptions, RefineReport, refine_reported
 from spinscope.ml.encoder import EncodedUnit
 from spinscope.parse import Parsed, Segmented, detect_language, load_nlp, parse
 from spinscope.windows import WINDOW_CHARS, Merged, sentence_only, windows
@@ -46,9 +46,9 @@ class Pipeline:
               layers that read no parse run once over the whole (`register_whole`): cost
               grows with the length and memory stays that of one window.
     llm -- an OpenAI-compatible endpoint that refines the findings of each analysis, of the
-           layers that declare what it may refine (`spinscope.llm`): an answer that cannot
-           be read is a warning of that article's; an endpoint that cannot be reached raises
-           `LLMError`.
+           layers that declare what it may refine (`spinscope.llm`): a request that gives no
+           usable answer (too slow, cut off, refused, not JSON) is a warning of that article's,
+           its learned findings kept; an endpoint that cannot be used at all raises `LLMError`.
     """
 
     def __init__(
@@ -77,15 +77,23 @@ class Pipeline:
         `spinscope.ingest` read it (`Loaded`) keeps the notes on how it was read ("decoded as
         cp1252") as its analysis's first warnings. Setting `cancel` (from another thread) stops
         the analysis at its next window or layer with `AnalysisStopped`."""
+        return self.analyze_reported(item, cancel)[0]
+
+    def analyze_reported(
+        self, item: str | Article | Loaded, cancel: threading.Event | None = None
+    ) -> tuple[Analysis, RefineReport | None]:
+        """`analyze`, and the report of the LLM's refinement (None without `llm`, or when no
+        layer of the pipeline declares one)."""
         if isinstance(item, Loaded):
-            return noted(self.analyze(item.article, cancel), item.notes)
+            analysis, report = self.analyze_reported(item.article, cancel)
+            return noted(analysis, item.notes), report
         article = (
             item if isinstance(item, Article) else Article(id=Article.make_id(item), text=item)
         )
         analysis = self._analyze(article, cancel)
         if self._client is None:
-            return analysis
-        return refine_or_warn(analysis, self._client, self.layers)
+            return analysis, None
+        return refine_reported(analysis, self._client, self.layers)
 
     def _analyze(self, article: Article, cancel: threading.Event | None) -> Analysis:
         if self.english_only:
@@ -219,9 +227,12 @@ def analyze_many(
     english_only: bool = False,
     max_seconds: float | None = MAX_SECONDS,
     llm: LLMOptions | None = None,
+    on_refined: Callable[[RefineReport, C], None] | None = None,
 ) -> Iterator[tuple[Analysis | InputError, C]]:
     """Analyse a stream of `(article, context)` pairs, in input order, in `workers` processes
     (an article as `spinscope.ingest` read it keeps its notes: see `Pipeline.analyze`).
+    `on_refined(report, context)` hears of each `llm` refinement's report, before its analysis
+    is yielded.
 
     Each result comes with its article's context, unchanged. Error policy: record and
     continue. An article whose analysis fails yields an `InputError` named by the article's
@@ -241,11 +252,17 @@ def analyze_many(
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, not {workers}")
     pipeline = Pipeline(layers, english_only, max_seconds, llm=llm)  # checks; loads nothing
+
+    def result(outcome: Outcome, article: Article | Loaded, context: C) -> Analysis | InputError:
+        if not isinstance(outcome, str) and outcome[1] is not None and on_refined is not None:
+            on_refined(outcome[1], context)
+        return _result(outcome, article)
+
     if workers == 1:
         for article, context in items:
-            yield _result(_analyze_one(pipeline, article), article), context
+            yield result(_analyze_one(pipeline, article), article, context), context
         return
-    pending: deque[tuple[Future[Analysis | str], Article | Loaded, C]] = deque()
+    pending: deque[tuple[Future[Outcome], Article | Loaded, C]] = deque()
     # "spawn", not fork: a forked child inherits the parent's onnxruntime and BLAS thread pools
     # in whatever state they were, and can deadlock when the parent had already run the encoder.
     executor = ProcessPoolExecutor(
@@ -283,7 +300,7 @@ def analyze_many(
                 wait(running, return_when=FIRST_COMPLETED)
             while pending and pending[0][0].done():
                 future, done, done_context = pending.popleft()
-                yield _result(future.result(), done), done_context
+                yield result(future.result(), done, done_context), done_context
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         for name, value in saved.items():
@@ -301,10 +318,14 @@ _HELD_PER_WORKER = 16
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _analyze_one(pipeline: Pipeline, article: Article | Loaded) -> Analysis | str:
-    """The analysis, or why it failed (a string: it crosses process boundaries as it is)."""
+#: One article's outcome: its analysis and the report of its refinement, or why it failed (a
+#: string: it crosses process boundaries as it is).
+Outcome = tuple[Analysis, RefineReport | None] | str
+
+
+def _analyze_one(pipeline: Pipeline, article: Article | Loaded) -> Outcome:
     try:
-        return pipeline.analyze(article)
+        return pipeline.analyze_reported(article)
     except (ModelError, LLMError):
         raise
     except InputError as exc:
@@ -319,9 +340,9 @@ def analyze_or_error(pipeline: Pipeline, article: Article | Loaded) -> Analysis 
     return _result(_analyze_one(pipeline, article), article)
 
 
-def _result(outcome: Analysis | str, item: Article | Loaded) -> Analysis | InputError:
-    if isinstance(outcome, Analysis):
-        return outcome
+def _result(outcome: Outcome, item: Article | Loaded) -> Analysis | InputError:
+    if not isinstance(outcome, str):
+        return outcome[0]
     return InputError((item.article if isinstance(item, Loaded) else item).id, outcome)
 
 
@@ -357,6 +378,6 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="spinscope-parent-watch", daemon=True).start()
 
 
-def _analyze_in_worker(article: Article | Loaded) -> Analysis | str:
+def _analyze_in_worker(article: Article | Loaded) -> Outcome:
     assert _worker_pipeline is not None, "worker started without _start_worker"
     return _analyze_one(_worker_pipeline, article)

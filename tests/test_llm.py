@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -24,15 +25,20 @@ from spinscope.cli import app
 from spinscope.document import Analysis, Entity, Narrative, Role, Span
 from spinscope.errors import LLMAnswerError, LLMError
 from spinscope.layers import Findings, Refinement, register, unregister
+from spinscope.layers import refined as refined_layers
 from spinscope.llm import (
     Grounder,
     LLMClient,
     LLMOptions,
     Reader,
+    RefineReport,
+    answer_schema,
+    answer_tokens,
     build_messages,
     default_cache_dir,
     refine,
     refine_analysis,
+    refine_reported,
 )
 from spinscope.parse import Parsed
 from spinscope.taxonomy import FINE_ROLES, NARRATIVES, ROLE_DEFINITIONS, ROLES
@@ -56,18 +62,30 @@ BLAME = "URW: Blaming the war on others rather than the invader"
 
 @dataclass
 class Reply:
-    """One canned reply: an HTTP status and a body (a dict is sent as JSON), after `delay` s."""
+    """One canned reply: an HTTP status and a body (a dict is sent as JSON), after `delay` s;
+    with `drop`, the connection closed without a reply."""
 
     body: dict[str, Any] | str
     status: int = 200
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
 
 
-def chat(answer: dict[str, Any] | str) -> Reply:
+def chat(
+    answer: dict[str, Any] | str,
+    finish_reason: str = "stop",
+    usage: dict[str, int] | None = None,
+) -> Reply:
     """A chat completion whose message is `answer` (a dict as JSON text)."""
     content = answer if isinstance(answer, str) else json.dumps(answer)
-    return Reply({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+    message = {"role": "assistant", "content": content}
+    body: dict[str, Any] = {
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}]
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return Reply(body)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -99,6 +117,9 @@ class FakeLLM:
                 else:
                     reply = Reply("no canned reply left", status=418)
                 time.sleep(reply.delay)
+                if reply.drop:
+                    self.close_connection = True
+                    return
                 data = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
@@ -175,6 +196,13 @@ def test_grounding_exact_normalised_and_invented() -> None:
     assert TEXT[span.start : span.end] == span.text
     assert grounder.first("The alliance wants peace") is None
     assert grounder.first("   ") is None
+
+
+def test_evidence_is_a_sentence_or_a_clause_not_a_name() -> None:
+    report = RefineReport(model=MODEL)
+    spans = Reader(TEXT, report).evidence(["Anna Berg", "villagers", FLED])
+    assert [span.text for span in spans] == [FLED]
+    assert report.dropped == {"evidence quote too short": 2}
 
 
 def test_mentions_are_every_whole_word_occurrence() -> None:
@@ -298,7 +326,9 @@ def test_a_layer_declares_what_the_llm_refines(server: FakeLLM) -> None:
         ),
     )(alarms)
     try:
-        server.replies.append(chat({"alarms": [{"sentence": FLED}, {"sentence": "Run!"}]}))
+        server.replies.append(
+            chat({"alarms": [{"sentence": FLED}, {"sentence": "Run for your lives, all of you!"}]})
+        )
         options = LLMOptions(url=server.url, model=MODEL, timeout=5.0, retries=1)
         analysis = Pipeline(["alarms"], llm=options).analyze(TEXT)
         assert [a.sentence.text for a in analysis.extensions["alarms"]] == [FLED]
@@ -331,7 +361,13 @@ def test_the_request(server: FakeLLM) -> None:
     refine(TEXT, client)
     body, headers = server.requests[0], server.headers[0]
     assert body["model"] == MODEL and body["temperature"] == 0
-    assert body["response_format"] == {"type": "json_object"}
+    # structured output with the answer's schema, and a token budget sized to it
+    refinements = [layer.llm for layer in refined_layers() if layer.llm is not None]
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "spinscope_refinement", "schema": answer_schema(refinements)},
+    }
+    assert body["max_tokens"] == answer_tokens(refinements)
     assert headers["Authorization"] == "Bearer sekret"
     system, user = body["messages"]
     assert user["content"].endswith(f"ARTICLE:\n{TEXT}")
@@ -356,14 +392,46 @@ def test_json_inside_prose_or_a_fence_is_read(server: FakeLLM) -> None:
     assert len(entities) == 2
 
 
-def test_a_server_refusing_json_mode_is_asked_again_without_it(server: FakeLLM) -> None:
-    server.replies += [Reply("unknown field response_format", status=400), chat(ANSWER)]
+def test_a_server_refusing_structured_output_is_asked_less_strictly(server: FakeLLM) -> None:
+    """json_schema, then json_object, then plain text, each step when the server refuses the
+    one asked for with a 4xx that names it; the client remembers."""
+    server.replies += [
+        Reply({"error": "response_format type json_schema is not supported"}, status=400),
+        Reply("unknown field response_format", status=422),
+        chat(ANSWER),
+    ]
     client = server.client()
-    refine(TEXT, client)
-    assert "response_format" in server.requests[0] and "response_format" not in server.requests[1]
+    entities = refine(TEXT, client)[0]["entities"]
+    assert len(entities) == 2
+    formats = [request.get("response_format", {}).get("type") for request in server.requests]
+    assert formats == ["json_schema", "json_object", None] and client.format == "text"
     server.replies.append(chat(ANSWER))
     refine(TEXT + "More.\n", client)  # the client remembers
-    assert len(server.requests) == 3 and "response_format" not in server.requests[2]
+    assert len(server.requests) == 4 and "response_format" not in server.requests[3]
+
+
+def test_a_server_taking_json_mode_only_stays_there(server: FakeLLM) -> None:
+    server.replies += [Reply("'json_schema' is not a valid format", status=400), chat(ANSWER)]
+    client = server.client()
+    refine(TEXT, client)
+    assert server.requests[1]["response_format"] == {"type": "json_object"}
+    assert client.format == "json_object"
+
+
+def test_a_refused_request_costs_its_article_only(server: FakeLLM) -> None:
+    """A 4xx about something else (here the article is too long for the model) is not retried,
+    does not change what is asked of the next article, and leaves this one unrefined."""
+    too_long = {"error": {"code": 400, "message": "the request exceeds the available context"}}
+    server.replies.append(Reply(too_long, status=400))
+    client = server.client()
+    analysis = Analysis.model_validate({"article": {"id": "a", "text": TEXT}})
+    refined_, report = refine_reported(analysis, client)
+    assert len(server.requests) == 1 and client.format == "json_schema"
+    assert refined_.model_copy(update={"warnings": []}) == analysis
+    (warning,) = refined_.warnings
+    assert "HTTP 400" in warning and "exceeds the available context" in warning
+    assert warning.endswith("entities, narratives not refined")
+    assert report is not None and report.failure == warning
 
 
 @pytest.mark.parametrize(
@@ -431,14 +499,113 @@ def test_client_errors_are_not_retried_and_say_what_to_check(server: FakeLLM) ->
     assert len(server.requests) == 1
 
 
-def test_a_timeout_is_a_clear_error(server: FakeLLM) -> None:
-    server.replies += [Reply("late", delay=1.0)] * 2
+def test_a_timeout_is_not_asked_again_and_costs_the_refinement_only(server: FakeLLM) -> None:
+    """At temperature 0 a slow answer is as slow the next time: one try, then a warning."""
+    server.replies += [Reply("late", delay=1.0)] * 3
+    analysis = Analysis.model_validate({"article": {"id": "a", "text": TEXT}})
     started = time.monotonic()
-    with pytest.raises(
-        LLMError, match=re.escape(f"{server.url}/chat/completions: no answer within 0.2 s")
-    ):
-        refine(TEXT, server.client(timeout=0.2, retries=1))
-    assert time.monotonic() - started < 1.0
+    refined_, _ = refine_reported(analysis, server.client(timeout=0.2, retries=2))
+    assert time.monotonic() - started < 1.0 and len(server.requests) == 1
+    assert refined_.model_copy(update={"warnings": []}) == analysis
+    (warning,) = refined_.warnings
+    assert warning.startswith(f"LLM endpoint {server.url}/chat/completions: no answer within 0.2 s")
+    assert "--llm-timeout" in warning and warning.endswith("not refined")
+    with pytest.raises(LLMAnswerError, match=r"no answer within 0\.2 s"):
+        refine(TEXT, server.client(timeout=0.2))
+
+
+def test_a_dropped_connection_is_tried_again(server: FakeLLM) -> None:
+    server.replies += [Reply("", drop=True), chat(ANSWER)]
+    assert len(refine(TEXT, server.client())[0]["entities"]) == 2
+    assert len(server.requests) == 2
+
+
+def test_server_errors_that_persist(server: FakeLLM) -> None:
+    """After the retries, an unavailable server (502, 503, 504, or 429) stops the run; another
+    server error costs that request only (`LLMAnswerError`, a warning of its article's)."""
+    server.replies += [Reply("boom", status=500)] * 3
+    with pytest.raises(LLMAnswerError, match=r"HTTP 500 \(3 tries\)"):
+        refine(TEXT, server.client())
+    server.replies += [Reply("down", status=504)] * 3
+    with pytest.raises(LLMError, match=r"HTTP 504 \(3 tries\)") as raised:
+        refine(TEXT, server.client())
+    assert not isinstance(raised.value, LLMAnswerError)
+    assert len(server.requests) == 6
+
+
+def test_a_cut_off_answer_is_said_to_be_cut_off(server: FakeLLM) -> None:
+    partial = json.dumps(ANSWER)[:60]
+    usage = {"prompt_tokens": 2000, "completion_tokens": 12}
+    server.replies.append(chat(partial, finish_reason="length", usage=usage))
+    analysis = Analysis.model_validate({"article": {"id": "a", "text": TEXT}})
+    refined_, report = refine_reported(analysis, server.client(max_tokens=12))
+    assert server.requests[0]["max_tokens"] == 12
+    (warning,) = refined_.warnings
+    assert "the answer was cut off at 12 tokens (finish_reason: length)" in warning
+    assert "--llm-max-tokens" in warning
+    assert refined_.model_copy(update={"warnings": []}) == analysis
+    assert report is not None and (report.prompt_tokens, report.completion_tokens) == (2000, 12)
+    assert report.line().startswith(f"llm:{MODEL}: 2,000 tokens sent, 12 received, ")
+    assert report.line().endswith("; not refined (see the warning)")
+
+
+def test_the_report_says_what_the_request_cost(server: FakeLLM, tmp_path: Path) -> None:
+    usage = {"prompt_tokens": 1234, "completion_tokens": 56}
+    server.replies.append(chat(ANSWER, usage=usage))
+    report = refine(TEXT, server.client(tmp_path))[1]
+    assert (report.prompt_tokens, report.completion_tokens) == (1234, 56)
+    assert report.refined == 3  # two entities added, one narrative
+    assert report.line() == (
+        f"llm:{MODEL}: 1,234 tokens sent, 56 received, {report.seconds:.1f} s; "
+        f"3 findings refined, 10 items dropped"
+    )
+    cached = refine(TEXT, server.client(tmp_path))[1]
+    assert (
+        cached.line()
+        == f"llm:{MODEL}: answered from the cache; 3 findings refined, 10 items dropped"
+    )
+    server.replies.append(chat(ANSWER))  # a server that does not count tokens
+    report = refine(TEXT + "More.\n", server.client())[1]
+    assert report.prompt_tokens is None
+    assert f"{report.prompt_chars:,} characters sent" in report.line()
+
+
+def test_every_list_of_the_answer_is_bounded() -> None:
+    """The schema bounds every list (`maxItems`) and every free string (`maxLength`), so a
+    model held to it cannot run on; the labels are the taxonomy's."""
+    schema = answer_schema([layer.llm for layer in refined_layers() if layer.llm is not None])
+
+    def walk(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    nodes = list(walk(schema))
+    assert all("maxItems" in node for node in nodes if node.get("type") == "array")
+    assert all("maxLength" in node for node in nodes if node.get("type") == "string")
+    entity = schema["properties"]["entities"]["items"]["properties"]
+    assert entity["main_role"]["enum"] == list(ROLES)
+    narrative = schema["properties"]["narratives"]["items"]["properties"]
+    assert set(narrative["narrative"]["enum"]) == {*NARRATIVES, "Other"}
+
+
+def test_the_hints_leave_pronouns_out() -> None:
+    from spinscope.layers.entities.llm import hints
+
+    text = "Jens Stoltenberg spoke. He said the alliance is ready, and Stoltenberg left."
+    spans = [
+        *Grounder(text).every("Jens Stoltenberg"),
+        *Grounder(text).every("He"),
+        *Grounder(text).every("Stoltenberg")[1:],
+    ]
+    entity = Entity(name="Jens Stoltenberg", mentions=spans, source="entities/test")
+    assert hints([entity]) == [
+        {"name": "Jens Stoltenberg", "mentions": ["Jens Stoltenberg", "Stoltenberg"]}
+    ]
 
 
 def test_an_unreachable_endpoint_is_named() -> None:
@@ -502,6 +669,8 @@ def test_analyze_with_llm_end_to_end(server: FakeLLM, tmp_path: Path) -> None:
     assert all(e.source.startswith("entities/") for e in others)
     assert [n.narrative for n in analysis.narratives] == [BLAME]
     assert f"warning: {story}: llm:{MODEL}: kept" in first.stderr  # something was dropped
+    assert f"llm: {story}: llm:{MODEL}: " in first.stderr  # what it cost, what it gave
+    assert "characters sent" in first.stderr and " refined, " in first.stderr
     second = CliRunner().invoke(app, [*args, "--llm-cache", str(cache)])
     assert second.exit_code == 0 and len(server.requests) == 1  # from the cache
     assert Analysis.from_json(second.stdout).entities == analysis.entities
@@ -527,15 +696,35 @@ def test_llm_options_need_llm(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 2 and "--llm-model only go with --llm URL" in result.stderr
     result = CliRunner().invoke(app, ["analyze", "--sample", "--llm", "http://127.0.0.1:9/v1"])
     assert result.exit_code == 2 and "SPINSCOPE_LLM_MODEL" in result.stderr
+    for command in (["analyze", "--sample"], ["batch", "x", "--out", "y"], ["serve"]):
+        result = CliRunner().invoke(app, [*command, "--llm-timeout", "5", "--llm-retries", "0"])
+        assert result.exit_code == 2, result.output
+        assert "--llm-timeout, --llm-retries only go with --llm URL" in result.stderr
+
+
+def test_the_limits_reach_the_request(server: FakeLLM, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(TEXT, "utf-8")
+    server.replies += [Reply("late", delay=1.0)]
+    args = ["analyze", str(story), "--llm", server.url, "--llm-model", MODEL]
+    limits = ["--llm-max-tokens", "40", "--llm-timeout", "0.3", "--llm-retries", "0"]
+    result = CliRunner().invoke(app, [*args, *limits, "--llm-cache", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output  # too slow: a warning, the analysis kept
+    assert server.requests[0]["max_tokens"] == 40 and len(server.requests) == 1
+    assert "no answer within 0.3 s" in result.stderr
+    assert "entities, narratives not refined" in result.stderr
 
 
 def test_the_llm_options_are_in_the_help_and_the_docs() -> None:
-    result = CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"})
     docs = (Path(__file__).parents[1] / "docs" / "llm.md").read_text("utf-8")
-    for option in ("--llm", "--llm-model", "--llm-key", "--llm-cache"):
-        assert option in result.stdout and f"`{option} " in docs
-    for variable in ("SPINSCOPE_LLM_MODEL", "SPINSCOPE_LLM_KEY"):
-        assert variable in result.stdout and variable in docs
+    options = ["--llm", "--llm-model", "--llm-key", "--llm-cache"]
+    options += ["--llm-max-tokens", "--llm-timeout", "--llm-retries"]
+    for command in ("analyze", "batch", "serve", "eval"):
+        result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        for option in options:
+            assert option in result.stdout and f"`{option} " in docs, (command, option)
+        for variable in ("SPINSCOPE_LLM_MODEL", "SPINSCOPE_LLM_KEY"):
+            assert variable in result.stdout and variable in docs
 
 
 # --- eval --llm ---------------------------------------------------------------------------
@@ -609,6 +798,9 @@ def test_batch_with_llm_refines_every_analysis(server: FakeLLM, tmp_path: Path) 
     assert answered["villagers"].role == Role(main="Innocent", fine=["Victim"])
     assert [n.narrative for n in analysis.narratives] == [BLAME]
     assert len(server.requests) == 1
+    assert f"llm:{MODEL}: 1 article asked (0 answered from the cache), 0 not refined" in (
+        result.stderr
+    )
     # The results depend on the LLM: a run without it does the work again, not skips it.
     again = CliRunner().invoke(app, args[:6])
     assert again.exit_code == 0 and "1 analysed" in again.stderr, again.stderr
@@ -637,6 +829,18 @@ def test_the_workbench_with_llm_refines_and_reports_an_unreachable_endpoint(
         analysis = Analysis.model_validate(response.json())
         assert any(f"llm:{MODEL}" in e.source for e in analysis.entities)
         assert [n.narrative for n in analysis.narratives] == [BLAME]
+        # an answer cut off at its token limit: the analysis is stored, unrefined, with why
+        server.replies.append(chat('{"entities": [{"name": "Nor', finish_reason="length"))
+        response = client.post("/api/v1/analyze", json={"text": TEXT + "More news.\n"})
+        assert response.status_code == 200, response.text
+        kept = Analysis.model_validate(response.json())
+        budget = answer_tokens([layer.llm for layer in refined_layers() if layer.llm])
+        assert [w for w in kept.warnings if "cut off" in w] == [
+            f"LLM endpoint {server.url}/chat/completions: the answer was cut off at {budget} "
+            f"tokens (finish_reason: length) before its JSON object was complete; raise "
+            f"--llm-max-tokens (now {budget}); entities, narratives not refined"
+        ]
+        assert not any("llm:" in e.source for e in kept.entities)
     finally:
         refined.close()
         refined.store.close()
@@ -654,3 +858,101 @@ def test_the_workbench_with_llm_refines_and_reports_an_unreachable_endpoint(
     finally:
         unreachable.close()
         unreachable.store.close()
+
+
+# --- answers recorded from a real server, replayed through the client ----------------------
+
+#: Whole responses of llama.cpp serving SmolLM2-135M-Instruct to spinscope's requests (the file
+#: says how they were recorded): too small a model to refine well, which is the point here.
+RECORDING = json.loads(
+    (Path(__file__).parent / "data" / "llm-answers-smollm2.json").read_text("utf-8")
+)
+
+
+def recorded(finish_reason: str) -> list[Any]:
+    return [
+        pytest.param(answer, id=f"{answer['article']}-{answer['format']}-{answer['max_tokens']}")
+        for answer in RECORDING["answers"]
+        if answer["response"]["choices"][0]["finish_reason"] == finish_reason
+    ]
+
+
+def recorded_text(answer: dict[str, Any], request: pytest.FixtureRequest) -> str:
+    """The article the answer was recorded for: the bundled sample, or an example of
+    `../shared` (the NATO example)."""
+    from spinscope.ingest import sample_article
+
+    if answer["article"] == "sample":
+        text = sample_article().text
+    else:
+        shared: Path = request.getfixturevalue("shared_data")
+        text = (shared.parent / "examples" / f"{answer['article']}.txt").read_text("utf-8")
+    assert hashlib.sha256(text.encode()).hexdigest() == answer["text_sha256"]
+    return text
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("’", "'").split())
+
+
+@pytest.mark.parametrize("answer", recorded("stop"))
+def test_a_recorded_answer_is_grounded_and_merged(
+    server: FakeLLM, answer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    text = recorded_text(answer, request)
+    learned = Pipeline(("entities", "narratives")).analyze(text)
+    server.replies.append(Reply(answer["response"]))
+    refined, report = refine_analysis(learned, server.client())
+    given = json.loads(answer["response"]["choices"][0]["message"]["content"])
+    assert report.prompt_tokens == answer["response"]["usage"]["prompt_tokens"]
+    assert Analysis.from_json(refined.to_json()) == refined  # every span is the text's
+    # What the answer quotes and the text does not hold never gets in: the evidence of what the
+    # answer refined is among its quotes, and found in the text.
+    quoted = {
+        _plain(quote)
+        for key in ("entities", "narratives")
+        for item in given[key]
+        for quote in item.get("evidence", [])
+    }
+    in_text = {quote for quote in quoted if quote in _plain(text)}
+    ours = [f for f in [*refined.entities, *refined.narratives] if report.source in f.source]
+    for finding in ours:
+        assert {_plain(span.text) for span in finding.evidence} <= in_text
+    if not in_text:  # nothing grounded: the learned roles and narratives stand
+        assert [e.role for e in refined.entities] == [e.role for e in learned.entities]
+        assert refined.narratives == learned.narratives
+    # Merging: every learned entity is kept, unchanged unless the answer refined it; a mention
+    # the answer gives one entity is never another learned entity's.
+    before = {entity.name: entity for entity in learned.entities}
+    assert set(before) <= {entity.name for entity in refined.entities}
+    for entity in refined.entities:
+        if report.source not in entity.source:
+            assert entity == before[entity.name]
+            continue
+        mine = before.get(entity.name)
+        added = {span.text for span in entity.mentions}
+        added -= {span.text for span in mine.mentions} if mine else set()
+        others = {
+            span.text for other in learned.entities if other.name != entity.name
+            for span in other.mentions
+        }  # fmt: skip
+        assert not added & others, entity.name
+    # The one warning says what was dropped and why.
+    assert refined.warnings[len(learned.warnings) :] == [report.summary()]
+    assert report.dropped  # a model this small always gets something wrong
+
+
+@pytest.mark.parametrize("answer", recorded("length"))
+def test_a_recorded_cut_off_answer_is_a_warning(
+    server: FakeLLM, answer: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    text = recorded_text(answer, request)
+    learned = Analysis.model_validate({"article": {"id": "a", "text": text}})
+    server.replies.append(Reply(answer["response"]))
+    refined, report = refine_reported(learned, server.client(max_tokens=answer["max_tokens"]))
+    assert refined.model_copy(update={"warnings": []}) == learned
+    (warning,) = refined.warnings
+    limit = answer["max_tokens"]
+    assert f"the answer was cut off at {limit} tokens (finish_reason: length)" in warning
+    assert report is not None and report.failure == warning
+    assert report.completion_tokens == answer["response"]["usage"]["completion_tokens"] == limit

@@ -30,12 +30,14 @@ from spinscope.batch.records import (
 )
 from spinscope.errors import InputError
 from spinscope.ingest.base import Loaded
+from spinscope.llm import RefineReport, RefineTotals
 from spinscope.pipeline import analyze_many
 
 
 @dataclass
 class Summary:
-    """The counts of a run; `read == analysed + skipped + failed` at every moment."""
+    """The counts of a run; `read == analysed + skipped + failed` at every moment. `llm` adds
+    up what the LLM's refinement cost and gave, with `--llm` (the local engine's)."""
 
     total: int | None = None  # the records expected, when known before reading
     read: int = 0
@@ -43,6 +45,7 @@ class Summary:
     skipped: int = 0
     failed: int = 0
     chunks: int = 0
+    llm: RefineTotals | None = None
 
     def line(self) -> str:
         return (
@@ -70,7 +73,12 @@ def open_output(out: str, layers: tuple[str, ...], llm: str | None = None) -> Ou
     return ChunkDir(Path(out), output_format(out), layers, llm)
 
 
-def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterator[Event]:
+def _local_events(
+    files: list[str],
+    options: BatchOptions,
+    done: Done,
+    on_refined: Callable[[RefineReport], None] | None = None,
+) -> Iterator[Event]:
     """The local engine: `analyze_many`'s process pool, in input order. The events between two
     articles travel with the second (the pool reads ahead), so the order is kept."""
     trailing: list[Event] = []
@@ -93,6 +101,7 @@ def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterat
         english_only=options.english_only,
         max_seconds=options.max_seconds,
         llm=options.llm,
+        on_refined=None if on_refined is None else lambda report, _: on_refined(report),
     )
     for outcome, (record, before) in analysed:
         yield from before
@@ -100,12 +109,17 @@ def _local_events(files: list[str], options: BatchOptions, done: Done) -> Iterat
     yield from trailing
 
 
-def _events(files: list[str], options: BatchOptions, done: Done) -> Iterator[Event]:
+def _events(
+    files: list[str],
+    options: BatchOptions,
+    done: Done,
+    on_refined: Callable[[RefineReport], None] | None,
+) -> Iterator[Event]:
     if options.engine == "ray":
         from spinscope.batch.ray_engine import ray_events
 
         return ray_events(files, options, done)
-    return _local_events(files, options, done)
+    return _local_events(files, options, done, on_refined)
 
 
 def run_batch(
@@ -121,6 +135,8 @@ def run_batch(
     output = open_output(out, options.layers, options.llm_model) if isinstance(out, str) else out
     files = list(input_files(inputs))
     summary = Summary(total=count_records(files))
+    if options.llm is not None:
+        summary.llm = RefineTotals(options.llm.model)
     seen: dict[str, str] = {}  # article id -> where it was read in this run
     chunk = Chunk()
 
@@ -133,7 +149,9 @@ def run_batch(
             on_error(where, reason)
 
     try:
-        for event in _events(files, options, output.done()):
+        totals = summary.llm
+        on_refined = None if totals is None else totals.add
+        for event in _events(files, options, output.done(), on_refined):
             summary.read += 1
             if isinstance(event, Skipped):
                 summary.skipped += 1

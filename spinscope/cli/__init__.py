@@ -2,7 +2,9 @@
 training, one module each (what they share is in `spinscope.cli.common`).
 
     spinscope analyze PATH|URL|- … [--format text|json|html|semeval] [--out FILE | --out-dir DIR]
-                                   [--llm URL [--llm-model NAME] [--llm-key KEY] [--llm-cache DIR]]
+                                   [--llm URL [--llm-model NAME] [--llm-key KEY] [--llm-cache DIR]
+                                              [--llm-max-tokens N] [--llm-timeout SECONDS]
+                                              [--llm-retries N]]
     spinscope batch INPUT… --out OUT [--workers N] [--layers A,B] [--column FIELD=NAME]
                                      [--engine local|ray [--ray-address ADDR]] [--llm URL …]
     spinscope report OUT --html FILE [--csv DIR]

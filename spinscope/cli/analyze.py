@@ -4,9 +4,10 @@ Error policy: record and continue. Each input that cannot be read or analysed ge
 `error: SOURCE: REASON` line on stderr and the others go on; notes on how an input was read
 and analysis warnings get `warning: SOURCE: …` lines; the run ends with a count. Exit status:
 0 when every input was analysed, 1 when any failed (or a `SpinscopeError` stopped the run),
-2 for usage errors. With `--llm`, an endpoint that cannot be reached stops the run (every
-article would fail alike); an answer that is not JSON leaves that article unrefined, with a
-warning.
+2 for usage errors. With `--llm`, each article gets an `llm:` line (tokens sent and received,
+seconds, findings refined and items dropped); an endpoint that cannot be reached stops the run
+(every article would fail alike); a request that gives no usable answer (too slow, cut off,
+refused, not JSON) leaves that article unrefined, with one warning that says why.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from spinscope.cli.common import (
     ColumnsOption,
     LLMCacheOption,
     LLMKeyOption,
+    LLMMaxTokensOption,
     LLMModelOption,
     LLMOption,
+    LLMRetriesOption,
+    LLMTimeoutOption,
     MaxSecondsOption,
     Report,
     budget,
@@ -128,6 +132,9 @@ def analyze(
     llm_model: LLMModelOption = None,
     llm_key: LLMKeyOption = None,
     llm_cache: LLMCacheOption = None,
+    llm_max_tokens: LLMMaxTokensOption = None,
+    llm_timeout: LLMTimeoutOption = None,
+    llm_retries: LLMRetriesOption = None,
     quiet: Annotated[
         bool,
         typer.Option(
@@ -148,13 +155,19 @@ def analyze(
         fmt_ = choose_format(fmt, out)
         check_outputs(sources, len(sources) + sample, fmt_, out, out_dir)
         options = ingest_options(max_bytes, allow_private, columns or [])
-        refinement = llm_options(llm, llm_model, llm_key, llm_cache)
+        refinement = llm_options(
+            llm, llm_model, llm_key, llm_cache, llm_max_tokens, llm_timeout, llm_retries
+        )
         writer = sink(fmt_, out, out_dir, sources)
         to_files = out is not None or out_dir is not None
         summary = Console(highlight=False) if writer is None or (to_files and not quiet) else None
         items = _articles(sources, sample, options, report)
         analysed = analyze_many(
-            items, workers=workers, max_seconds=budget(max_seconds), llm=refinement
+            items,
+            workers=workers,
+            max_seconds=budget(max_seconds),
+            llm=refinement,
+            on_refined=lambda refined, origin: report.llm(origin.source, refined.line()),
         )
         for result, origin in analysed:
             if isinstance(result, InputError):

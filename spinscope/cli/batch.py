@@ -19,8 +19,11 @@ from spinscope.cli.common import (
     ColumnsOption,
     LLMCacheOption,
     LLMKeyOption,
+    LLMMaxTokensOption,
     LLMModelOption,
     LLMOption,
+    LLMRetriesOption,
+    LLMTimeoutOption,
     MaxSecondsOption,
     budget,
     failures,
@@ -157,6 +160,9 @@ def batch(
     llm_model: LLMModelOption = None,
     llm_key: LLMKeyOption = None,
     llm_cache: LLMCacheOption = None,
+    llm_max_tokens: LLMMaxTokensOption = None,
+    llm_timeout: LLMTimeoutOption = None,
+    llm_retries: LLMRetriesOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
@@ -178,7 +184,9 @@ def batch(
                 engine=engine,
                 ray_address=ray_address,
                 max_seconds=budget(max_seconds),
-                llm=llm_options(llm, llm_model, llm_key, llm_cache),
+                llm=llm_options(
+                    llm, llm_model, llm_key, llm_cache, llm_max_tokens, llm_timeout, llm_retries
+                ),
             )
         except ExtraError:
             raise
@@ -197,6 +205,8 @@ def batch(
         if summary.failed > shown.limit:
             typer.echo(f"… and {summary.failed - shown.limit:,} more bad records", err=True)
         typer.echo(summary.line(), err=True)
+        if summary.llm is not None and summary.llm.articles:
+            typer.echo(summary.llm.line(), err=True)
         if summary.failed and is_database(out):
             url = getattr(output, "url", out)  # the password hidden
             typer.echo(f"bad records and why: the batch_errors table of {url}", err=True)

@@ -59,6 +59,11 @@ class Report:
         if not self.quiet:
             say("warning", "yellow", source, message)
 
+    def llm(self, source: str, line: str) -> None:
+        """What the `--llm` refinement of one input cost and gave (`RefineReport.line`)."""
+        if not self.quiet:
+            say("llm", "cyan", source, line)
+
     def summary(self) -> None:
         if not self.quiet:
             typer.echo(f"{self.analysed} analysed, {self.failed} failed", err=True)
@@ -81,19 +86,38 @@ def ingest_options(max_bytes: int, allow_private: bool, columns: list[str]) -> I
 
 
 def llm_options(
-    url: str | None, model: str | None, key: str | None, cache: Path | None
+    url: str | None,
+    model: str | None,
+    key: str | None,
+    cache: Path | None,
+    max_tokens: int | None = None,
+    timeout: float | None = None,
+    retries: int | None = None,
 ) -> LLMOptions | None:
+    """The `--llm` options of a command; None without `--llm` (then the others are refused)."""
     if url is None:
-        given = [
-            name
-            for name, value in (("--llm-model", model), ("--llm-key", key), ("--llm-cache", cache))
-            if value is not None
-        ]
+        options = {
+            "--llm-model": model,
+            "--llm-key": key,
+            "--llm-cache": cache,
+            "--llm-max-tokens": max_tokens,
+            "--llm-timeout": timeout,
+            "--llm-retries": retries,
+        }
+        given = [name for name, value in options.items() if value is not None]
         if given:
             raise UsageError(f"{', '.join(given)} only go with --llm URL")
         return None
     try:
-        return LLMOptions.from_env(url, model=model, key=key, cache_dir=cache)
+        return LLMOptions.from_env(
+            url,
+            model=model,
+            key=key,
+            cache_dir=cache,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            retries=retries,
+        )
     except ValueError as exc:
         raise UsageError(f"--llm: {exc}") from None
 
@@ -138,6 +162,41 @@ LLMCacheOption = Annotated[
     ),
 ]
 
+LLMMaxTokensOption = Annotated[
+    int | None,
+    typer.Option(
+        "--llm-max-tokens",
+        metavar="N",
+        min=1,
+        help="The longest --llm answer asked for, in tokens (default: what full lists of the "
+        "refined layers' items take, see docs/llm.md); a longer one is cut off and leaves "
+        "that article unrefined, with a warning.",
+        show_default=False,
+    ),
+]
+LLMTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--llm-timeout",
+        metavar="SECONDS",
+        min=0.001,
+        help=f"How long to wait for each --llm answer (default: {LLMOptions.timeout:g}); an "
+        "answer not in time leaves that article unrefined, with a warning, and is not asked "
+        "for again.",
+        show_default=False,
+    ),
+]
+LLMRetriesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--llm-retries",
+        metavar="N",
+        min=0,
+        help=f"More tries of an --llm request after a connection error, HTTP 429 or 5xx "
+        f"(default: {LLMOptions.retries}).",
+        show_default=False,
+    ),
+]
 
 #: `--column FIELD=NAME`, which `analyze` and `batch` share.
 ColumnsOption = Annotated[

@@ -14,8 +14,11 @@ from rich.console import Console
 from spinscope.cli.common import (
     LLMCacheOption,
     LLMKeyOption,
+    LLMMaxTokensOption,
     LLMModelOption,
     LLMOption,
+    LLMRetriesOption,
+    LLMTimeoutOption,
     declared,
     fail,
     listing,
@@ -63,6 +66,9 @@ def evaluate(
     llm_model: LLMModelOption = None,
     llm_key: LLMKeyOption = None,
     llm_cache: LLMCacheOption = None,
+    llm_max_tokens: LLMMaxTokensOption = None,
+    llm_timeout: LLMTimeoutOption = None,
+    llm_retries: LLMRetriesOption = None,
 ) -> None:
     """Score a layer against annotated data, with the official metrics of its benchmark."""
     from spinscope.evaluate.benchmark import Run, load
@@ -81,7 +87,9 @@ def evaluate(
             raise UsageError(f"no benchmark for {name!r}; these can be scored: {known}")
         if data is None:
             raise UsageError(f"eval {name} needs --data (the annotated data to score against)")
-        options = llm_options(llm, llm_model, llm_key, llm_cache)
+        options = llm_options(
+            llm, llm_model, llm_key, llm_cache, llm_max_tokens, llm_timeout, llm_retries
+        )
         refine = None
         if options is not None:
             # the layer the benchmark scores is the one refined

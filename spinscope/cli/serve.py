@@ -9,14 +9,17 @@ import typer
 from spinscope.cli.common import (
     LLMCacheOption,
     LLMKeyOption,
+    LLMMaxTokensOption,
     LLMModelOption,
     LLMOption,
+    LLMRetriesOption,
+    LLMTimeoutOption,
     MaxSecondsOption,
     budget,
     fail,
     llm_options,
 )
-from spinscope.errors import SpinscopeError
+from spinscope.errors import SpinscopeError, UsageError
 from spinscope.pipeline import DEFAULT_LAYERS, MAX_SECONDS
 
 #: Seconds a connection may stay without a complete request's headers (or idle between
@@ -79,6 +82,9 @@ def serve(
     llm_model: LLMModelOption = None,
     llm_key: LLMKeyOption = None,
     llm_cache: LLMCacheOption = None,
+    llm_max_tokens: LLMMaxTokensOption = None,
+    llm_timeout: LLMTimeoutOption = None,
+    llm_retries: LLMRetriesOption = None,
     sample: Annotated[
         bool,
         typer.Option(help="Analyse the bundled sample corpus when the database is empty."),
@@ -117,7 +123,9 @@ def serve(
             analysis_threads=analysis_threads or Settings.analysis_threads,
             max_seconds=budget(max_seconds),
             allowed_hosts=tuple(hosts),
-            llm=llm_options(llm, llm_model, llm_key, llm_cache),
+            llm=llm_options(
+                llm, llm_model, llm_key, llm_cache, llm_max_tokens, llm_timeout, llm_retries
+            ),
         )
         store = Store(db)
         workbench = Workbench(store, settings)
@@ -125,6 +133,8 @@ def serve(
             typer.echo("Analysing the sample corpus (first start)…", err=True)
             typer.echo(f"Stored {workbench.load_samples()} sample articles.", err=True)
         workbench.run_jobs()
+    except UsageError as exc:  # the --llm options
+        fail(str(exc), 2)
     except (SpinscopeError, ValueError) as exc:
         fail(str(exc))
     config = Config()

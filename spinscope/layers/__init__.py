@@ -171,13 +171,21 @@ class Refinement:
     `instructions` say (its labels among them). `hints(findings)` is what the layer found, shown
     to the model before the article; `read(items, findings, reader)` is the layer's findings
     after the answer's `items`, each checked with `reader` (labels known, words grounded in
-    the text, what is kept and dropped counted)."""
+    the text, what is kept and dropped counted).
+
+    The answer is bounded by what the layer declares: `schema` is the JSON Schema of one item
+    (None: one derived from `example`, `spinscope.llm.schema`), its list at most `max_items`
+    long, and `item_tokens` the tokens one full item takes, which sizes the request's
+    `max_tokens`."""
 
     key: str
     instructions: str
     example: Mapping[str, Any]
     hints: Callable[[Sequence[Any]], list[dict[str, Any]]]
     read: Callable[[list[Mapping[str, Any]], Sequence[Any], Reader], list[Any]]
+    schema: Mapping[str, Any] | None = None
+    max_items: int = 8
+    item_tokens: int = 80
 
 
 @dataclass(frozen=True)

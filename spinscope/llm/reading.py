@@ -14,22 +14,54 @@ from spinscope.llm.grounding import Grounder
 
 @dataclass
 class RefineReport:
-    """What the LLM's answer for one article gave, and what was dropped and why."""
+    """What the LLM's answer for one article gave, what was dropped and why, and what the
+    request cost: the tokens the server says it took (None where it does not say, and for an
+    answer from the cache), the characters sent, and the seconds waited. `failure` says why
+    nothing was refined, when nothing was (`refine_reported`)."""
 
     model: str
     cached: bool = False
     kept: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
+    refined: int = 0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_chars: int = 0
+    seconds: float = 0.0
+    failure: str | None = None
 
     def summary(self) -> str:
-        """One line: `llm:MODEL (cached): kept 2 × role, …; dropped 1 × evidence quote not
-        in the text`."""
+        """One line, the analysis's warning when anything was dropped: `llm:MODEL: kept 2 ×
+        role, …; dropped 1 × evidence quote not in the text`. It does not say whether the
+        answer came from the cache: the analysis is the same either way."""
 
         def counts(counter: Counter[str]) -> str:
             return ", ".join(f"{n} × {what}" for what, n in counter.items()) or "nothing"
 
-        cached = " (cached)" if self.cached else ""
-        return f"llm:{self.model}{cached}: kept {counts(self.kept)}; dropped {counts(self.dropped)}"
+        return f"llm:{self.model}: kept {counts(self.kept)}; dropped {counts(self.dropped)}"
+
+    def cost(self) -> str:
+        """What was sent and received, and how long it took: `3,251 tokens sent, 212
+        received, 14.2 s` (characters where the server does not count tokens)."""
+        if self.cached:
+            return "answered from the cache"
+        if self.prompt_tokens is None:
+            sent = f"{self.prompt_chars:,} characters sent"
+        else:
+            sent = f"{self.prompt_tokens:,} tokens sent"
+        received = (
+            "" if self.completion_tokens is None else f", {self.completion_tokens:,} received"
+        )
+        return f"{sent}{received}, {self.seconds:.1f} s"
+
+    def line(self) -> str:
+        """The one line `--llm` prints for an article: its cost, and what came of it."""
+        if self.failure is not None:
+            outcome = "not refined (see the warning)"
+        else:
+            dropped = sum(self.dropped.values())
+            outcome = f"{_many(self.refined, 'finding')} refined, {_many(dropped, 'item')} dropped"
+        return f"llm:{self.model}: {self.cost()}; {outcome}"
 
     @property
     def source(self) -> str:
@@ -37,7 +69,49 @@ class RefineReport:
         return f"llm:{self.model}"
 
 
+@dataclass
+class RefineTotals:
+    """The reports of a run's articles, added up (`spinscope batch --llm` prints its line)."""
+
+    model: str
+    articles: int = 0
+    cached: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    refined: int = 0
+    dropped: int = 0
+
+    def add(self, report: RefineReport) -> None:
+        self.articles += 1
+        self.cached += report.cached
+        self.failed += report.failure is not None
+        self.prompt_tokens += report.prompt_tokens or 0
+        self.completion_tokens += report.completion_tokens or 0
+        self.seconds += report.seconds
+        self.refined += report.refined
+        self.dropped += sum(report.dropped.values())
+
+    def line(self) -> str:
+        return (
+            f"llm:{self.model}: {_many(self.articles, 'article')} asked ({self.cached:,} "
+            f"answered from the cache), {self.failed:,} not refined; {self.prompt_tokens:,} "
+            f"tokens sent, {self.completion_tokens:,} received, {self.seconds:.1f} s; "
+            f"{_many(self.refined, 'finding')} refined, {_many(self.dropped, 'item')} dropped"
+        )
+
+
+def _many(count: int, what: str) -> str:
+    """`1 finding`, `2 findings`."""
+    return f"{count:,} {what}{'' if count == 1 else 's'}"
+
+
 T = TypeVar("T")
+
+#: The fewest words of an evidence quote. Models this small answer a name as the evidence of a
+#: role ("Dana Whitfield"), which stands in the text but shows nothing.
+MIN_EVIDENCE_WORDS = 4
 
 
 class Reader:
@@ -76,8 +150,13 @@ class Reader:
         return kept
 
     def evidence(self, value: Any) -> list[Span]:
+        """The evidence quotes, each where it first stands in the text; a quote too short to be
+        a sentence or a clause of one (a name, a label) is no evidence, and is dropped."""
         spans = []
         for quote in self.strings(value):
+            if len(quote.split()) < MIN_EVIDENCE_WORDS:
+                self.report.dropped["evidence quote too short"] += 1
+                continue
             span = self.grounder.first(quote)
             if span is None:
                 self.report.dropped["evidence quote not in the text"] += 1

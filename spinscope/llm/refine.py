@@ -5,6 +5,7 @@ answer, its labels checked against the taxonomy and its words grounded in the te
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from spinscope.errors import LLMAnswerError
 from spinscope.layers import Layer, refined
 from spinscope.llm.client import LLMClient, Messages
 from spinscope.llm.reading import Reader, RefineReport
+from spinscope.llm.schema import answer_schema, answer_tokens
 
 _INTRODUCTION = """\
 You analyse a news article: answer each part below from the article alone."""
@@ -103,10 +105,12 @@ def refine(
     """Ask the LLM to refine what the layers found in one article (`found`, by field: missing
     or empty where nothing was found), and keep what passes their checks. `layers` are the
     layers to refine: those that declare a refinement among them (None: every registered
-    one). Returns each refined layer's findings by field, and the report.
+    one). The answer is held to their schema and token budget (`spinscope.llm.schema`).
+    Returns each refined layer's findings by field, and the report.
 
     `source` is the article, its text, or anything with an `.article` (`Parsed`, `Analysis`).
-    Raises `LLMError` when the endpoint fails, `LLMAnswerError` when its answer is not JSON.
+    Raises `LLMError` when the endpoint cannot be used, `LLMAnswerError` when it gives no
+    usable answer (see `LLMClient.chat_json`).
     """
     if isinstance(source, str):
         text = source
@@ -114,9 +118,32 @@ def refine(
         text = source.text
     else:
         text = source.article.text
-    answer, cached = client.chat_json(build_messages(text, found, layers))
-    report = RefineReport(model=client.options.model, cached=cached)
-    return interpret(answer, text, found or {}, report, layers), report
+    chosen = _layers(layers)
+    refinements = [layer.llm for layer in chosen if layer.llm is not None]
+    messages = build_messages(text, found, chosen)
+    started = time.monotonic()
+    answer = client.chat_json(messages, answer_schema(refinements), answer_tokens(refinements))
+    report = RefineReport(
+        model=client.options.model,
+        cached=answer.cached,
+        prompt_tokens=answer.prompt_tokens,
+        completion_tokens=answer.completion_tokens,
+        prompt_chars=_chars(messages),
+        seconds=time.monotonic() - started,
+    )
+    result = interpret(answer.value, text, found or {}, report, chosen)
+    report.refined = sum(
+        report.source in getattr(item, "source", "") for items in result.values() for item in items
+    )
+    return result, report
+
+
+def _chars(messages: Messages) -> int:
+    return sum(len(message["content"]) for message in messages)
+
+
+def _found(analysis: Analysis, layers: Sequence[Layer]) -> dict[str, list[Any]]:
+    return {layer.field: layer.findings(analysis) for layer in layers}
 
 
 def refine_analysis(
@@ -128,20 +155,43 @@ def refine_analysis(
     chosen = _layers(layers)
     if not chosen:
         return analysis, RefineReport(model=client.options.model)
-    found = {layer.field: layer.findings(analysis) for layer in chosen}
-    refined_found, report = refine(analysis.article, client, found, chosen)
+    refined_found, report = refine(analysis.article, client, _found(analysis, chosen), chosen)
     warnings = [*analysis.warnings, report.summary()] if report.dropped else analysis.warnings
     return analysis.with_findings(refined_found, warnings=warnings), report
+
+
+def refine_reported(
+    analysis: Analysis, client: LLMClient, layers: Sequence[Layer] | None = None
+) -> tuple[Analysis, RefineReport | None]:
+    """`analysis` refined by the LLM (`refine_analysis`), and the report; None for the report
+    when no layer is refined. A request that gives no usable answer (`LLMAnswerError`: too
+    slow, cut off, refused, not JSON) leaves the analysis as it was, with one warning that says
+    why, and the report's `failure` says so too; only an endpoint that cannot be used at all
+    (`LLMError`) raises."""
+    chosen = _layers(layers)
+    if not chosen:
+        return analysis, None
+    started = time.monotonic()
+    try:
+        return refine_analysis(analysis, client, chosen)
+    except LLMAnswerError as exc:
+        names = ", ".join(layer.name for layer in chosen)
+        warning = f"{exc}; {names} not refined"
+        messages = build_messages(analysis.article.text, _found(analysis, chosen), chosen)
+        report = RefineReport(
+            model=client.options.model,
+            prompt_tokens=exc.prompt_tokens,
+            completion_tokens=exc.completion_tokens,
+            prompt_chars=_chars(messages),
+            seconds=time.monotonic() - started,
+            failure=warning,
+        )
+        return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]}), report
 
 
 def refine_or_warn(
     analysis: Analysis, client: LLMClient, layers: Sequence[Layer] | None = None
 ) -> Analysis:
-    """`analysis` refined by the LLM (`refine_analysis`); an answer that cannot be read leaves
-    it as it was, with a warning that says so, instead of failing it."""
-    try:
-        return refine_analysis(analysis, client, layers)[0]
-    except LLMAnswerError as exc:
-        names = ", ".join(layer.name for layer in _layers(layers))
-        warning = f"{exc}; {names} not refined"
-        return analysis.model_copy(update={"warnings": [*analysis.warnings, warning]})
+    """`analysis` refined by the LLM; an answer that cannot be used leaves it as it was, with a
+    warning that says why, instead of failing it (`refine_reported`)."""
+    return refine_reported(analysis, client, layers)[0]
