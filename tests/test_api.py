@@ -481,7 +481,13 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         assert path in paths, path
     assert "/corpus" not in paths
     assert "Analysis" in spec["components"]["schemas"]
-    assert client.get("/docs").status_code == 404  # the interactive docs would need a CDN
+    docs = client.get("/api/v1/docs")  # interactive, served by the app itself: no CDN
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert "/api/v1/docs" not in spec["paths"]
 
 
 def test_pages(client: TestClient) -> None:

@@ -202,6 +202,20 @@ def test_analysis_error_is_shown(page: Any, server: Server) -> None:
     assert "loopback" in error.inner_text()
 
 
+def test_the_api_docs_are_interactive_and_offline(page: Any, server: Server) -> None:
+    page.goto(server.base + "/")
+    page.click("nav.site a:has-text('API docs')")
+    page.wait_for_url("**/api/v1/docs")
+    operations = page.locator("#swagger-ui .opblock-summary-path")
+    operations.first.wait_for()  # drawn by Swagger UI from the app's schema, under its CSP
+    assert "/api/v1/analyze" in operations.all_inner_texts()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.reload()
+    operations.first.wait_for()
+    assert requested and all(url.startswith(server.base) for url in requested), requested
+
+
 def test_chromium_is_debians() -> None:
     assert shutil.which("chromium") in (None, str(CHROMIUM))
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from importlib.resources import files
 from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,7 +38,7 @@ from spinscope.version import __version__
 from spinscope.web.api import router as api_router
 from spinscope.web.pages import STATIC
 from spinscope.web.pages import router as pages_router
-from spinscope.web.responses import CSP, error_response, problems
+from spinscope.web.responses import CSP, error_response, html_page, problems, render
 from spinscope.web.workbench import RETRY_AFTER_S, Workbench
 
 Scope = MutableMapping[str, Any]
@@ -47,6 +48,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_PREFIX = "/api/v1"
+#: Where Swagger UI's files are served, for the API's interactive docs.
+DOCS_STATIC = f"{API_PREFIX}/docs/static"
+#: Swagger UI's files, as the fastapi-swagger package ships them (only its files are used).
+SWAGGER_UI = files("fastapi_swagger") / "resources"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -195,13 +200,20 @@ def create_app(workbench: Workbench) -> FastAPI:
         "narratives of news articles; stored, searched and compared. Every analysis is the "
         "`Analysis` JSON of `spinscope analyze --format json`.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=None,  # the interactive docs load scripts from a CDN: the app stays offline
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: `api_docs` serves its own
         redoc_url=None,
     )
     app.state.workbench = workbench
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(DOCS_STATIC, StaticFiles(directory=str(SWAGGER_UI)), name="swagger-ui")
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """The API's interactive docs: Swagger UI over the app's OpenAPI schema (3.1, which
+        Swagger UI reads from version 5); nothing is loaded from elsewhere."""
+        return html_page(render("api-docs.html.j2", static=DOCS_STATIC))
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith(API_PREFIX)
