@@ -90,6 +90,55 @@ def test_entities_training_is_reproducible(shared_data: Path, tmp_path: Path) ->
     assert "always Antagonist" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
 
 
+def test_entities_nested_cross_validation_scores_every_mention_once(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """On 10 annotated articles and 2 outer folds: every gold mention gets one role from heads
+    fitted on the other fold, and the baseline says Antagonist."""
+    source = shared_data / "semeval2025-en"
+    lines = (source / "subtask-1-annotations.txt").read_bytes().splitlines(keepends=True)
+    docs = sorted({line.split(b"\t")[0].decode() for line in lines if line.strip()})[:10]
+    (tmp_path / "documents").mkdir()
+    for doc in docs:
+        (tmp_path / "documents" / doc).write_bytes((source / "documents" / doc).read_bytes())
+    kept = [line for line in lines if line.split(b"\t")[0].decode() in docs]
+    (tmp_path / "subtask-1-annotations.txt").write_bytes(b"".join(kept))
+    (run,) = entities.cross_validate(tmp_path, folds=2, seeds=(1,))
+    assert len(run.gold) == len(kept) and {m.doc for m in run.gold} == set(docs)
+    assert sorted(m.key for m in run.predicted) == sorted(m.key for m in run.gold)
+    assert all(m.main in entities.MAIN_ROLES for m in run.predicted)
+    assert {m.main for m in run.baseline} == {"Antagonist"}
+
+
+def test_frames_nested_cross_validation_answers_every_article_once(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """On 20 labelled articles and 4 outer folds: every article gets one genre and its frames
+    from heads fitted on the other folds, each shown finding a calibrated score; a rerun gives
+    the same."""
+    source = shared_data / "semeval2023-en" / "genre-framing"
+    genre_lines = (source / "genre-labels.txt").read_text("utf-8").splitlines()[:20]
+    docs = [line.split("\t")[0] for line in genre_lines]
+    frame_lines = [
+        line
+        for line in (source / "frame-labels.txt").read_text("utf-8").splitlines()
+        if line.split("\t")[0] in docs
+    ]
+    (tmp_path / "articles").mkdir()
+    for doc in docs:
+        name = f"article{doc}.txt"
+        (tmp_path / "articles" / name).write_bytes((source / "articles" / name).read_bytes())
+    (tmp_path / "genre-labels.txt").write_text("\n".join(genre_lines) + "\n", "utf-8")
+    (tmp_path / "frame-labels.txt").write_text("\n".join(frame_lines) + "\n", "utf-8")
+    first, again = (frames.cross_validate(tmp_path, folds=4, seeds=(1,)) for _ in range(2))
+    (run,) = first
+    assert set(run.genres) == set(run.frames) == set(run.baseline_genres) == set(docs)
+    assert len(run.genre_scores) == len(run.genre_correct) == len(docs)
+    assert len(run.frame_scores) == sum(len(found) for found in run.frames.values())
+    assert all(0 <= p <= 1 for p in run.genre_scores + run.frame_scores)
+    assert first == again
+
+
 def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
     """What training optimises (torch, batched and padded) is what the layer computes at run
     time (numpy, one chunk at a time): the same probabilities for every word."""

@@ -28,7 +28,8 @@ class Trainer(Protocol):
 
     A trainer may also offer `cross_validate(data, *, folds=, seeds=, progress=)`: the same
     training, nested inside folds by article over all the data, each article's predictions
-    from models that never saw it (`spinscope.train.narratives.cross_validate`)."""
+    from models that never saw it (narratives, entities, frames; `benchmarks/*_cv.py` print
+    their figures)."""
 
     DATA: str
 
