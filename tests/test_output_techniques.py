@@ -275,7 +275,8 @@ def test_technique_text_from_the_article_is_escaped() -> None:
     assert article_text(page) == text
     panel = section(page, "techniques")
     assert "“a &lt;script&gt;alert(1)&lt;/script&gt; traitor”" in panel
-    assert "“&#34;&lt;img src=x onerror=alert(1)&gt;&#34;”" in panel
+    # a span in its own quote marks is shown in them, not quoted again
+    assert 'snippet">&#34;&lt;img src=x onerror=alert(1)&gt;&#34;</div>' in panel
     match = JSON_RE.search(page)
     assert match
     assert Analysis.model_validate(json.loads(match.group(1))) == analysis
