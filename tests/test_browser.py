@@ -184,6 +184,21 @@ def test_search_the_corpus_and_download_csv(page: Any, server: Server, artifacts
     assert any(row["speaker"] == "Anton Merkulov" for row in rows if row["hit"] == "quote")
 
 
+def test_a_search_hit_opens_the_article_at_the_quote(page: Any, server: Server) -> None:
+    page.goto(server.base + "/corpus?q=Merkulov+summit")
+    first = page.locator("ul.quotes li").first
+    quoted = first.locator("mark").first.inner_text()
+    first.locator("a").click()
+    page.wait_for_url("**/articles/**#at=*")
+    start, end = map(int, page.url.rsplit("#at=", 1)[1].split("-"))
+    marked = page.evaluate("[...CSS.highlights.get('hit')].map(r => r.toString()).join('')")
+    text = page.evaluate("document.getElementById('article').textContent")
+    assert marked == text[start:end] and quoted.lower() in marked.lower()
+    assert page.locator("aside li.active[data-target^='q']").count() == 1  # the quote's card
+    box = page.locator("#article .focus").first.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 900  # in view
+
+
 def test_filter_by_outlet(page: Any, server: Server) -> None:
     page.goto(server.base + "/corpus")
     page.select_option("#search-form select[name=outlet]", "Northern Ledger")
