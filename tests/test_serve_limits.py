@@ -187,7 +187,9 @@ def test_a_flood_of_analyses_is_refused_with_retry_after_while_reads_are_answere
             elif path == "/api/v1/articles/before":
                 assert answer.json()["article"]["id"] == "before"
     during = load(server)
-    assert during["running"] > 0, during  # the reads were answered during the flood
+    # the reads were answered during the flood: analyses still taken (an analysis thread can be
+    # between two of them, running none for a moment, as CI once caught: running 0, waiting 10)
+    assert during["running"] + during["waiting"] > 0, during
     assert max(seconds for _, seconds in took) < 5, took
     for thread in writers:
         thread.join()
