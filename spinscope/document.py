@@ -89,6 +89,23 @@ def check_id(value: str) -> str:
     return value
 
 
+#: Lone surrogates: code points that are halves of a UTF-16 pair, not characters. JSON can
+#: spell one ("\\ud800") and Python decodes it, but no UTF-8 output, store or page can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(value: str) -> str:
+    """`value`, a text that UTF-8 can hold (a `ValueError` that says where it cannot)."""
+    found = _SURROGATE.search(value)
+    if found:
+        raise ValueError(
+            f"the text has a lone surrogate (U+{ord(found[0]):04X}, half of a UTF-16 pair, not "
+            f"a character) at position {found.start()}: the input is not valid Unicode; decode "
+            f"it as UTF-8 or JSON again, or replace the code point"
+        )
+    return value
+
+
 class Article(_Model):
     """One input document. `text` is exactly the input text, so offsets match source files."""
 
@@ -104,12 +121,18 @@ class Article(_Model):
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        return check_id(value)
+        return check_text(check_id(value))
+
+    @field_validator("title", "text", "url", "outlet", "published", "author", "language")
+    @classmethod
+    def _check_text(cls, value: str | None) -> str | None:
+        return value if value is None else check_text(value)
 
     @staticmethod
     def make_id(text: str) -> str:
-        """A stable id for an article that came without one: a hash of its text."""
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        """A stable id for an article that came without one: a hash of its text (any text: one
+        that is not valid Unicode is refused when the article is made, `check_text`)."""
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 QuoteKind = Literal["direct", "partial", "indirect", "mixed"]

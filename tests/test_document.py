@@ -252,9 +252,11 @@ PIECES = [
     "US weaponizing the dollar – Lavrov\n",
 ]
 
+#: Any text: any character, which a lone surrogate is not (refused, `test_a_lone_surrogate_...`).
+characters = st.characters(exclude_categories=["Cs"])
 texts = st.one_of(
-    st.text(max_size=200),
-    st.lists(st.one_of(st.sampled_from(PIECES), st.characters()), max_size=60).map("".join),
+    st.text(characters, max_size=200),
+    st.lists(st.one_of(st.sampled_from(PIECES), characters), max_size=60).map("".join),
 )
 
 
@@ -263,6 +265,11 @@ def check_spans(analysis: Analysis, text: str) -> None:
     for where, span in analysis.spans():
         assert 0 <= span.start <= span.end <= len(text), where
         assert text[span.start : span.end] == span.text, where
+
+
+def test_a_lone_surrogate_is_refused_with_where_it_is() -> None:
+    with pytest.raises(ValidationError, match=r"lone surrogate \(U\+DC00.*at position 4"):
+        spinscope.analyze("Half\udc00 a pair, he said.")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -353,6 +353,19 @@ def test_jsonl_records_and_broken_lines(tmp_path: Path) -> None:
     assert first.article.url == "https://x.org/1"
 
 
+def test_a_record_that_is_not_valid_unicode_is_reported_and_skipped(tmp_path: Path) -> None:
+    """JSON can spell a lone surrogate ("\\ud800"), which no UTF-8 output can hold: that record
+    is reported with where the code point is, and the next one is read."""
+    path = tmp_path / "feed.jsonl"
+    path.write_text('{"text": "Half \\ud800 a pair."}\n{"id": "ok", "text": "Fine."}\n', "utf-8")
+    bad, good = read_all(path)
+    assert not isinstance(bad, Loaded) and bad.source == f"{path}:1"
+    assert "lone surrogate (U+D800, half of a UTF-16 pair, not a character) at position 5" in (
+        bad.reason
+    )
+    assert isinstance(good, Loaded) and good.article.id == "ok"
+
+
 def test_jsonl_column_mapping(tmp_path: Path) -> None:
     path = tmp_path / "feed.ndjson"
     record = {
