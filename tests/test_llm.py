@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from alarms import Alarm, read_alarms
 from typer.testing import CliRunner
 
 from spinscope import Pipeline
@@ -293,19 +293,6 @@ def test_refine_merges_with_the_learned_layers(server: FakeLLM) -> None:
     assert '"main_role": "Protagonist"' in prompt and '"Officials"' in prompt
 
 
-class Alarm(BaseModel):
-    sentence: Span
-    source: str
-
-
-def _alarms(items: list[Any], given: Any, reader: Reader) -> list[Alarm]:
-    return [
-        Alarm(sentence=span, source=reader.report.source)
-        for item in items
-        for span in reader.evidence(item.get("sentence"))
-    ]
-
-
 def test_a_layer_declares_what_the_llm_refines(server: FakeLLM) -> None:
     """A layer registered here, with what the LLM may refine, has its part of the prompt and
     of the answer, read by its own function; the others' parts are not asked for; and a
@@ -322,7 +309,7 @@ def test_a_layer_declares_what_the_llm_refines(server: FakeLLM) -> None:
             instructions="The sentences written to alarm the reader.",
             example={"sentence": "..."},
             hints=lambda found: [{"sentence": a.sentence.text} for a in found],
-            read=_alarms,
+            read=read_alarms,
         ),
     )(alarms)
     try:

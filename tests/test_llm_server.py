@@ -14,18 +14,17 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from alarms import Alarm, read_alarms
 from llamaserver import MODEL, LlamaServer, missing
-from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from spinscope import Pipeline
 from spinscope.cli import app
-from spinscope.document import Analysis, Span
+from spinscope.document import Analysis
 from spinscope.layers import Findings, Refinement, register, unregister
-from spinscope.llm import LLMClient, LLMOptions, Reader, answer_tokens, refine_reported
+from spinscope.llm import LLMClient, LLMOptions, answer_tokens, refine_reported
 from spinscope.parse import Parsed
 
 TEXT = (
@@ -90,19 +89,6 @@ def test_analyze_against_the_real_server(llama: LlamaServer, tmp_path: Path) -> 
     assert "tokens sent, 4 received" in line and line.endswith("not refined (see the warning)")
 
 
-class Alarm(BaseModel):
-    sentence: Span
-    source: str
-
-
-def _alarms(items: list[Any], given: Any, reader: Reader) -> list[Alarm]:
-    return [
-        Alarm(sentence=span, source=reader.report.source)
-        for item in items
-        for span in reader.evidence(item.get("sentence"))
-    ]
-
-
 #: A refinement whose answer, held to its schema, fits its token budget whatever the model
 #: writes: one item of at most 60 characters (60 tokens at most), its keys and the whitespace
 #: the grammar allows between them (a generous 140 tokens).
@@ -111,7 +97,7 @@ ALARMS = Refinement(
     instructions="Copy the one sentence of the article written most to alarm the reader.",
     example={"sentence": "..."},
     hints=lambda found: [],
-    read=_alarms,
+    read=read_alarms,
     schema={
         "type": "object",
         "properties": {"sentence": {"type": "string", "minLength": 1, "maxLength": 60}},
