@@ -15,8 +15,9 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
@@ -25,8 +26,9 @@ from spinscope.version import __version__
 
 #: `major.minor`: the major part is bumped when the JSON shape of `Analysis` changes
 #: incompatibly, the minor part when it gains fields (1.1: entities, narratives, genre, frames;
-#: 1.2: extensions; 1.3: `uncertain` on every finding with a score).
-SCHEMA_VERSION = "1.3"
+#: 1.2: extensions; 1.3: `uncertain` on every finding with a score; 1.4: `review` on every
+#: finding a reviewer can correct).
+SCHEMA_VERSION = "1.4"
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "analysis.schema.json"
 
@@ -67,6 +69,31 @@ UNCERTAIN = (
     "model card states (0.5): it is more likely wrong than right, shown as a suggestion and left "
     "out of corpus rates"
 )
+
+ReviewStatus = Literal["confirmed", "rejected", "edited", "added"]
+
+
+class Review(_Model):
+    """What a reviewer decided about a finding (`spinscope.review`). A rejected finding stays in
+    its list, marked, so that the indices other findings refer to hold (a claim's quote); an
+    edited one is the reviewer's version; a confirmed, edited or added one that the model did not
+    find is added after the model's findings.
+
+    model_agrees -- whether the analysis's model agrees with the reviewer: it finds the
+                    confirmed, edited or added finding itself, and does not find a rejected one.
+                    A re-analysis by a newer model shows here where it now disagrees.
+    """
+
+    status: ReviewStatus
+    reviewer: str
+    at: datetime
+    note: str | None = None
+    correction: int = Field(description="the id of the correction (GET .../corrections)")
+    model_agrees: bool
+
+
+#: What `review` means, in the JSON Schema.
+REVIEWED = "what a reviewer decided about the finding; null where no reviewer has looked at it"
 
 #: The characters an article id cannot hold: C0 controls (CR, LF and tab among them), DEL and C1
 #: controls. The JSON Schema states the same rule as a pattern.
@@ -162,6 +189,7 @@ class Quote(_Model):
     cue_class: CueClass = "none"
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
+    review: Review | None = Field(default=None, description=REVIEWED)
     source: str
 
     @model_validator(mode="after")
@@ -204,6 +232,7 @@ class Claim(_Model):
     quote: int | None = Field(default=None, ge=0, description="index into Analysis.quotes")
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
+    review: Review | None = Field(default=None, description=REVIEWED)
     origin: str
 
 
@@ -220,13 +249,19 @@ class Technique(_Model):
     text: str
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
+    review: Review | None = Field(default=None, description=REVIEWED)
     source: str
+
+    @field_validator("technique")
+    @classmethod
+    def _known_technique(cls, value: str) -> str:
+        if value not in TECHNIQUES:
+            raise ValueError(f"unknown persuasion technique {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _check_technique(self) -> Technique:
-        info = TECHNIQUES.get(self.technique)
-        if info is None:
-            raise ValueError(f"unknown persuasion technique {self.technique!r}")
+        info = TECHNIQUES[self.technique]
         if info.group != self.group:
             raise ValueError(f"{self.technique} is in group {info.group!r}, not {self.group!r}")
         if self.end <= self.start:
@@ -266,6 +301,7 @@ class Entity(_Model):
     mentions: list[Span]
     role: Role | None = None
     evidence: list[Span] = []
+    review: Review | None = Field(default=None, description=REVIEWED + " (its role)")
     source: str
 
 
@@ -279,7 +315,15 @@ class Narrative(_Model):
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
     evidence: list[Span] = []
+    review: Review | None = Field(default=None, description=REVIEWED)
     source: str
+
+    @field_validator("narrative")
+    @classmethod
+    def _known_narrative(cls, value: str) -> str:
+        if value != OTHER and value not in NARRATIVES:
+            raise ValueError(f"unknown narrative {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _check_labels(self) -> Narrative:
@@ -287,9 +331,7 @@ class Narrative(_Model):
             if self.subnarratives:
                 raise ValueError("the narrative Other has no sub-narratives")
             return self
-        subs = NARRATIVES.get(self.narrative)
-        if subs is None:
-            raise ValueError(f"unknown narrative {self.narrative!r}")
+        subs = NARRATIVES[self.narrative]
         for label in self.subnarratives:
             if label.removeprefix(f"{self.narrative}: ") not in subs or label == self.narrative:
                 raise ValueError(f"{label!r} is not a sub-narrative of {self.narrative!r}")
@@ -302,13 +344,15 @@ class Genre(_Model):
     genre: str
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
+    review: Review | None = Field(default=None, description=REVIEWED)
     source: str
 
-    @model_validator(mode="after")
-    def _check_genre(self) -> Genre:
-        if self.genre not in GENRES:
-            raise ValueError(f"unknown genre {self.genre!r}; genres: {', '.join(GENRES)}")
-        return self
+    @field_validator("genre")
+    @classmethod
+    def _check_genre(cls, value: str) -> str:
+        if value not in GENRES:
+            raise ValueError(f"unknown genre {value!r}; genres: {', '.join(GENRES)}")
+        return value
 
 
 class Frame(_Model):
@@ -317,18 +361,21 @@ class Frame(_Model):
     frame: str
     score: float | None = Field(default=None, ge=0, le=1)
     uncertain: bool = Field(default=False, description=UNCERTAIN)
+    review: Review | None = Field(default=None, description=REVIEWED)
     source: str
 
-    @model_validator(mode="after")
-    def _check_frame(self) -> Frame:
-        if self.frame not in FRAMES:
-            raise ValueError(f"unknown frame {self.frame!r}")
-        return self
+    @field_validator("frame")
+    @classmethod
+    def _check_frame(cls, value: str) -> str:
+        if value not in FRAMES:
+            raise ValueError(f"unknown frame {value!r}")
+        return value
 
 
 #: The type of the findings of each field kept in `Analysis.extensions`, by field name: what a
 #: layer registered outside spinscope assigns (`spinscope.layers.register(..., item=...)`).
 _EXTENSIONS: dict[str, TypeAdapter[list[Any]]] = {}
+_EXTENSION_TYPES: dict[str, type[BaseModel]] = {}
 
 
 def register_extension(name: str, item: type[BaseModel]) -> None:
@@ -336,10 +383,12 @@ def register_extension(name: str, item: type[BaseModel]) -> None:
     if name in Analysis.model_fields:
         raise ValueError(f"{name!r} is a field of Analysis, not an extension")
     _EXTENSIONS[name] = TypeAdapter(list[item])  # type: ignore[valid-type]
+    _EXTENSION_TYPES[name] = item
 
 
 def unregister_extension(name: str) -> None:
     _EXTENSIONS.pop(name, None)
+    _EXTENSION_TYPES.pop(name, None)
 
 
 class Analysis(_Model):
@@ -436,13 +485,9 @@ class Analysis(_Model):
 
     @model_validator(mode="after")
     def _check_spans(self) -> Analysis:
-        text = self.article.text
-        for where, span in self.spans():
-            if span.end > len(text) or text[span.start : span.end] != span.text:
-                raise ValueError(
-                    f"{where} span {span.start}:{span.end} {span.text!r} does not match "
-                    f"the article text there"
-                )
+        for name in type(self).model_fields:
+            if name != "article":
+                check_spans(getattr(self, name), self.article.text, name)
         for i, claim in enumerate(self.claims):
             if claim.quote is not None and claim.quote >= len(self.quotes):
                 raise ValueError(f"claims[{i}] refers to quote {claim.quote}, which does not exist")
@@ -474,6 +519,25 @@ _NOT_FINDINGS = frozenset(
 _SINGLE = frozenset({"genre"})
 
 
+def finding_type(name: str) -> type[BaseModel]:
+    """The type of one finding of the field `name` (`Quote` for "quotes", `Genre` for "genre",
+    the registered type of an extension's)."""
+    if name in _EXTENSION_TYPES:
+        return _EXTENSION_TYPES[name]
+    if name in _NOT_FINDINGS or name not in Analysis.model_fields:
+        raise ValueError(f"{name!r} holds no findings")
+    annotation = Analysis.model_fields[name].annotation
+    found = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    if not found:
+        raise ValueError(f"{name!r} holds no findings")
+    return found[0]
+
+
+def holds_one(name: str) -> bool:
+    """Whether the field `name` holds one finding or none (the genre), not a list."""
+    return name in _SINGLE
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of `Analysis`, as published in `spinscope/schema/`."""
     schema = Analysis.model_json_schema()
@@ -483,6 +547,17 @@ def json_schema() -> dict[str, Any]:
 
 def write_json_schema(path: Path = SCHEMA_PATH) -> None:
     path.write_text(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def check_spans(value: Any, text: str, path: str) -> None:
+    """Raise `ValueError`, naming where (`path` and on: `quotes[0].speaker`), unless every span
+    in `value` (a finding, a list of them…) equals the slice of `text` it points to."""
+    for where, span in _spans(value, path):
+        if span.end > len(text) or text[span.start : span.end] != span.text:
+            raise ValueError(
+                f"{where} span {span.start}:{span.end} {span.text!r} does not match "
+                f"the article text there"
+            )
 
 
 def _spans(value: Any, path: str) -> Iterator[tuple[str, Span]]:

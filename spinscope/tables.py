@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spinscope.document import Analysis
+from spinscope.document import Analysis, Review
 from spinscope.layers import Layer, Row, registered
 
 if TYPE_CHECKING:
@@ -187,7 +187,8 @@ def flat_rows(analysis: Analysis) -> list[Row]:
 class Indexed:
     """A finding as the store keeps it to group, filter and search by: its table, its index,
     its `label` and `text` (the columns its layer names for them), its offsets, score and
-    whether it is uncertain where its row has them, and the whole row."""
+    whether it is uncertain where its row has them, what a reviewer decided about it (None
+    where none did), and the whole row."""
 
     table: str
     index: int
@@ -197,6 +198,7 @@ class Indexed:
     end: int | None
     score: float | None
     uncertain: bool
+    review: Review | None
     row: Row
 
 
@@ -205,7 +207,9 @@ def indexed(analysis: Analysis) -> Iterator[Indexed]:
     for layer in _tabled():
         assert layer.table is not None
         label, text = layer.table.label, layer.table.text
+        findings = layer.findings(analysis)
         for row in layer_rows(layer, analysis):
+            review = getattr(findings[row["index"]], "review", None)
             yield Indexed(
                 table=layer.field,
                 index=row["index"],
@@ -215,6 +219,7 @@ def indexed(analysis: Analysis) -> Iterator[Indexed]:
                 end=row.get("end"),
                 score=row.get("score"),
                 uncertain=bool(row.get("uncertain")),
+                review=review,
                 row=row,
             )
 

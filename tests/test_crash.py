@@ -78,6 +78,71 @@ def test_sigkill_during_writes_loses_no_committed_analysis(db_url: str, tmp_path
         again.stop()
 
 
+def test_sigkill_during_corrections_loses_no_acknowledged_one(db_url: str, tmp_path: Path) -> None:
+    """Reviewers correct the findings of one article while the server is killed: every
+    correction it acknowledged is kept, the analysis shows them, and after a restart the
+    server reads them and takes more."""
+    server = Server(db_url, "--layers", "quotes,claims", "--no-sample", log=tmp_path / "log")
+    article = _article(0, 0)
+    claims = httpx.post(f"{server.base}/api/v1/analyze", json=article, timeout=60).json()["claims"]
+    url = f"/api/v1/articles/{article['id']}/corrections"
+    acknowledged: list[dict[str, object]] = []
+    stop = threading.Event()
+
+    def correct(writer: int) -> None:
+        with httpx.Client(base_url=server.base, timeout=30) as client:
+            n = 0
+            while not stop.is_set():
+                claim = claims[(writer + n) % len(claims)]
+                action = "confirm" if n % 2 else "reject"
+                body = {
+                    "kind": "claim",
+                    "action": action,
+                    "finding": claim,
+                    "note": f"{writer}-{n}",
+                }
+                try:
+                    response = client.post(url, json=body)
+                except httpx.HTTPError:
+                    return  # the server is gone
+                if response.status_code == 201:
+                    acknowledged.append(response.json())
+                n += 1
+
+    threads = [threading.Thread(target=correct, args=(w,)) for w in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 40 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(acknowledged) >= 40, "too few corrections before the kill to test anything"
+
+    with Store(db_url) as store:
+        kept = {c.id: c for c in store.corrections()}
+        for answered in acknowledged:
+            assert answered["id"] in kept, f"acknowledged correction {answered['id']} was lost"
+            assert kept[answered["id"]].note == answered["note"]  # type: ignore[index]
+        assert len(kept) <= len(acknowledged) + WRITERS
+        _assert_consistent(store)
+        reviewed = store.get(article["id"])
+        assert reviewed is not None
+        last = max(kept)  # the newest correction decides its claim's review
+        assert any(c.review and c.review.correction == last for c in reviewed.claims)
+
+    again = Server(db_url, "--layers", "quotes,claims", "--no-sample", log=tmp_path / "log2")
+    try:
+        listed = httpx.get(f"{again.base}{url}", timeout=30).json()
+        assert [c["id"] for c in listed] == sorted(kept)
+        note = {"kind": "article", "action": "note", "note": "after the restart"}
+        assert httpx.post(f"{again.base}{url}", json=note, timeout=30).status_code == 201
+    finally:
+        again.stop()
+
+
 def _assert_consistent(store: Store) -> None:
     with store.engine.connect() as connection:
         count = lambda query: connection.scalar(query) or 0  # noqa: E731

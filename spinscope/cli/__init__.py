@@ -9,7 +9,7 @@ training, one module each (what they share is in `spinscope.cli.common`).
                                      [--engine local|ray [--ray-address ADDR]] [--llm URL …]
     spinscope report OUT --html FILE [--csv DIR]
     spinscope serve [--db URL] [--host HOST] [--port PORT] [--token TOKEN] [--layers A,B]
-                    [--allow-private] [--no-sample] [--llm URL …]
+                    [--reviewers FILE] [--allow-private] [--no-sample] [--llm URL …]
     spinscope eval [NAME --data DATA [--split all|validation] [--level LEVEL]
                    [--predictions PATH | --score PATH] [--workers N] [--json] [--llm URL …]]
     spinscope train LAYER --data DIR [--out DIR]

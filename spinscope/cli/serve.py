@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,6 +58,17 @@ def serve(
             envvar="SPINSCOPE_TOKEN",
         ),
     ] = None,
+    reviewers: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file naming the reviewers, one per line: NAME TOKEN. Writes must then "
+            "carry a reviewer's token (or --token), and each correction is kept under the "
+            "reviewer's name; anyone may read.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
     layers: Annotated[
         str,
         typer.Option(help="The analysis layers, comma-separated."),
@@ -98,11 +110,13 @@ def serve(
 
     from spinscope.store import Store
     from spinscope.web import Settings, Workbench, create_app, is_loopback
+    from spinscope.web.reviewers import read_reviewers
 
-    if not is_loopback(host) and not token:
+    if not is_loopback(host) and not token and not reviewers:
         fail(
             f"--host {host} is not a loopback address: set an API token with --token or "
-            f"SPINSCOPE_TOKEN so that nobody else can write to the store",
+            f"SPINSCOPE_TOKEN, or name the reviewers with --reviewers, so that nobody else "
+            f"can write to the store",
             2,
         )
     hosts = [*Settings.allowed_hosts, *(allowed_host or [])]
@@ -120,6 +134,7 @@ def serve(
             layers=tuple(name.strip() for name in layers.split(",") if name.strip()),
             allow_private=allow_private,
             token=token or None,
+            reviewers=read_reviewers(reviewers) if reviewers else {},
             analysis_threads=analysis_threads or Settings.analysis_threads,
             max_seconds=budget(max_seconds),
             allowed_hosts=tuple(hosts),

@@ -24,6 +24,8 @@ rest of the house needs to know about it, as a spaCy component declares what it 
   than putting them one after the other (an entity named in two windows is one; a claim's
   index into the quotes moves by the quotes of the windows before it).
 - `llm`: what an LLM may refine of its findings (`Refinement`, `spinscope.llm`).
+- `correct`: how a reviewer's corrections name and find its findings (`Correctable`,
+  `spinscope.review`).
 
 A layer that reads only the article's sentences and their vectors, never the parse, says so with
 `register_whole` (it takes a `Segmented`): a long article, which the pipeline parses and runs
@@ -34,7 +36,7 @@ whole article.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +191,17 @@ class Refinement:
 
 
 @dataclass(frozen=True)
+class Correctable:
+    """A reviewer may correct this layer's findings (`spinscope.review`): a correction names
+    them by `kind` ("technique"), and finds its finding again, in this analysis or a later
+    one, by `key`: what identifies one finding whatever its score (a technique's label and
+    offsets, a quote's content). The findings' type has a `review` field."""
+
+    kind: str
+    key: Callable[[Any], Hashable]
+
+
+@dataclass(frozen=True)
 class Layer:
     """A registered layer (see the module's docstring). `whole` is its function again, for a
     layer that reads no parse (`register_whole`); None for the others."""
@@ -205,6 +218,7 @@ class Layer:
     benchmark: str | None = None
     join: Join | None = None
     llm: Refinement | None = None
+    correct: Correctable | None = None
 
     def findings(self, analysis: Analysis) -> list[Any]:
         """What this layer found in `analysis`."""
@@ -231,6 +245,7 @@ def register(
     benchmark: str | None = None,
     join: Join | None = None,
     llm: Refinement | None = None,
+    correct: Correctable | None = None,
     whole: bool = False,
 ) -> Callable[[Any], Any]:
     """Register the decorated function as the layer `name` (see the module's docstring). With
@@ -253,6 +268,12 @@ def register(
                 raise SpinscopeError(
                     f"layer {name!r} names its facet {facet.name!r}, as layer {other.name!r} does"
                 )
+            theirs_kind = other.correct.kind if other.correct else None
+            if correct and other.name != name and theirs_kind == correct.kind:
+                raise SpinscopeError(
+                    f"layer {name!r} names its corrections {correct.kind!r}, as layer "
+                    f"{other.name!r} does"
+                )
         REGISTRY[name] = Layer(
             name,
             tuple(requires),
@@ -266,6 +287,7 @@ def register(
             benchmark=benchmark,
             join=join,
             llm=llm,
+            correct=correct,
         )
         return function
 
@@ -307,6 +329,12 @@ def facets() -> dict[str, tuple[Layer, Facet]]:
 def refined() -> list[Layer]:
     """The layers that declare what an LLM may refine (`Refinement`), in the registry's order."""
     return [layer for layer in registered() if layer.llm is not None]
+
+
+def correctable() -> dict[str, Layer]:
+    """The layers whose findings a reviewer may correct (`Correctable`), by the kind their
+    corrections name, in the registry's order."""
+    return {layer.correct.kind: layer for layer in registered() if layer.correct is not None}
 
 
 def searched() -> list[Layer]:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from spinscope.store.engine import database_url, default_path
 from spinscope.store.store import (
+    QUEUE_ORDERS,
     ArticleHit,
     ArticleSummary,
     Filters,
     FindingHit,
+    QueueItem,
+    QueueOrder,
     SearchResults,
     Snippet,
     StatsBy,
@@ -22,10 +25,13 @@ from spinscope.store.store import (
 )
 
 __all__ = [
+    "QUEUE_ORDERS",
     "ArticleHit",
     "ArticleSummary",
     "Filters",
     "FindingHit",
+    "QueueItem",
+    "QueueOrder",
     "SearchResults",
     "Snippet",
     "StatsBy",

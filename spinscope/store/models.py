@@ -7,6 +7,10 @@ rewritten with it. Full-text search indexes are not declared here: they differ b
 tables on SQLite, tsvector columns with GIN indexes on PostgreSQL) and are made by the
 migrations.
 
+`corrections` holds every reviewer's correction of an article's findings (`spinscope.review`),
+apart from its analyses: a re-analysis replaces the findings and keeps the corrections, and the
+findings rows are the analysis as reviewed.
+
 `jobs` and `job_items` are the workbench's background jobs and their articles
 (`spinscope.store.jobs`).
 
@@ -106,6 +110,34 @@ class FindingRow(Base):
     #: Whether the store's search looks in it: its layer declares a search
     #: (`spinscope.layers.Search`); the full-text index holds these findings only.
     searched: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: What a reviewer decided (`spinscope.document.Review.status`), None where none did: a
+    #: rejected finding counts nowhere, an accepted one counts even if uncertain.
+    review: Mapped[str | None] = mapped_column(String(20))
+    #: Whether the analysis's model agrees with that reviewer (`Review.model_agrees`).
+    model_agrees: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class CorrectionRow(Base):
+    """A reviewer's correction of one finding of an article, or a note on it
+    (`spinscope.review.Corrected`): kept across re-analyses, deleted with the article."""
+
+    __tablename__ = "corrections"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_pk: Mapped[int] = mapped_column(
+        ForeignKey("articles.pk", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(50), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    #: The finding before, and after (edit, add), as JSON objects.
+    finding: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(200), index=True)
+    #: The spinscope version of the analysis corrected, and the finding's provenance.
+    spinscope_version: Mapped[str] = mapped_column(String(50))
+    model: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class BatchChunkRow(Base):

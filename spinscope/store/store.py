@@ -6,6 +6,10 @@ Each article keeps one analysis per spinscope version; the newest version is the
 which lists, filters, search and statistics read. Every save is one transaction: the article,
 its analysis JSON and the flattened findings are committed together or not at all;
 `save_all` commits several in one transaction (a chunk of a batch run, with its commit record).
+
+Reviewers' corrections (`correct`, `spinscope.review`) are kept apart from the analyses: an
+analysis is stored as its model made it, and read back (`get`), flattened and counted as
+reviewed, so that a re-analysis keeps every correction.
 """
 
 from __future__ import annotations
@@ -31,22 +35,23 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
-    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from spinscope.document import Analysis
+from spinscope.document import Analysis, Article
 from spinscope.errors import SpinscopeError
-from spinscope.layers import Layer, facets, searched
+from spinscope.layers import Layer, correctable, facets, searched
 from spinscope.rates import Rate
+from spinscope.review import Corrected, Correction, check, reviewed
 from spinscope.store.engine import WRITE, open_engine
 from spinscope.store.jobs import JobQueue
-from spinscope.store.models import AnalysisRow, ArticleRow, FindingRow
+from spinscope.store.models import AnalysisRow, ArticleRow, CorrectionRow, FindingRow
 from spinscope.tables import finding_tables, indexed
 
 #: What statistics are grouped by.
@@ -62,6 +67,12 @@ STOP_WORDS = frozenset(
 #: The article's metadata that a save of an article already stored keeps where the new analysis
 #: has none (an empty title, no outlet, …).
 KEPT_METADATA = ("title", "url", "outlet", "published", "author", "language")
+
+#: What a reviewer decided that makes a finding count even if it is uncertain.
+ACCEPTED = ("confirmed", "edited", "added")
+
+#: The metadata of a stored article that `update` may change.
+EDITABLE = ("title", "url", "outlet", "published", "author", "language")
 
 #: A query of any columns.
 _Query = Select[*tuple[Any, ...]]
@@ -158,6 +169,35 @@ class SearchResults:
     findings: dict[str, list[FindingHit]] = field(default_factory=dict)
 
 
+#: The orders of the review queue (`Store.queue`).
+QueueOrder = Literal["uncertain", "checkworthy", "disagreements"]
+QUEUE_ORDERS: dict[str, str] = {
+    "uncertain": "the findings the models are least sure of (a score nearest 0.5) first",
+    "checkworthy": "the claims most worth checking first",
+    "disagreements": "where a newer model disagrees with a reviewer",
+}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A finding in the review queue: its article, its kind and index there (its layer's
+    findings, `Analysis.findings`), its label, words, offsets and score, and what a reviewer
+    decided (disagreements only)."""
+
+    article_id: str
+    article_title: str
+    outlet: str | None
+    kind: str
+    field: str
+    index: int
+    label: str | None
+    text: str
+    start: int | None
+    end: int | None
+    score: float | None
+    review: str | None
+
+
 @dataclass(frozen=True)
 class StatsRow:
     """One outlet or week: how many articles, and how many of them carry each label."""
@@ -240,6 +280,12 @@ class Store:
         raise AssertionError("unreachable")
 
     def _save(self, session: Session, analysis: Analysis, layers: Sequence[str]) -> Analysis:
+        where = next((path for path, _ in _reviews(analysis)), None)
+        if where is not None:
+            raise SpinscopeError(
+                f"{where} carries a review: the store keeps a model's analysis, and reviewers' "
+                f"corrections apart (Store.correct); save the analysis as the model made it"
+            )
         article = analysis.article
         text_hash = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
         now = datetime.now(UTC)
@@ -299,10 +345,105 @@ class Store:
         stored.updated_at = now
         stored.current = False
         session.flush()
+        analysis = reviewed(analysis, _corrections(session, CorrectionRow.article_pk == row.pk))
         session.add_all(_finding_rows(analysis, row.pk, stored.pk))
 
         _mark_current(session, row.pk)
         return analysis
+
+    def correct(self, article_id: str, correction: Correction, reviewer: str) -> Corrected | None:
+        """Keep `reviewer`'s `correction` of the article's current analysis, and return it as
+        kept (None if there is no such article). `spinscope.review.CorrectionError` names what
+        is wrong with a correction that cannot be made. Corrections of one article are made
+        one after the other (the article's row is locked), each checked against the analysis
+        as the ones before left it."""
+        with self._write() as session:
+            row = session.scalar(
+                select(ArticleRow).where(ArticleRow.id == article_id).with_for_update()
+            )
+            if row is None:
+                return None
+            current = session.scalar(
+                select(AnalysisRow).where(AnalysisRow.article_pk == row.pk, AnalysisRow.current)
+            )
+            assert current is not None, "a stored article has a current analysis"
+            model = Analysis.from_json(current.data)
+            before = _corrections(session, CorrectionRow.article_pk == row.pk)
+            checked = check(correction, reviewed(model, before), reviewer)
+            kept = CorrectionRow(
+                article_pk=row.pk,
+                kind=checked.kind,
+                action=checked.action,
+                finding=_json(checked.finding),
+                after=_json(checked.after),
+                note=checked.note,
+                reviewer=reviewer,
+                spinscope_version=current.spinscope_version,
+                model=checked.model,
+                created_at=datetime.now(UTC),
+            )
+            session.add(kept)
+            session.flush()
+            corrected = _corrected(kept, row.id)
+            session.execute(delete(FindingRow).where(FindingRow.analysis_pk == current.pk))
+            session.add_all(
+                _finding_rows(reviewed(model, [*before, corrected]), row.pk, current.pk)
+            )
+            return corrected
+
+    def corrections(
+        self,
+        article_id: str | None = None,
+        reviewer: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Corrected]:
+        """The corrections kept, oldest first: of one article, by one reviewer, of one kind,
+        made at or after `since`; at most `limit` (the newest)."""
+        conditions: list[ColumnElement[bool]] = []
+        if article_id is not None:
+            conditions.append(ArticleRow.id == article_id)
+        if reviewer is not None:
+            conditions.append(CorrectionRow.reviewer == reviewer)
+        if kind is not None:
+            conditions.append(CorrectionRow.kind == kind)
+        if since is not None:
+            conditions.append(CorrectionRow.created_at >= since)
+        with Session(self.engine) as session:
+            return _corrections(session, *conditions, limit=limit)
+
+    def update(self, article_id: str, **metadata: str | None) -> Analysis | None:
+        """Change the metadata of a stored article (`EDITABLE`: title, URL, outlet, date,
+        author, language; None clears one, a title becomes empty) in the article and in each of
+        its analyses, and return its current analysis (None if there is no such article)."""
+        unknown = sorted(set(metadata) - set(EDITABLE))
+        if unknown:
+            raise SpinscopeError(
+                f"cannot change {', '.join(unknown)}; an article's metadata is: "
+                f"{', '.join(EDITABLE)}"
+            )
+        with self._write() as session:
+            row = session.scalar(
+                select(ArticleRow).where(ArticleRow.id == article_id).with_for_update()
+            )
+            if row is None:
+                return None
+            changes = {
+                name: "" if name == "title" and value is None else value
+                for name, value in metadata.items()
+            }
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.published_date = _date(row.published)
+            row.updated_at = datetime.now(UTC)
+            for stored in session.scalars(
+                select(AnalysisRow).where(AnalysisRow.article_pk == row.pk)
+            ):
+                analysis = Analysis.from_json(stored.data)
+                article = Article.model_validate({**analysis.article.model_dump(), **changes})
+                stored.data = analysis.model_copy(update={"article": article}).to_json(indent=None)
+        return self.get(article_id)
 
     def delete(self, article_id: str) -> bool:
         """Delete an article with all its analyses; False if there was none."""
@@ -327,6 +468,16 @@ class Store:
                 return False
             if not _mark_current(session, row.pk):
                 session.delete(row)
+                return True
+            current = session.scalar(
+                select(AnalysisRow).where(AnalysisRow.article_pk == row.pk, AnalysisRow.current)
+            )
+            assert current is not None
+            # the findings of the version now current, as reviewed since it was saved
+            session.execute(delete(FindingRow).where(FindingRow.analysis_pk == current.pk))
+            model = Analysis.from_json(current.data)
+            corrected = reviewed(model, _corrections(session, CorrectionRow.article_pk == row.pk))
+            session.add_all(_finding_rows(corrected, row.pk, current.pk))
             return True
 
     # -- reading -------------------------------------------------------------------------
@@ -339,7 +490,11 @@ class Store:
         )
         with Session(self.engine) as session:
             data = session.scalar(query)
-        return None if data is None else Analysis.from_json(data)
+            if data is None:
+                return None
+            return reviewed(
+                Analysis.from_json(data), _corrections(session, ArticleRow.id == article_id)
+            )
 
     def versions(self, article_id: str) -> list[Analysis]:
         """Every stored analysis of an article, newest spinscope version first."""
@@ -354,7 +509,8 @@ class Store:
                 key=lambda r: _version_key(r.spinscope_version),
                 reverse=True,
             )
-        return [Analysis.from_json(r.data) for r in rows]
+            corrections = _corrections(session, ArticleRow.id == article_id) if rows else []
+        return [reviewed(Analysis.from_json(r.data), corrections) for r in rows]
 
     def articles(
         self, filters: Filters = Filters(), limit: int = 50, offset: int = 0
@@ -476,7 +632,7 @@ class Store:
             .join(FindingRow, FindingRow.article_pk == ArticleRow.pk)
             .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
             .where(where, FindingRow.layer == layer.field)
-            .where(true() if filters.uncertain else FindingRow.uncertain.is_(False))
+            .where(counted(FindingRow, filters.uncertain))
             .group_by(key, label)
         )
         with Session(self.engine) as session:
@@ -487,12 +643,75 @@ class Store:
         order = sorted(rows) if by == "week" else sorted(rows, key=lambda k: (-rows[k].articles, k))
         return [rows[k] for k in order]
 
+    def queue(
+        self,
+        order: QueueOrder = "uncertain",
+        filters: Filters = Filters(),
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[QueueItem]:
+        """The findings of current analyses most worth a reviewer's look, by `order`
+        (`QUEUE_ORDERS`): findings no reviewer has decided on, the least sure first, or the
+        claims most worth checking first; or the reviewed findings whose model disagrees."""
+        kinds = {layer.field: kind for kind, layer in correctable().items() if layer.table}
+        query = _current_findings(
+            ArticleRow.id,
+            ArticleRow.title,
+            ArticleRow.outlet,
+            FindingRow.layer,
+            FindingRow.idx,
+            FindingRow.label,
+            FindingRow.text,
+            FindingRow.start,
+            FindingRow.end,
+            FindingRow.score,
+            FindingRow.review,
+        ).where(self._filtered(filters), FindingRow.layer.in_(kinds))
+        if order == "disagreements":
+            query = query.where(FindingRow.model_agrees.is_(False)).order_by(
+                ArticleRow.updated_at.desc()
+            )
+        elif order == "checkworthy":
+            query = query.where(
+                FindingRow.review.is_(None),
+                FindingRow.layer == correctable()["claim"].field,
+                FindingRow.score.is_not(None),
+            ).order_by(FindingRow.score.desc())
+        else:
+            query = query.where(
+                FindingRow.review.is_(None), FindingRow.score.is_not(None)
+            ).order_by(func.abs(FindingRow.score - 0.5))
+        query = query.order_by(ArticleRow.pk, FindingRow.layer, FindingRow.idx)
+        with Session(self.engine) as session:
+            rows = session.execute(query.limit(limit).offset(offset)).all()
+        return [
+            QueueItem(
+                article_id=r.id,
+                article_title=r.title,
+                outlet=r.outlet,
+                kind=kinds[r.layer],
+                field=r.layer,
+                index=r.idx,
+                label=r.label,
+                text=r.text,
+                start=r.start,
+                end=r.end,
+                score=r.score,
+                review=r.review,
+            )
+            for r in rows
+        ]
+
     # -- query parts ---------------------------------------------------------------------
 
     def _summaries(self) -> _Query:
         counts = [
             select(func.count())
-            .where(FindingRow.analysis_pk == AnalysisRow.pk, FindingRow.layer == table)
+            .where(
+                FindingRow.analysis_pk == AnalysisRow.pk,
+                FindingRow.layer == table,
+                FindingRow.review.is_distinct_from("rejected"),
+            )
             .correlate(AnalysisRow)
             .scalar_subquery()
             .label(f"count_{i}")
@@ -515,22 +734,16 @@ class Store:
 
     def _findings(self) -> _Query:
         """The searched findings of current analyses, with their articles."""
-        return (
-            select(
-                ArticleRow.id,
-                ArticleRow.title,
-                ArticleRow.outlet,
-                ArticleRow.published,
-                FindingRow.data,
-                FindingRow.text,
-                FindingRow.start,
-                FindingRow.end,
-            )
-            .select_from(FindingRow)
-            .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
-            .join(ArticleRow, ArticleRow.pk == FindingRow.article_pk)
-            .where(FindingRow.searched)
-        )
+        return _current_findings(
+            ArticleRow.id,
+            ArticleRow.title,
+            ArticleRow.outlet,
+            ArticleRow.published,
+            FindingRow.data,
+            FindingRow.text,
+            FindingRow.start,
+            FindingRow.end,
+        ).where(FindingRow.searched)
 
     def _filtered(self, filters: Filters) -> ColumnElement[bool]:
         """The condition on `ArticleRow` for `filters`: articles with a current analysis (all
@@ -574,6 +787,16 @@ class Store:
         return condition
 
 
+def _current_findings(*columns: Any) -> _Query:
+    """`columns` of the findings of current analyses, joined with their articles."""
+    return (
+        select(*columns)
+        .select_from(FindingRow)
+        .join(AnalysisRow, and_(AnalysisRow.pk == FindingRow.analysis_pk, AnalysisRow.current))
+        .join(ArticleRow, ArticleRow.pk == FindingRow.article_pk)
+    )
+
+
 def _found(
     table: str, label: str | Callable[[Any], ColumnElement[bool]], uncertain: bool
 ) -> ColumnElement[bool]:
@@ -585,9 +808,19 @@ def _found(
         finding.article_pk == ArticleRow.pk,
         finding.layer == table,
         condition,
-        true() if uncertain else finding.uncertain.is_(False),
+        counted(finding, uncertain),
         _is_current(finding.analysis_pk),
     )
+
+
+def counted(finding: Any, uncertain: bool) -> ColumnElement[bool]:
+    """The condition on a findings table (or an alias of it) that a finding counts in rates
+    and label filters: a reviewer did not reject it, and it is not uncertain unless `uncertain`
+    or a reviewer accepted it (`ACCEPTED`)."""
+    kept = finding.review.is_distinct_from("rejected")
+    if uncertain:
+        return kept  # type: ignore[no-any-return]
+    return and_(kept, or_(finding.uncertain.is_(False), finding.review.in_(ACCEPTED)))
 
 
 def _containing(part: str) -> Callable[[Any], ColumnElement[bool]]:
@@ -672,6 +905,52 @@ def snippet(body: str, words: Sequence[str], width: int = 240) -> Snippet:
     return Snippet(tuple(pieces))
 
 
+def _corrections(
+    session: Session, *conditions: ColumnElement[bool], limit: int | None = None
+) -> list[Corrected]:
+    """The corrections that meet `conditions` (on `CorrectionRow` and `ArticleRow`), oldest
+    first; with `limit`, the newest `limit` of them."""
+    query = (
+        select(CorrectionRow, ArticleRow.id)
+        .join(ArticleRow, ArticleRow.pk == CorrectionRow.article_pk)
+        .where(*conditions)
+        .order_by(CorrectionRow.pk.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    return [_corrected(row, article_id) for row, article_id in reversed(rows)]
+
+
+def _corrected(row: CorrectionRow, article_id: str) -> Corrected:
+    return Corrected(
+        id=row.pk,
+        article_id=article_id,
+        kind=row.kind,
+        action=row.action,
+        finding=json.loads(row.finding) if row.finding else None,
+        after=json.loads(row.after) if row.after else None,
+        note=row.note,
+        reviewer=row.reviewer,
+        # Stored in UTC; SQLite gives it back without its time zone.
+        at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
+        spinscope_version=row.spinscope_version,
+        model=row.model,
+    )
+
+
+def _json(value: Mapping[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _reviews(analysis: Analysis) -> Iterator[tuple[str, Any]]:
+    """Every finding of `analysis` that carries a review, with where it is."""
+    for layer in correctable().values():
+        for i, finding in enumerate(layer.findings(analysis)):
+            if getattr(finding, "review", None) is not None:
+                yield f"{layer.field}[{i}]", finding
+
+
 def _finding_rows(analysis: Analysis, article_pk: int, analysis_pk: int) -> list[FindingRow]:
     tables = {layer.field for layer in searched()}
     return [
@@ -691,6 +970,8 @@ def _finding_rows(analysis: Analysis, article_pk: int, analysis_pk: int) -> list
             ),
             searched=found.table in tables,
             uncertain=found.uncertain,
+            review=found.review.status if found.review else None,
+            model_agrees=found.review.model_agrees if found.review else None,
         )
         for found in indexed(analysis)
     ]

@@ -15,11 +15,21 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from spinscope.document import Analysis, check_id
+from spinscope.document import Analysis, check_id, check_text
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
 from spinscope.layers import HIT_FIELDS, facets
-from spinscope.store import ArticleSummary, Filters, SearchResults, StatsRow, rated
+from spinscope.review import Corrected, Correction, CorrectionError, kinds
+from spinscope.store import (
+    QUEUE_ORDERS,
+    ArticleSummary,
+    Filters,
+    QueueItem,
+    QueueOrder,
+    SearchResults,
+    StatsRow,
+    rated,
+)
 from spinscope.store.jobs import Job
 from spinscope.version import __version__
 from spinscope.web.responses import check_token
@@ -52,11 +62,13 @@ def workbench(request: Request) -> Workbench:
     return wb
 
 
-def writer(request: Request) -> None:
-    check_token(request)
+def writer(request: Request) -> str:
+    """The reviewer a write is made by (`spinscope.web.reviewers`); 401 without a token."""
+    return check_token(request)
 
 
 WB = Annotated[Workbench, Depends(workbench)]
+Reviewer = Annotated[str, Depends(writer)]
 
 
 class ArticleIn(BaseModel):
@@ -92,6 +104,24 @@ class ArticleIn(BaseModel):
             "author": self.author,
             "language": self.language,
         }
+
+
+class MetadataIn(BaseModel):
+    """The metadata of a stored article to change: the fields given (null clears one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = Field(default=None, max_length=300)
+    published: str | None = Field(default=None, max_length=100)
+    author: str | None = None
+    language: str | None = Field(default=None, max_length=20)
+
+    @field_validator("*")
+    @classmethod
+    def _check_text(cls, value: str | None) -> str | None:
+        return None if value is None else check_text(value.strip()) or None
 
 
 class JobIn(BaseModel):
@@ -436,6 +466,75 @@ def list_articles(
     )
 
 
+@router.get(
+    "/corrections",
+    summary="Reviewers' corrections, filtered",
+    responses=_ERRORS,
+)
+def list_corrections(
+    wb: WB,
+    reviewer: str | None = None,
+    kind: Annotated[str | None, Query(description="quote, claim, technique, …, article")] = None,
+    since: Annotated[datetime | None, Query(description="made at or after (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[Corrected]:
+    """The corrections kept, oldest first (the newest `limit` of them)."""
+    if kind is not None and kind not in kinds():
+        raise HTTPException(422, f"kind: no kind {kind!r}; the kinds are: {', '.join(kinds())}")
+    return wb.store.corrections(reviewer=reviewer, kind=kind, since=since, limit=limit)
+
+
+@router.get("/review", summary="The findings most worth a reviewer's look", responses=_ERRORS)
+def review_queue(
+    wb: WB,
+    where: FiltersDep,
+    order: Annotated[
+        QueueOrder,
+        Query(description="; ".join(f"{k}: {v}" for k, v in QUEUE_ORDERS.items())),
+    ] = "uncertain",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[QueueItem]:
+    """The findings of the stored articles (those the filters select) that no reviewer has
+    decided on, the least sure or the most worth checking first; or those where a newer
+    model disagrees with a reviewer."""
+    return wb.store.queue(order, where, limit, offset)
+
+
+@router.post(
+    "/articles/{article_id:path}/corrections",
+    status_code=201,
+    summary="Correct a finding of an article, or note something on it",
+    responses=_ERRORS,
+)
+def add_correction(article_id: str, body: Correction, wb: WB, reviewer: Reviewer) -> Corrected:
+    """Confirm, reject or edit a finding of the article's current analysis (`finding` as the
+    Analysis JSON gives it; an edit's `replacement` holds the fields that change), add one the
+    model missed (`replacement`, the whole finding), or note something on the article (kind
+    `article`, action `note`). The correction is kept under the reviewer's name and survives
+    re-analysis: the analysis then shows it in each finding's `review`. 422 names the field of
+    a correction that cannot be made (a finding the analysis does not hold, a label outside
+    the taxonomy, a span that is not the article's text)."""
+    try:
+        kept = wb.store.correct(article_id, body, reviewer)
+    except CorrectionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    if kept is None:
+        raise HTTPException(404, f"no article {article_id!r}")
+    return kept
+
+
+@router.get(
+    "/articles/{article_id:path}/corrections",
+    summary="The corrections of an article, oldest first",
+    responses=_ERRORS,
+)
+def get_corrections(article_id: str, wb: WB) -> list[Corrected]:
+    if wb.store.get(article_id) is None:
+        raise HTTPException(404, f"no article {article_id!r}")
+    return wb.store.corrections(article_id=article_id)
+
+
 @router.delete(
     "/articles/{article_id:path}/analyses/{version}",
     status_code=204,
@@ -473,6 +572,22 @@ def get_article(article_id: str, wb: WB, version: str | None = None) -> Response
     if found is None:
         what = f"no article {article_id!r}" + (f" analysed by version {version}" if version else "")
         raise HTTPException(404, what)
+    return analysis_response(found)
+
+
+@router.patch(
+    "/articles/{article_id:path}",
+    summary="Change the metadata of a stored article",
+    responses={**_ANALYSIS, **_ERRORS},
+    dependencies=[Depends(writer)],
+)
+def update_article(article_id: str, body: MetadataIn, wb: WB) -> Response:
+    """Change the title, URL, outlet, date, author or language of a stored article (the fields
+    given; null clears one) in it and in each of its analyses; the answer is its current
+    analysis."""
+    found = wb.store.update(article_id, **body.model_dump(exclude_unset=True))
+    if found is None:
+        raise HTTPException(404, f"no article {article_id!r}")
     return analysis_response(found)
 
 

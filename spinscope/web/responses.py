@@ -70,16 +70,25 @@ def problems(errors: Iterable[Any]) -> str:
     return f"{shown}; and {more:,} more" if more > 0 else shown or "invalid request"
 
 
-def check_token(request: Request, form_token: str | None = None) -> None:
-    """Raise 401 unless the request carries the API token (when one is set)."""
-    token = request.app.state.workbench.settings.token
-    if not token:
-        return
+def check_token(request: Request, form_token: str | None = None) -> str:
+    """The reviewer a write request is made by (`spinscope.web.reviewers`): the one whose
+    token it carries, the server's own reviewer for its API token or where no token is set;
+    401 otherwise."""
+    settings = request.app.state.workbench.settings
+    if not settings.writes_need_token:
+        return str(settings.reviewer)
     given = form_token
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         given = header[7:].strip()
-    if not given or not hmac.compare_digest(given.encode(), token.encode()):
-        raise StarletteHTTPException(
-            401, "this server needs its API token for writes: send 'Authorization: Bearer TOKEN'"
-        )
+    if given:
+        for token, name in settings.reviewers.items():
+            if hmac.compare_digest(given.encode(), token.encode()):
+                return str(name)
+        if settings.token and hmac.compare_digest(given.encode(), settings.token.encode()):
+            return str(settings.reviewer)
+    raise StarletteHTTPException(
+        401,
+        "this server needs a reviewer's or its API token for writes: send "
+        "'Authorization: Bearer TOKEN'",
+    )

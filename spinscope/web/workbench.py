@@ -6,14 +6,15 @@ can use it without a server.
 
 from __future__ import annotations
 
+import getpass
 import importlib.resources
 import json
 import re
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from spinscope.document import Analysis, Article
@@ -42,6 +43,14 @@ MAX_JOB_ARTICLES = 10_000
 RETRY_AFTER_S = 10
 
 
+def _user() -> str:
+    """The name of the user running the server ("local" where the system has none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the workbench runs. The defaults here are the only place they are declared.
@@ -58,7 +67,11 @@ class Settings:
                    for an analysis is refused (503, `Retry-After`).
     max_seconds -- the time budget of one article's analysis (see `Pipeline`); None for none.
     allow_private -- fetch URLs that resolve to private, loopback or link-local addresses.
-    token -- the API token; write requests must carry it when it is set.
+    token -- the API token; write requests must carry it (or a reviewer's) when it is set.
+    reviewers -- the reviewers' tokens, token -> name (`spinscope.web.reviewers`); when there
+                 are any, write requests must carry one of them (or the API token).
+    reviewer -- whom writes are attributed to where no reviewer's token names someone else:
+                the user running the server.
     allowed_hosts -- the host names (`Host` header, without the port) the server answers to;
                      others get 400, so that a page on another name that resolves to this
                      machine (DNS rebinding) cannot use it. `*` allows any.
@@ -76,6 +89,8 @@ class Settings:
     max_seconds: float | None = MAX_SECONDS
     allow_private: bool = False
     token: str | None = None
+    reviewers: Mapping[str, str] = field(default_factory=dict)
+    reviewer: str = field(default_factory=_user)
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     body_timeout: float = 30.0
     llm: LLMOptions | None = None
@@ -88,6 +103,11 @@ class Settings:
             raise ValueError(f"max_job_articles is at most {MAX_JOB_ARTICLES:,}")
         if self.max_waiting < 0:
             raise ValueError(f"max_waiting must be 0 or more, not {self.max_waiting}")
+
+    @property
+    def writes_need_token(self) -> bool:
+        """Whether a write must carry a token (the API token's or a reviewer's)."""
+        return bool(self.token or self.reviewers)
 
     @property
     def ingest(self) -> IngestOptions:

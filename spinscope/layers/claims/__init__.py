@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Claim, ClaimSource, Quote, Span
-from spinscope.layers import CorpusView, Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Correctable, Findings, Row, Table, Views, register
 from spinscope.layers.claims import checkworthiness, corpus
 from spinscope.layers.claims.views import html, terminal
 from spinscope.ml.calibration import CONFIDENT
@@ -228,6 +228,10 @@ def join_claims(parts: Sequence[tuple[list[Claim], Mapping[str, int]]]) -> list[
     trainer="spinscope.train.checkworthiness",
     benchmark="spinscope.evaluate.checkworthiness",
     join=join_claims,
+    correct=Correctable(
+        "claim",
+        lambda c: (c.span.start, c.span.end, c.source.kind, c.source.entity or c.source.span),
+    ),
 )
 def claims(parsed: Parsed, found: Findings) -> list[Claim]:
     quotes: list[Quote] = found["quotes"]

@@ -34,7 +34,7 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Entity, Role, Span
-from spinscope.layers import Findings, Row, Table, Views, register
+from spinscope.layers import Correctable, Findings, Row, Table, Views, register
 from spinscope.layers.entities import llm
 from spinscope.layers.entities.mentions import Cluster, Kind, find_clusters
 from spinscope.layers.entities.views import html, terminal
@@ -313,6 +313,7 @@ def join_entities(parts: Sequence[tuple[list[Entity], Mapping[str, int]]]) -> li
     benchmark="spinscope.evaluate.entities",
     join=join_entities,
     llm=llm.REFINEMENT,
+    correct=Correctable("entity", lambda e: (e.name.casefold(), e.role and e.role.main)),
 )
 def entities(parsed: Parsed, found: Findings) -> list[Entity]:
     return cast_entities(parsed, clusters(parsed, found), role_model())

@@ -16,7 +16,7 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Frame, Genre
-from spinscope.layers import Findings, Summary, Views, register_whole
+from spinscope.layers import Correctable, Findings, Summary, Views, register_whole
 from spinscope.layers.frames import views
 from spinscope.ml.calibration import CONFIDENT
 from spinscope.ml.features import document_features, sentence_vectors
@@ -89,6 +89,7 @@ def find_frames(parsed: Segmented, head: Head | None = None) -> list[Frame]:
     views=Views(terminal=views.genre_alone, html=views.genre_html),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames:GENRE_BENCHMARK",
+    correct=Correctable("genre", lambda g: g.genre),
 )
 def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     return find_genre(parsed)
@@ -102,6 +103,7 @@ def genre(parsed: Segmented, found: Findings) -> list[Genre]:
     views=Views(terminal=views.terminal, html=views.html),
     trainer="spinscope.train.frames",
     benchmark="spinscope.evaluate.frames:FRAMES_BENCHMARK",
+    correct=Correctable("frame", lambda f: f.frame),
 )
 def frames(parsed: Segmented, found: Findings) -> list[Frame]:
     return find_frames(parsed)

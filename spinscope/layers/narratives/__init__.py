@@ -35,7 +35,16 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Narrative, Span
-from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register_whole
+from spinscope.layers import (
+    CorpusView,
+    Correctable,
+    Facet,
+    Findings,
+    Row,
+    Table,
+    Views,
+    register_whole,
+)
 from spinscope.layers.narratives import corpus, llm
 from spinscope.layers.narratives.views import html, terminal
 from spinscope.ml.calibration import CONFIDENT
@@ -282,6 +291,7 @@ TABLE = Table(
     trainer="spinscope.train.narratives",
     benchmark="spinscope.evaluate.narratives",
     llm=llm.REFINEMENT,
+    correct=Correctable("narrative", lambda n: n.narrative),
 )
 def narratives(parsed: Segmented, found: Findings) -> list[Narrative]:
     return find_narratives(parsed)

@@ -28,7 +28,17 @@ from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import CueClass, Quote, QuoteKind, Span
-from spinscope.layers import CorpusView, Facet, Findings, Row, Search, Table, Views, register
+from spinscope.layers import (
+    CorpusView,
+    Correctable,
+    Facet,
+    Findings,
+    Row,
+    Search,
+    Table,
+    Views,
+    register,
+)
 from spinscope.layers.quotes import attribution as learned
 from spinscope.layers.quotes import corpus
 from spinscope.layers.quotes.cues import VERBS
@@ -519,6 +529,9 @@ TABLE = Table(
     views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.quotes",
     benchmark="spinscope.evaluate.quotes",
+    correct=Correctable(
+        "quote", lambda q: (*((s.start, s.end) for s in q.content), q.attributed_to)
+    ),
 )
 def quotes(parsed: Parsed, found: Findings) -> list[Quote]:
     """The rules' quotes, then the attributions the learned tagger finds where the rules found

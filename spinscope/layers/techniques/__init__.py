@@ -23,7 +23,7 @@ import numpy as np
 
 from spinscope.arrays import Matrix
 from spinscope.document import Span, Technique
-from spinscope.layers import CorpusView, Facet, Findings, Row, Table, Views, register
+from spinscope.layers import CorpusView, Correctable, Facet, Findings, Row, Table, Views, register
 from spinscope.layers.techniques import corpus
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.layers.techniques.views import html, terminal
@@ -204,6 +204,7 @@ TABLE = Table(
     views=Views(terminal=terminal, html=html, corpus=CorpusView(corpus.COLUMNS, corpus.sections)),
     trainer="spinscope.train.techniques",
     benchmark="spinscope.evaluate.techniques",
+    correct=Correctable("technique", lambda t: (t.technique, t.start, t.end)),
 )
 def techniques(parsed: Parsed, found: Findings) -> list[Technique]:
     return find_techniques(parsed, tagger())
