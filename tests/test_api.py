@@ -356,8 +356,8 @@ class _Markup(HTMLParser):
 
 def assert_no_injected_markup(html: str, where: str) -> None:
     """No payload became markup: no img element, no on* attribute, no script but the app's
-    own (its file, the charts' script and their data, the report's JSON data block and its
-    inline script) and none that alerts."""
+    own (its file, the review controls' with their config, the charts' script and their data,
+    the report's JSON data block and its inline script) and none that alerts."""
     parsed = _Markup()
     parsed.feed(html)
     for tag, attrs in parsed.tags:
@@ -367,7 +367,12 @@ def assert_no_injected_markup(html: str, where: str) -> None:
             chart_data = attrs.get("type") == "application/json" and str(
                 attrs.get("id")
             ).startswith(("spec-", "embed-options"))
-            assert chart_data or attrs in (
+            review = attrs.get("src") == "/static/review.js" and set(attrs) == {
+                "src",
+                "data-config",
+                "defer",
+            }
+            assert chart_data or review or attrs in (
                 {"src": "/static/app.js", "defer": None},
                 {"src": "/vega.js", "defer": None},
                 {"type": "application/json", "id": "spinscope-analysis"},
@@ -405,6 +410,8 @@ def test_user_strings_are_escaped_everywhere(client: TestClient) -> None:
         f"/corpus?outlet={quote('O' + IMG)}",
         f"/corpus?speaker={quote(SCRIPT)}",
         "/articles/" + quote(SCRIPT, safe=""),  # a 404 page that names the id
+        "/review",
+        "/review?order=checkworthy",
     ):
         page = client.get(path)
         assert page.status_code in (200, 404), path

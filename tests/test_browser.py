@@ -261,3 +261,141 @@ def test_charts(page: Any, server: Server, artifacts: Path) -> None:
     charts.nth(3).wait_for()
     assert "the search and the filters apply: 2 articles" in page.locator("#charts").inner_text()
     assert "City Herald" not in charts.first.inner_html()
+
+
+# -- the review loop (issue 18) -----------------------------------------------------------------
+
+REVIEWER_TOKEN = "ana-token-0123456789"
+PIPELINE = "sample-valdoria-pipeline"
+
+
+@pytest.fixture(scope="module")
+def reviewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A workbench with a named reviewer and the layers a review touches, on the sample corpus."""
+    folder = tmp_path_factory.mktemp("review")
+    (folder / "reviewers").write_text(f"ana {REVIEWER_TOKEN}\n", "utf-8")
+    running = Server(
+        str(folder / "corpus.db"),
+        "--layers",
+        "quotes,claims,techniques,entities",
+        "--reviewers",
+        str(folder / "reviewers"),
+        log=folder / "serve.log",
+    )
+    yield running
+    running.stop()
+
+
+def _select(page: Any, words: str) -> None:
+    """Select `words` in the article's text as a reader would, and let go of the mouse."""
+    page.evaluate(
+        """words => {
+          const root = document.getElementById("article");
+          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+          let node;
+          while ((node = walker.nextNode())) {
+            const at = node.data.indexOf(words);
+            if (at >= 0) {
+              const range = document.createRange();
+              range.setStart(node, at);
+              range.setEnd(node, at + words.length);
+              const selection = window.getSelection();
+              selection.removeAllRanges();
+              selection.addRange(range);
+              root.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+              return;
+            }
+          }
+          throw new Error("not in one text node: " + words);
+        }""",
+        words,
+    )
+
+
+def _reviewed(page: Any, item: Any, click: str) -> None:
+    """Click a review control of a panel item and wait for the page to show the result."""
+    with page.expect_navigation():
+        item.locator(f"button.review-button:has-text('{click}')").click()
+
+
+def test_review_an_article_and_keep_it_through_a_reanalysis(
+    page: Any, reviewing: Server, artifacts: Path
+) -> None:
+    import httpx
+
+    page.goto(f"{reviewing.base}/articles/{PIPELINE}")
+    page.fill("#token", REVIEWER_TOKEN)
+
+    # reject a role the model casts
+    marr = page.locator("aside li.cast-item").filter(
+        has=page.locator(".tech-name", has_text="Ilse Marr")
+    )
+    _reviewed(page, marr, "Reject")
+    assert "rejected" in (marr.get_attribute("class") or "")
+    assert "rejected by ana" in marr.locator(".review-badge").first.inner_text()
+
+    # edit a quote's speaker
+    quote = page.locator("aside li.quote-item[data-target=q0]")
+    quote.locator("button.review-button:has-text('Edit')").click()
+    quote.locator("input[name=speaker]").fill("Valdorian press office")
+    with page.expect_navigation():
+        quote.locator("button:has-text('Save speaker')").click()
+    assert "edited by ana" in quote.inner_text()
+    speakers = page.locator("#quotes h3").all_inner_texts()
+    assert any(h.startswith("Valdorian press office") for h in speakers)
+
+    # select words of the article and add them as a technique
+    text = page.evaluate("document.getElementById('article').textContent")
+    words = next(w for w in ("reckless", "blackmail", "energy", "pipeline") if w in text)
+    _select(page, words)
+    page.locator("#review-add select[name=add-technique]").select_option("Loaded_Language")
+    with page.expect_navigation():
+        page.locator("#review-add button:has-text('Add technique')").click()
+    added = page.locator("aside li.tech-item", has_text="added by ana")
+    assert added.count() == 1 and words in added.inner_text()
+    page.screenshot(path=str(artifacts / "review-article.png"), full_page=True)
+
+    # a re-analysis keeps every correction
+    stored = httpx.get(f"{reviewing.base}/api/v1/articles/{PIPELINE}").json()["article"]
+    again = httpx.post(
+        f"{reviewing.base}/api/v1/analyze",
+        json={"text": stored["text"]},
+        headers={"Authorization": f"Bearer {REVIEWER_TOKEN}"},
+        timeout=120,
+    )
+    assert again.status_code == 200, again.text
+    page.reload()
+    badges = page.locator("aside .review-badge:not(.disagrees)").all_inner_texts()
+    assert sorted(badges) == ["added by ana", "edited by ana", "rejected by ana"]
+    page.locator("#review-history li").nth(2).wait_for()
+    history = page.locator("#review-history li").all_inner_texts()
+    assert len(history) == 3 and all("ana" in line for line in history)
+
+
+def test_work_through_the_review_queue_with_the_keyboard(
+    page: Any, reviewing: Server, artifacts: Path
+) -> None:
+    import httpx
+
+    page.goto(f"{reviewing.base}/review")
+    items = page.locator(".queue-item")
+    assert items.count() >= 3
+    first_text = items.nth(0).locator(".snippet").inner_text()
+    page.fill("#token", REVIEWER_TOKEN)
+    page.locator("body").click(position={"x": 5, "y": 5})  # leave the token field
+    page.keyboard.press("c")
+    page.locator(".queue-item.done").first.wait_for()
+    assert "confirmed by ana" in items.nth(0).inner_text()
+    page.keyboard.press("j")  # skip one
+    page.keyboard.press("x")
+    page.locator(".queue-item.done").nth(1).wait_for()
+    assert "rejected by ana" in items.nth(2).inner_text()
+    assert "current" in (items.nth(3).get_attribute("class") or "")
+    page.screenshot(path=str(artifacts / "review-queue.png"))
+    kept = httpx.get(f"{reviewing.base}/api/v1/corrections", params={"reviewer": "ana"}).json()
+    decided = [c for c in kept if c["action"] in ("confirm", "reject")]
+    assert [c["action"] for c in decided[-2:]] == ["confirm", "reject"]
+    assert decided[-2]["finding"] is not None and first_text.strip()
+    # the confirmed finding has left the queue
+    page.reload()
+    assert first_text not in page.locator("#queue").inner_text()

@@ -105,14 +105,21 @@ def html_part(
     return HtmlPart(highlights=tuple(highlights), **pieces)
 
 
-def render_html(analysis: Analysis, links: Sequence[tuple[str, str]] = ()) -> str:
+def render_html(
+    analysis: Analysis,
+    links: Sequence[tuple[str, str]] = (),
+    scripts: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> str:
     """The analysis as one self-contained HTML page (inline CSS and JS, no external resources).
 
     `links` are (label, href) pairs shown in a bar above the report (the web app's navigation);
-    both are escaped like every other string.
+    both are escaped like every other string. `scripts` are (src, config) pairs of scripts the
+    page loads besides its own, each given its config as JSON in its `data-config` attribute
+    (the workbench's review controls); a saved report has none.
     """
     context = _context(analysis)
     context["links"] = list(links)
+    context["scripts"] = [(src, json.dumps(config)) for src, config in scripts]
     return (
         templates("spinscope.output", keep_trailing_newline=True)
         .get_template("report.html.j2")

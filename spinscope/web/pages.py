@@ -2,8 +2,9 @@
 HTML report of `spinscope analyze --format html` with a navigation bar), and the corpus
 (`/corpus`: search, filters, charts), each exportable as CSV and JSON.
 
-Pages are rendered on the server by Jinja2 with autoescaping; the only script is
-`static/app.js` (and the report's own inline script on the article view).
+Pages are rendered on the server by Jinja2 with autoescaping; the scripts are `static/app.js`,
+and on the article view the report's own inline script and `static/review.js` (the review
+controls, which the review queue, `/review`, runs too).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from markupsafe import Markup
 from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
 from spinscope.errors import InputError
 from spinscope.ingest.base import Loaded
-from spinscope.layers import Search, facets, searched
-from spinscope.output.html import render_html, report_script, script_json
+from spinscope.layers import Search, correctable, facets, searched
+from spinscope.output.html import JSON_SCRIPT_ID, render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
-from spinscope.store import ArticleSummary, Filters, StatsRow, rated
+from spinscope.store import QUEUE_ORDERS, ArticleSummary, Filters, StatsRow, rated
 from spinscope.tables import flat_rows, flat_value
+from spinscope.taxonomy import ROLES, TECHNIQUES
 from spinscope.web.api import article_out, input_error, search_out, stats_row_out
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.responses import check_token, html_page, render
@@ -61,7 +63,7 @@ def _index(request: Request, error: str | None = None, status: int = 200) -> Res
             "index.html.j2",
             recent=wb.store.articles(limit=12),
             total=wb.store.count(),
-            token_needed=bool(wb.settings.token),
+            token_needed=wb.settings.writes_need_token,
             max_bytes=wb.settings.max_bytes,
             error=error,
             article_href=article_href,
@@ -144,7 +146,45 @@ def article_page(request: Request, article_id: str, version: str | None = None) 
         ("Findings CSV", article_href(article_id) + "/findings.csv"),
         ("All versions (JSON)", api + "/analyses"),
     ]
-    return html_page(render_html(analysis, links), scripts=(report_script(),))
+    links.insert(2, ("Review queue", "/review"))
+    review = ("/static/review.js", _review_config(wb, article_id))
+    return html_page(render_html(analysis, links, [review]), scripts=(report_script(),))
+
+
+def _review_config(wb: Workbench, article_id: str) -> dict[str, Any]:
+    """What the article page's review controls (`static/review.js`) need: where to send
+    corrections, whether writes need a token, the kind of each panel item (by the letter its
+    `data-target` starts with, `q3`: the quote of index 3) and the labels an edit may choose."""
+    return {
+        "api": "/api/v1/articles/" + quote(article_id, safe=""),
+        "analysis": JSON_SCRIPT_ID,
+        "token": wb.settings.writes_need_token,
+        "kinds": {
+            kind[0]: {"kind": kind, "field": layer.field} for kind, layer in correctable().items()
+        },
+        "techniques": {name: info.group for name, info in TECHNIQUES.items()},
+        "roles": list(ROLES),
+    }
+
+
+@router.get("/review")
+def review_page(request: Request, order: str = "uncertain") -> Response:
+    """The review queue: the findings most worth a look, one keystroke each."""
+    wb = _wb(request)
+    if order not in QUEUE_ORDERS:
+        raise HTTPException(400, f"no order {order!r}; the orders are: {', '.join(QUEUE_ORDERS)}")
+    where, _ = _filters(request)
+    items = wb.store.queue(order, where, 100)  # type: ignore[arg-type]
+    return html_page(
+        render(
+            "review.html.j2",
+            order=order,
+            orders=QUEUE_ORDERS,
+            items=items,
+            article_href=article_href,
+            token_needed=wb.settings.writes_need_token,
+        )
+    )
 
 
 def _filters(request: Request) -> tuple[Filters, str]:
@@ -204,7 +244,7 @@ def corpus(request: Request) -> Response:
             charts=[(key, caption, specs[key]) for key, caption, _, _ in charts],
             embed_options=script_json(EMBED_OPTIONS),
             query=urlencode(where.query_params()),
-            token_needed=bool(wb.settings.token),
+            token_needed=wb.settings.writes_need_token,
             article_href=article_href,
         )
     )
