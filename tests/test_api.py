@@ -372,11 +372,16 @@ def assert_no_injected_markup(html: str, where: str) -> None:
                 "data-config",
                 "defer",
             }
-            assert chart_data or review or attrs in (
-                {"src": "/static/app.js", "defer": None},
-                {"src": "/vega.js", "defer": None},
-                {"type": "application/json", "id": "spinscope-analysis"},
-                {},
+            assert (
+                chart_data
+                or review
+                or attrs
+                in (
+                    {"src": "/static/app.js", "defer": None},
+                    {"src": "/vega.js", "defer": None},
+                    {"type": "application/json", "id": "spinscope-analysis"},
+                    {},
+                )
             ), attrs
     for script in parsed.scripts:
         assert "alert(" not in script or script.lstrip().startswith("{"), where

@@ -334,6 +334,16 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
     assert "rejected" in (marr.get_attribute("class") or "")
     assert "rejected by ana" in marr.locator(".review-badge").first.inner_text()
 
+    # cast an entity in another role
+    merkulov = page.locator("aside li.cast-item").filter(
+        has=page.locator(".tech-name", has_text="Anton Merkulov")
+    )
+    merkulov.locator("button.review-button:has-text('Edit')").click()
+    merkulov.locator("select[name=role]").select_option("Deceiver")
+    with page.expect_navigation():
+        merkulov.locator("button:has-text('Save role')").click()
+    assert "Deceiver" in merkulov.inner_text() and "edited by ana" in merkulov.inner_text()
+
     # edit a quote's speaker
     quote = page.locator("aside li.quote-item[data-target=q0]")
     quote.locator("button.review-button:has-text('Edit')").click()
@@ -366,10 +376,10 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
     assert again.status_code == 200, again.text
     page.reload()
     badges = page.locator("aside .review-badge:not(.disagrees)").all_inner_texts()
-    assert sorted(badges) == ["added by ana", "edited by ana", "rejected by ana"]
-    page.locator("#review-history li").nth(2).wait_for()
+    assert sorted(badges) == ["added by ana", "edited by ana", "edited by ana", "rejected by ana"]
+    page.locator("#review-history li").nth(3).wait_for()
     history = page.locator("#review-history li").all_inner_texts()
-    assert len(history) == 3 and all("ana" in line for line in history)
+    assert len(history) == 4 and all("ana" in line for line in history)
 
 
 def test_work_through_the_review_queue_with_the_keyboard(
@@ -399,3 +409,34 @@ def test_work_through_the_review_queue_with_the_keyboard(
     # the confirmed finding has left the queue
     page.reload()
     assert first_text not in page.locator("#queue").inner_text()
+
+
+def test_export_the_corrections_from_the_review_page(page: Any, reviewing: Server) -> None:
+    import zipfile
+
+    import httpx
+
+    api = f"{reviewing.base}/api/v1/articles/{PIPELINE}"
+    text = httpx.get(api).json()["article"]["text"]
+    start = text.index("pure fantasy")
+    added = {
+        "kind": "technique",
+        "action": "add",
+        "replacement": {
+            "technique": "Loaded_Language",
+            "group": "Manipulative wording",
+            "start": start,
+            "end": start + len("pure fantasy"),
+            "text": "pure fantasy",
+        },
+    }
+    headers = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
+    assert httpx.post(f"{api}/corrections", json=added, headers=headers).status_code == 201
+    page.goto(f"{reviewing.base}/review")
+    with page.expect_download() as info:
+        page.click("#export-semeval2023")
+    archive = zipfile.ZipFile(info.value.path())
+    ids = archive.read("corrections-semeval2023/ids.tsv").decode().splitlines()
+    number = next(line.split("\t")[0] for line in ids if line.endswith("\t" + PIPELINE))
+    spans = archive.read(f"corrections-semeval2023/spans/{number}-labels-subtask-3.txt").decode()
+    assert f"Loaded_Language\t{start}\t{start + len('pure fantasy')}" in spans

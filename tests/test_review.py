@@ -5,6 +5,7 @@ named reviewers; on SQLite and on a live PostgreSQL (the `db_url` fixture)."""
 from __future__ import annotations
 
 import importlib.resources
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -504,3 +505,105 @@ def test_a_bad_reviewers_file_says_where(tmp_path: Path, content: str, fragment:
     path.write_text(content, "utf-8")
     with pytest.raises(SpinscopeError, match=fragment):
         read_reviewers(path)
+
+
+# -- corrections as training data -------------------------------------------------------------
+
+
+def test_export_corrections_in_the_benchmarks_formats_and_score_the_model_against_them(
+    db_url: str, store: Store, model: Analysis, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from spinscope.cli import app
+    from spinscope.evaluate.brat import read_ann
+    from spinscope.evaluate.entities import read_framing_dir
+    from spinscope.evaluate.semeval import read_techniques_dir
+
+    start = TEXT.index(MISSED)
+    store.correct(
+        "sample", Correction(kind="technique", action="add", replacement=loaded(start)), "ana"
+    )
+    store.correct(
+        "sample",
+        Correction(kind="technique", action="reject", finding=finding(model.techniques[0])),
+        "ana",
+    )
+    store.correct(
+        "sample",
+        Correction(kind="quote", action="confirm", finding=finding(model.quotes[1])),
+        "ana",
+    )
+    whitfield = next(e for e in model.entities if e.name == "Dana Whitfield")
+    store.correct(
+        "sample",
+        Correction(
+            kind="entity",
+            action="edit",
+            finding=finding(whitfield),
+            replacement={"role": {"main": "Protagonist", "fine": ["Guardian"]}},
+        ),
+        "ana",
+    )
+    runner = CliRunner()
+    for format in ("semeval2023", "semeval2025", "brat"):
+        result = runner.invoke(
+            app,
+            ["export", "corrections", str(tmp_path / format), "--format", format, "--db", db_url],
+        )
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Wrote 1 reviewed article (")
+    # techniques: the span the reviewer added, not the one rejected nor the unreviewed ones
+    techniques = read_techniques_dir(tmp_path / "semeval2023")
+    assert techniques.texts == {"1": TEXT}
+    assert [(s.technique, TEXT[s.start : s.end]) for s in techniques.require_spans()["1"]] == [
+        ("Loaded_Language", MISSED)
+    ]
+    assert (tmp_path / "semeval2023" / "ids.tsv").read_text() == "article1\tsample\n"
+    # roles: the entity's first mention with the reviewer's role
+    [role] = read_framing_dir(tmp_path / "semeval2025").mentions
+    assert (role.mention, role.main, role.fine) == ("Dana Whitfield", "Protagonist", ("Guardian",))
+    # quotes: the confirmed one, in PolNeAR's brat layout
+    [attribution] = read_ann(tmp_path / "brat" / "attributions" / "article1_review.ann", TEXT)
+    assert [s.text for s in attribution.content] == [s.text for s in model.quotes[1].content]
+
+    # the current model scored against the reviewers
+    scored = runner.invoke(
+        app, ["eval", "techniques", "--data", str(tmp_path / "semeval2023"), "--json"]
+    )
+    assert scored.exit_code == 0, scored.output
+    figures = json.loads(scored.output)
+    # the reviewers' one span, which the model misses; its own span is the one they rejected
+    assert (figures["articles"], figures["gold"], figures["predicted"]) == (
+        1,
+        1,
+        len(model.techniques),
+    )
+    assert figures["f1"] == 0.0
+
+    # a reviewer-less format is refused, naming the formats
+    refused = runner.invoke(
+        app, ["export", "corrections", str(tmp_path / "x"), "--format", "csv", "--db", db_url]
+    )
+    assert refused.exit_code == 2 and "semeval2023, semeval2025, brat" in refused.output
+
+
+def test_the_api_exports_corrections_as_a_zip(client: TestClient, model: Analysis) -> None:
+    import io
+    import zipfile
+
+    body = {"kind": "technique", "action": "add", "replacement": loaded(TEXT.index(MISSED))}
+    assert (
+        client.post(
+            "/api/v1/articles/sample/corrections", json=body, headers=bearer(ANA)
+        ).status_code
+        == 201
+    )
+    response = client.get("/api/v1/export/corrections", params={"format": "semeval2023"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    spans = archive.read("corrections-semeval2023/spans/article1-labels-subtask-3.txt").decode()
+    start = TEXT.index(MISSED)
+    assert spans == f"1\tLoaded_Language\t{start}\t{start + len(MISSED)}\n"
+    assert archive.read("corrections-semeval2023/articles/article1.txt").decode() == TEXT
+    assert client.get("/api/v1/export/corrections", params={"format": "csv"}).status_code == 422

@@ -261,3 +261,82 @@ def test_train_finds_each_layer_s_trainer_in_its_registration(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["train", "sarcasm", "--data", missing])
     assert result.exit_code == 2
     assert "no trainer for 'sarcasm'; trainable: checkworthiness, claims, entities" in result.output
+
+
+def test_reviewers_corrections_teach_the_techniques_tagger(
+    shared_data: Path, torch: object, tmp_path: Path
+) -> None:
+    """Issue 18: a reviewer marks loaded words the model missed; the export of those
+    corrections, folded into training with --extra, makes the tagger more sure of them."""
+    import json as json_module
+
+    import spinscope
+    from spinscope.document import Article
+    from spinscope.evaluate.semeval import read_techniques_dir
+    from spinscope.ml.features import word_features
+    from spinscope.ml.tagger import Tagger
+    from spinscope.ml.transformer import read_tuned_layers, retop
+    from spinscope.output.training import write_training_data
+    from spinscope.parse import load_nlp, parse
+    from spinscope.review import Correction
+    from spinscope.store import Store
+
+    line = next(
+        json_module.loads(record)
+        for record in (Path(spinscope.__file__).parent / "data" / "corpus.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+        if '"sample-valdoria-pipeline"' in record
+    )
+    article = Article(id=line["id"], title=line["title"], text=line["text"])
+    loaded = ("reckless", "gamblers", "sabotaging", "pure fantasy")
+    with Store(tmp_path / "store.db") as store:
+        store.save(spinscope.analyze(article, layers=["techniques"]), ["techniques"])
+        for words in loaded:
+            start = article.text.index(words)
+            replacement = {
+                "technique": "Loaded_Language",
+                "group": "Manipulative wording",
+                "start": start,
+                "end": start + len(words),
+                "text": words,
+            }
+            store.correct(
+                article.id,
+                Correction(kind="technique", action="add", replacement=replacement),
+                "ana",
+            )
+        written = write_training_data(
+            store.reviewed(["technique"]), tmp_path / "export", "semeval2023"
+        )
+    assert (written.articles, written.findings) == (1, {"technique": 4})
+    exported = read_techniques_dir(tmp_path / "export")
+    assert exported.texts == {"1": article.text}
+    assert {
+        (s.technique, article.text[s.start : s.end]) for s in exported.require_spans()["1"]
+    } == {("Loaded_Language", words) for words in loaded}
+
+    data = shared_data / "semeval2023-en" / "techniques"
+    techniques.train(data, tmp_path / "without", limit=2)
+    card = techniques.train(data, tmp_path / "with", limit=2, extra=tmp_path / "export")
+    assert card["extra"] == {"data": str(tmp_path / "export"), "articles": 1, "spans": 4}
+
+    parsed = parse(article, load_nlp())
+
+    def loaded_language(out: Path) -> float:
+        head = read_head(out / "tagger.npz")
+        tagger = Tagger(head, tuple(read_tuned_layers(out / "tagger-layers.npz")))
+        found = word_features(parsed, retop(parsed.units, tagger.layers))
+        column = head.predict_proba(found.X)[:, head.labels.index("Loaded_Language")]
+        inside = [
+            i
+            for i, (start, end) in enumerate(zip(found.starts, found.ends, strict=True))
+            if any(
+                article.text.find(w) <= start and end <= article.text.find(w) + len(w)
+                for w in loaded
+            )
+        ]
+        assert len(inside) == 5
+        return float(np.mean(column[inside]))
+
+    assert loaded_language(tmp_path / "with") > loaded_language(tmp_path / "without") + 0.05

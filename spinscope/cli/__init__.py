@@ -12,7 +12,8 @@ training, one module each (what they share is in `spinscope.cli.common`).
                     [--reviewers FILE] [--allow-private] [--no-sample] [--llm URL …]
     spinscope eval [NAME --data DATA [--split all|validation] [--level LEVEL]
                    [--predictions PATH | --score PATH] [--workers N] [--json] [--llm URL …]]
-    spinscope train LAYER --data DIR [--out DIR]
+    spinscope train LAYER --data DIR [--out DIR] [--extra DIR]
+    spinscope export corrections OUT [--format semeval2023|semeval2025|brat] [--db URL]
     spinscope schema
     spinscope --version
 
@@ -29,6 +30,7 @@ import typer
 from spinscope.cli.analyze import analyze
 from spinscope.cli.batch import batch, report
 from spinscope.cli.evaluate import evaluate
+from spinscope.cli.export import export_app
 from spinscope.cli.serve import serve
 from spinscope.cli.train import train
 from spinscope.version import __version__
@@ -70,5 +72,6 @@ app.command("eval")(evaluate)
 app.command()(train)
 app.command()(schema)
 app.command()(serve)
+app.add_typer(export_app, name="export")
 
 __all__ = ["app"]

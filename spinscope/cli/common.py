@@ -122,6 +122,15 @@ def llm_options(
         raise UsageError(f"--llm: {exc}") from None
 
 
+#: The store's database, for the commands that read or write it (`serve`, `export`).
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The database: a file path or sqlite:///PATH, or postgresql://USER@HOST/DB. "
+        "Default: spinscope.db in the user's data folder.",
+        metavar="URL",
+    ),
+]
 LLMOption = Annotated[
     str | None,
     typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spinscope.cli.common import (
+    DbOption,
     LLMCacheOption,
     LLMKeyOption,
     LLMMaxTokensOption,
@@ -30,14 +31,7 @@ HEADER_TIMEOUT_S = 5.0
 
 
 def serve(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            help="The database: a file path or sqlite:///PATH, or postgresql://USER@HOST/DB. "
-            "Default: spinscope.db in the user's data folder.",
-            metavar="URL",
-        ),
-    ] = None,
+    db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     allowed_host: Annotated[

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 from pathlib import Path
 from typing import Annotated
@@ -38,6 +39,14 @@ def train(
         int | None,
         typer.Option(help="Use only the first N articles of each split (quick checks).", min=1),
     ] = None,
+    extra: Annotated[
+        Path | None,
+        typer.Option(
+            help="More training articles in the same format, all fitted on, never scored: "
+            "reviewers' corrections (`spinscope export corrections`).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Train a layer from annotated data and write its models and model card into the package
     (or --out), with the trainer its layer declares (`spinscope.layers.register(...,
@@ -60,10 +69,13 @@ def train(
     def progress(message: str) -> None:
         typer.echo(f"{name}: {message}", err=True)
 
+    trainer: Trainer = importlib.import_module(module)
+    more = {"extra": extra} if extra is not None else {}
+    if more and "extra" not in inspect.signature(trainer.train).parameters:
+        fail(f"train {layer} takes no --extra yet (train techniques does)", 2)
     try:
-        trainer: Trainer = importlib.import_module(module)
         card = trainer.train(
-            data, out or MODELS_DIR / name, seed=seed, limit=limit, progress=progress
+            data, out or MODELS_DIR / name, seed=seed, limit=limit, progress=progress, **more
         )
     except (SpinscopeError, OSError) as exc:
         fail(str(exc))

@@ -413,6 +413,27 @@ class Store:
         with Session(self.engine) as session:
             return _corrections(session, *conditions, limit=limit)
 
+    def reviewed(self, kinds: Sequence[str]) -> Iterator[Analysis]:
+        """The current analysis, as reviewed, of each article that a reviewer corrected a
+        finding of one of `kinds` in (notes aside), in the order they were stored."""
+        query = (
+            select(ArticleRow.id)
+            .where(
+                exists().where(
+                    CorrectionRow.article_pk == ArticleRow.pk,
+                    CorrectionRow.kind.in_(kinds),
+                    CorrectionRow.action != "note",
+                )
+            )
+            .order_by(ArticleRow.pk)
+        )
+        with Session(self.engine) as session:
+            ids = list(session.scalars(query))
+        for article_id in ids:
+            analysis = self.get(article_id)
+            if analysis is not None:  # deleted since
+                yield analysis
+
     def update(self, article_id: str, **metadata: str | None) -> Analysis | None:
         """Change the metadata of a stored article (`EDITABLE`: title, URL, outlet, date,
         author, language; None clears one, a title becomes empty) in the article and in each of

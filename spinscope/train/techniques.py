@@ -66,16 +66,25 @@ def train(
     seed: int = 0,
     limit: int | None = None,
     progress: Progress = lambda message: None,
+    extra: Path | None = None,
 ) -> dict[str, Any]:
     """Train the techniques layer from a SemEval-2023 techniques directory; write the tagger,
     the lexicon and the model card into `out`; return the card.
 
-    `limit` keeps only the first `limit` articles of each split (for quick checks)."""
+    `limit` keeps only the first `limit` articles of each split (for quick checks). `extra`, a
+    directory of the same layout (reviewers' corrections, `spinscope export corrections`),
+    adds all its articles to those the tagger is fitted on: never to the articles that choose
+    thresholds or score the model, and not to the lexicons."""
     started = time.monotonic()
     gold = read_techniques_dir(data)
     gold.require_spans()
+    added = _extra(extra)
     require_torch()  # after the data checks, which need no torch to fail clearly
     fit_ids, tune_ids, validation_ids = three_way(gold.texts, limit)
+    lexicon_ids = [*fit_ids, *tune_ids]
+    if added is not None:
+        gold = _joined(gold, added)
+        fit_ids += list(added.texts)
 
     progress(f"parsing and encoding {len(fit_ids) + len(tune_ids) + len(validation_ids)} articles")
     nlp = load_nlp()
@@ -143,12 +152,12 @@ def train(
     tagger = Tagger(head, tagger.layers)
 
     progress("learning the Loaded_Language lexicon and the affect adjectives")
-    lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=[*fit_ids, *tune_ids])
+    lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=lexicon_ids)
     technique_lexicons.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
-    training_docs = {aid: parsed[aid].doc for aid in [*fit_ids, *tune_ids]}
+    training_docs = {aid: parsed[aid].doc for aid in lexicon_ids}
     affect = technique_lexicons.build_affect_lexicon(gold, training_docs, afinn_valences())
     technique_lexicons.write_affect_lexicon(
         out / technique_rules.AFFECT_PATH.name, affect, str(data)
@@ -174,6 +183,13 @@ def train(
                 "limit": limit,
             },
             "seed": seed,
+            "extra": None
+            if added is None
+            else {
+                "data": str(extra),
+                "articles": len(added.texts),
+                "spans": sum(len(spans) for spans in added.require_spans().values()),
+            },
             "model": {
                 "tagger": f"MLP {2 * 384}->{RECIPE.hidden}->{len(labels)} sigmoid",
                 "features": "word vector (mean of its word pieces) + sentence vector, from a "
@@ -200,6 +216,30 @@ def train(
     tagger.head.save(out / "tagger.npz")
     write_card(out, card, card_text(card))
     return card
+
+
+def _extra(path: Path | None) -> TechniquesGold | None:
+    """The extra training articles of `path`, their ids marked `extra:` so that they never
+    meet an id of the main data."""
+    if path is None:
+        return None
+    found = read_techniques_dir(path)
+    spans = found.require_spans()
+    return TechniquesGold(
+        path,
+        {f"extra:{aid}": text for aid, text in found.texts.items()},
+        {f"extra:{aid}": article_spans for aid, article_spans in spans.items()},
+        {(f"extra:{aid}", line): labels for (aid, line), labels in found.paragraphs.items()},
+    )
+
+
+def _joined(gold: TechniquesGold, extra: TechniquesGold) -> TechniquesGold:
+    return TechniquesGold(
+        gold.path,
+        {**gold.texts, **extra.texts},
+        {**gold.require_spans(), **extra.require_spans()},
+        {**gold.paragraphs, **extra.paragraphs},
+    )
 
 
 def afinn_valences() -> dict[str, int]:

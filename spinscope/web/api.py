@@ -6,8 +6,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
+import io
+import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
@@ -19,6 +23,7 @@ from spinscope.document import Analysis, check_id, check_text
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
 from spinscope.layers import HIT_FIELDS, facets
+from spinscope.output.training import KINDS, TrainingFormat, write_training_data
 from spinscope.review import Corrected, Correction, CorrectionError, kinds
 from spinscope.store import (
     QUEUE_ORDERS,
@@ -499,6 +504,34 @@ def review_queue(
     decided on, the least sure or the most worth checking first; or those where a newer
     model disagrees with a reviewer."""
     return wb.store.queue(order, where, limit, offset)
+
+
+@router.get(
+    "/export/corrections",
+    summary="The reviewed articles as training data (a zip)",
+    responses={200: {"content": {"application/zip": {}}}, **_ERRORS},
+)
+def export_corrections(
+    wb: WB,
+    format: Annotated[
+        TrainingFormat,
+        Query(description="semeval2023 (techniques), semeval2025 (roles, narratives), brat"),
+    ] = "semeval2023",
+) -> Response:
+    """What `spinscope export corrections` writes, as one zip: only what reviewers confirmed,
+    edited or added is gold."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_training_data(wb.store.reviewed(KINDS[format]), Path(folder), format)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"corrections-{format}/{path.relative_to(folder)}")
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="corrections-{format}.zip"'},
+    )
 
 
 @router.post(

@@ -31,7 +31,7 @@ from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
 from spinscope.store import QUEUE_ORDERS, ArticleSummary, Filters, StatsRow, rated
 from spinscope.tables import flat_rows, flat_value
-from spinscope.taxonomy import ROLES, TECHNIQUES
+from spinscope.taxonomy import FINE_ROLES, TECHNIQUES
 from spinscope.web.api import article_out, input_error, search_out, stats_row_out
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.responses import check_token, html_page, render
@@ -163,7 +163,7 @@ def _review_config(wb: Workbench, article_id: str) -> dict[str, Any]:
             kind[0]: {"kind": kind, "field": layer.field} for kind, layer in correctable().items()
         },
         "techniques": {name: info.group for name, info in TECHNIQUES.items()},
-        "roles": list(ROLES),
+        "roles": dict(FINE_ROLES),
     }
 
 
@@ -183,8 +183,17 @@ def review_page(request: Request, order: str = "uncertain") -> Response:
             items=items,
             article_href=article_href,
             token_needed=wb.settings.writes_need_token,
+            formats=EXPORT_FORMATS,
         )
     )
+
+
+#: The formats of `GET /api/v1/export/corrections`, with what each holds.
+EXPORT_FORMATS = {
+    "semeval2023": "techniques, SemEval-2023",
+    "semeval2025": "roles and narratives, SemEval-2025",
+    "brat": "quotes, brat",
+}
 
 
 def _filters(request: Request) -> tuple[Filters, str]:

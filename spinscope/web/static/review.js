@@ -166,9 +166,16 @@
       });
     },
     entity: function (finding, done) {
-      var main = finding.role ? finding.role.main : null;
-      return form(select(config.roles, main, "role"), "Save role", function (value) {
-        done({role: {main: value, fine: []}});
+      var fine = finding.role && finding.role.fine.length ? finding.role.fine[0] : null;
+      var roles = Object.keys(config.roles).sort(function (a, b) {
+        return (config.roles[a] + a).localeCompare(config.roles[b] + b);
+      });
+      var choice = select(roles, fine, "role");
+      Array.prototype.forEach.call(choice.options, function (option) {
+        option.textContent = config.roles[option.value] + ": " + option.textContent;
+      });
+      return form(choice, "Save role", function (value) {
+        done({role: {main: config.roles[value], fine: [value]}});
       });
     }
   };
