@@ -586,3 +586,37 @@ def test_an_article_id_with_a_control_character_is_refused_at_the_door(
     job = client.post("/api/v1/jobs", json={"articles": [{"text": TEXT, "id": bad}]})
     assert_error(job, 422, "articles.0.id: article id")
     assert client.get("/api/v1/articles").json()["total"] == 0
+
+
+def test_the_upload_form_takes_several_files_and_their_metadata(client: TestClient) -> None:
+    """Issue 18, item 5: several files per upload, with a date and an author; a file that
+    cannot be read is named, and the others are analysed."""
+    files = [
+        ("file", ("bridge.txt", TEXT.encode())),
+        ("file", ("empty.txt", b"   \n")),
+        (
+            "file",
+            ("harbour.txt", b"Harbour reopens\nThe port director said the harbour would reopen.\n"),
+        ),
+    ]
+    meta = {"outlet": "Herald", "published": "2026-03-05", "author": "Dana Reyes"}
+    page = client.post("/analyze", files=files, data=meta)
+    assert page.status_code == 400
+    assert "Analysed 2 of the uploaded articles" in page.text and "empty.txt" in page.text
+    for article_id in ("bridge", "harbour"):
+        stored = client.get(f"/api/v1/articles/{article_id}").json()["article"]
+        assert (stored["outlet"], stored["published"], stored["author"]) == (
+            "Herald",
+            "2026-03-05",
+            "Dana Reyes",
+        )
+    both = client.post("/analyze", files=[files[0], files[2]], data=meta, follow_redirects=False)
+    assert (both.status_code, both.headers["location"]) == (303, "/corpus")
+    pasted = client.post(
+        "/analyze",
+        data={"text": TEXT, "title": "Bridge vote", "link": "https://example.org/bridge", **meta},
+        follow_redirects=False,
+    )
+    assert pasted.status_code == 303
+    article = client.get("/api/v1/articles/bridge").json()["article"]
+    assert (article["title"], article["url"]) == ("Bridge vote", "https://example.org/bridge")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -85,31 +85,53 @@ def analyze_form(
     title: Annotated[str | None, Form()] = None,
     outlet: Annotated[str | None, Form()] = None,
     published: Annotated[str | None, Form()] = None,
+    author: Annotated[str | None, Form()] = None,
+    link: Annotated[str | None, Form()] = None,
     token: Annotated[str | None, Form()] = None,
-    file: UploadFile | None = None,
+    file: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
+    """The three forms of the home page: pasted text, uploaded files (several at once; a file
+    that cannot be read is named, and the others are analysed), or a URL; each with the
+    article's metadata (`link` is the article's URL beside pasted text or a file)."""
     wb = _wb(request)
     try:
         check_token(request, token)
     except HTTPException as exc:
         return _index(request, str(exc.detail), exc.status_code)
-    meta = {"title": title, "outlet": outlet, "published": published}
+    meta = {
+        "title": title,
+        "outlet": outlet,
+        "published": published,
+        "author": author,
+        "url": link,
+    }
+    update = {k: v.strip() for k, v in meta.items() if v and v.strip()}
+    uploads = [f for f in file or [] if f.filename]
+    problems: list[str] = []
     try:
-        articles: list[Loaded]
-        if file is not None and file.filename:
-            data = file.file.read(wb.settings.max_bytes + 1)
-            articles = wb.articles_from_upload(file.filename, data)
+        articles: list[Loaded] = []
+        if uploads:
+            for upload in uploads:
+                data = upload.file.read(wb.settings.max_bytes + 1)
+                try:
+                    articles += wb.articles_from_upload(upload.filename or "upload.txt", data)
+                except InputError as exc:
+                    problems.append(str(input_error(exc).detail))
         elif url and url.strip():
             articles = wb.articles_from_url(url.strip())
         elif text and text.strip():
             articles = [wb.article_from_text(text.replace("\r\n", "\n"))]
         else:
             return _index(request, "Paste a text, choose a file or give a URL.", 400)
-        update = {k: v.strip() for k, v in meta.items() if v and v.strip()}
+        if len(articles) > 1:
+            update.pop("title", None)  # one title cannot name several articles
         stored = [wb.analyze(a.updated(**update)) for a in articles]
     except InputError as exc:
         error = input_error(exc)
         return _index(request, str(error.detail), error.status_code)
+    if problems:
+        done = f"Analysed {len(stored)} of the uploaded articles. " if stored else ""
+        return _index(request, done + "Not analysed: " + "; ".join(problems), 400)
     target = article_href(stored[0].article.id) if len(stored) == 1 else "/corpus"
     return RedirectResponse(target, 303)
 
