@@ -277,7 +277,7 @@ def reviewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(
         str(folder / "corpus.db"),
         "--layers",
-        "quotes,claims,techniques,entities",
+        "quotes,claims,techniques,entities,genre,frames",
         "--reviewers",
         str(folder / "reviewers"),
         log=folder / "serve.log",
@@ -344,6 +344,21 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
         merkulov.locator("button:has-text('Save role')").click()
     assert "Deceiver" in merkulov.inner_text() and "edited by ana" in merkulov.inner_text()
 
+    # correct the genre, and a claim's source
+    genre = page.locator("aside li.frame-item[data-target=g0]")
+    genre.locator("button.review-button:has-text('Edit')").click()
+    genre.locator("select[name=genre]").select_option("reporting")
+    with page.expect_navigation():
+        genre.locator("button:has-text('Save genre')").click()
+    assert "reporting" in genre.inner_text() and "edited by ana" in genre.inner_text()
+    claim = page.locator("aside li.claim-item[data-target=c0]")
+    claim.locator("button.review-button:has-text('Edit')").click()
+    claim.locator("select[name=source-kind]").select_option("named")
+    claim.locator("input[name=source]").fill("Valdoria's energy ministry")
+    with page.expect_navigation():
+        claim.locator("button:has-text('Save source')").click()
+    assert "Valdoria's energy ministry" in claim.inner_text()
+
     # edit a quote's speaker
     quote = page.locator("aside li.quote-item[data-target=q0]")
     quote.locator("button.review-button:has-text('Edit')").click()
@@ -376,10 +391,10 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
     assert again.status_code == 200, again.text
     page.reload()
     badges = page.locator("aside .review-badge:not(.disagrees)").all_inner_texts()
-    assert sorted(badges) == ["added by ana", "edited by ana", "edited by ana", "rejected by ana"]
-    page.locator("#review-history li").nth(3).wait_for()
+    assert sorted(badges) == ["added by ana", *["edited by ana"] * 4, "rejected by ana"]
+    page.locator("#review-history li").nth(5).wait_for()
     history = page.locator("#review-history li").all_inner_texts()
-    assert len(history) == 4 and all("ana" in line for line in history)
+    assert len(history) == 6 and all("ana" in line for line in history)
 
 
 def test_work_through_the_review_queue_with_the_keyboard(

@@ -404,7 +404,11 @@ def test_page_shows_cast_narratives_genre_and_frames() -> None:
     assert 'data-target="e1"' in cast and 'data-target="e2"' in cast
     panel = page[page.index('id="narratives"') :]
     assert "Climate policies have negative impact on the economy" in panel
-    assert "genre: reporting 0.90" in panel and "Economic 0.77" in panel
+    genre = r'data-target="g0".*?<span class="tech-name">reporting</span><span class="score"[^>]*>0\.90<'
+    frame = (
+        r'data-target="f0".*?<span class="tech-name">Economic</span><span class="score"[^>]*>0\.77<'
+    )
+    assert re.search(genre, panel) and re.search(frame, panel)
     # mentions and evidence are highlighted in the text, tied to their panel items
     mention = r'class="[^"]*\be role-{}" data-ann="[^"]*\b{}"[^>]*>{}<'
     assert re.search(mention.format("antagonist", "e1", "Kari Lunde"), page)

@@ -31,7 +31,7 @@ from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
 from spinscope.store import QUEUE_ORDERS, ArticleSummary, Filters, StatsRow, rated
 from spinscope.tables import flat_rows, flat_value
-from spinscope.taxonomy import FINE_ROLES, TECHNIQUES
+from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, TECHNIQUES
 from spinscope.web.api import article_out, input_error, search_out, stats_row_out
 from spinscope.web.api import filters as filters_from_query
 from spinscope.web.responses import check_token, html_page, render
@@ -186,6 +186,9 @@ def _review_config(wb: Workbench, article_id: str) -> dict[str, Any]:
         },
         "techniques": {name: info.group for name, info in TECHNIQUES.items()},
         "roles": dict(FINE_ROLES),
+        "narratives": {name: list(subs) for name, subs in NARRATIVES.items()},
+        "genres": list(GENRES),
+        "frames": list(FRAMES),
     }
 
 

@@ -63,7 +63,7 @@
       ".review-badge{border-radius:4px;padding:0 6px;font-weight:700;font-size:11px;background:#dcfce7;color:#166534}" +
       ".review-badge.rejected{background:#fee2e2;color:#991b1b}.review-badge.disagrees{background:#fef3c7;color:#92400e}" +
       ".item.rejected{opacity:.6}.item.rejected .item-text,.article .rejected{text-decoration:line-through}" +
-      ".review-edit{display:flex;gap:4px;width:100%}.review-edit input,.review-edit select{flex:1;font:inherit;font-size:12px}" +
+      ".review-edit{display:flex;flex-wrap:wrap;gap:4px;width:100%}.review-choices{flex-direction:column}.review-choices label{font-weight:400}.review-edit input,.review-edit select{flex:1;font:inherit;font-size:12px}" +
       "#review-add{position:absolute;z-index:20;background:#fff;border:1px solid #94a3b8;border-radius:8px;padding:8px;box-shadow:0 4px 16px rgba(0,0,0,.15);display:flex;flex-direction:column;gap:4px;font-size:12px}" +
       "#review-add[hidden]{display:none}#review-add select,#review-add input{font:inherit;font-size:12px}" +
       "#review-panel textarea{width:100%;font:inherit}#review-panel li{font-size:12px}.error{color:#991b1b}";
@@ -72,7 +72,9 @@
     document.querySelectorAll("aside li.item[data-target]").forEach(function (item) {
       var found = /^([a-z])([0-9]+)$/.exec(item.dataset.target);
       var spec = found && config.kinds[found[1]];
-      var finding = spec && (analysis[spec.field] || [])[Number(found[2])];
+      var held = spec ? analysis[spec.field] : null;  // a list, or one finding (the genre)
+      var list = Array.isArray(held) ? held : held ? [held] : [];
+      var finding = list[Number(found && found[2])];
       if (!finding) { return; }
       item.appendChild(controls(item, spec.kind, finding));
       if (finding.review && finding.review.status === "rejected") {
@@ -150,7 +152,29 @@
     return element;
   }
 
-  // What an edit of each kind changes: one field, chosen or typed.
+  function checkboxes(values, checked, done) {
+    var wrap = document.createElement("div");
+    wrap.className = "review-edit review-choices";
+    values.forEach(function (value) {
+      var label = document.createElement("label");
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = value;
+      box.checked = checked.indexOf(value) >= 0;
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + value));
+      wrap.appendChild(label);
+    });
+    wrap.appendChild(button("Save", "Save the choice", function () {
+      done(Array.prototype.filter.call(wrap.querySelectorAll("input"), function (box) {
+        return box.checked;
+      }).map(function (box) { return box.value; }));
+    }));
+    return wrap;
+  }
+
+  // What an edit of each kind changes: one field, chosen or typed (a span that is cut wrong
+  // is rejected, and the right words selected and added).
   var EDITORS = {
     quote: function (finding, done) {
       var input = document.createElement("input");
@@ -163,6 +187,35 @@
       var names = Object.keys(config.techniques).sort();
       return form(select(names, finding.technique, "technique"), "Save technique", function (value) {
         done({technique: value, group: config.techniques[value]});
+      });
+    },
+    claim: function (finding, done) {
+      var kind = select(["named", "vague", "none"], finding.source.kind, "source-kind");
+      var who = document.createElement("input");
+      who.name = "source";
+      who.placeholder = "who the claim is attributed to";
+      who.value = finding.source.entity || (finding.source.span && finding.source.span.text) || "";
+      var wrap = form(who, "Save source", function (value) {
+        var named = kind.value !== "none";
+        done({source: {kind: kind.value, span: null, entity: named ? value.trim() || null : null}});
+      });
+      wrap.insertBefore(kind, who);
+      return wrap;
+    },
+    narrative: function (finding, done) {
+      var subs = (config.narratives[finding.narrative] || []).map(function (sub) {
+        return finding.narrative + ": " + sub;
+      });
+      return checkboxes(subs, finding.subnarratives, function (chosen) { done({subnarratives: chosen}); });
+    },
+    genre: function (finding, done) {
+      return form(select(config.genres, finding.genre, "genre"), "Save genre", function (value) {
+        done({genre: value});
+      });
+    },
+    frame: function (finding, done) {
+      return form(select(config.frames, finding.frame, "frame"), "Save frame", function (value) {
+        done({frame: value});
       });
     },
     entity: function (finding, done) {
