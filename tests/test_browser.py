@@ -277,7 +277,7 @@ def reviewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = Server(
         str(folder / "corpus.db"),
         "--layers",
-        "quotes,claims,techniques,entities,genre,frames",
+        "quotes,claims,techniques,entities,narratives,genre,frames",
         "--reviewers",
         str(folder / "reviewers"),
         log=folder / "serve.log",
@@ -455,3 +455,29 @@ def test_export_the_corrections_from_the_review_page(page: Any, reviewing: Serve
     number = next(line.split("\t")[0] for line in ids if line.endswith("\t" + PIPELINE))
     spans = archive.read(f"corrections-semeval2023/spans/{number}-labels-subtask-3.txt").decode()
     assert f"Loaded_Language\t{start}\t{start + len('pure fantasy')}" in spans
+
+
+def test_narrative_evidence_shows_inside_quotes_whatever_the_quote_shading(
+    page: Any, reviewing: Server, shared_data: Path
+) -> None:
+    """Issue 18: with quote shading off and narrative evidence on, a narrative's sentence
+    inside a quote kept no highlight. The NATO example's evidence is partly quoted."""
+    import httpx
+
+    text = (shared_data.parent / "examples" / "nato-peskov-rt.txt").read_text("utf-8")
+    analysed = httpx.post(
+        f"{reviewing.base}/api/v1/analyze",
+        json={"text": text, "id": "nato"},
+        headers={"Authorization": f"Bearer {REVIEWER_TOKEN}"},
+        timeout=120,
+    )
+    assert analysed.status_code == 200, analysed.text
+    page.goto(f"{reviewing.base}/articles/nato")
+    both = page.locator("#article .q-content.n").first
+    both.wait_for(state="attached")
+    page.check("input[data-show=narratives]")
+    shown = both.evaluate("el => getComputedStyle(el).backgroundColor")
+    page.uncheck("input[data-layer=content]")
+    assert both.evaluate("el => getComputedStyle(el).backgroundColor") == shown
+    page.uncheck("input[data-show=narratives]")
+    assert both.evaluate("el => getComputedStyle(el).backgroundColor") == "rgba(0, 0, 0, 0)"
