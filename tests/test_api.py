@@ -620,3 +620,17 @@ def test_the_upload_form_takes_several_files_and_their_metadata(client: TestClie
     assert pasted.status_code == 303
     article = client.get("/api/v1/articles/bridge").json()["article"]
     assert (article["title"], article["url"]) == ("Bridge vote", "https://example.org/bridge")
+
+
+def test_the_speaker_filter_lists_what_the_speaker_said(client: TestClient) -> None:
+    """Issue 18: the speaker filter listed the articles, not the speaker's quotes."""
+    analyze(client, text=TEXT, id="bridge")
+    page = client.get("/corpus", params={"speaker": "voss"}).text
+    section = page[page.index('id="labelled-quotes"') : page.index('id="articles"')]
+    assert section.count("<li>") == 2  # her two quotes, each opening its article at it
+    assert "Elena Voss" in section and "the bridge would open in May" in section
+    assert "We will not wait" in section and "/articles/bridge#at=" in section
+    assert "speaker “voss”" in section
+    nobody = client.get("/corpus", params={"speaker": "Merkel"}).text
+    assert "No quote matches." in nobody
+    assert 'id="labelled-quotes"' not in client.get("/corpus").text

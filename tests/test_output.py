@@ -404,7 +404,10 @@ def test_page_shows_cast_narratives_genre_and_frames() -> None:
     assert 'data-target="e1"' in cast and 'data-target="e2"' in cast
     panel = page[page.index('id="narratives"') :]
     assert "Climate policies have negative impact on the economy" in panel
-    genre = r'data-target="g0".*?<span class="tech-name">reporting</span><span class="score"[^>]*>0\.90<'
+    genre = (
+        r'data-target="g0".*?<span class="tech-name">reporting</span>'
+        r'<span class="score"[^>]*>0\.90<'
+    )
     frame = (
         r'data-target="f0".*?<span class="tech-name">Economic</span><span class="score"[^>]*>0\.77<'
     )

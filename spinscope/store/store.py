@@ -626,6 +626,40 @@ class Store:
             {layer.field: [_hit(layer, r, words) for r in hits[layer.field]] for layer in layers},
         )
 
+    def labelled(self, filters: Filters, limit: int = 50) -> dict[str, list[FindingHit]]:
+        """For each label filter set on a layer whose findings the search looks in (the
+        speaker filter), those findings that carry the label, in the articles the filters
+        select, newest article first: what the speaker said, not only where. By the layer's
+        field; layers without such a filter set are left out."""
+        found: dict[str, list[FindingHit]] = {}
+        known = facets()
+        for name, value in filters.labels.items():
+            if not value or name not in known:
+                continue
+            layer, facet = known[name]
+            if layer.table is None or layer.table.search is None:
+                continue
+            matches = (
+                FindingRow.label == value
+                if facet.choices is not None
+                else _containing(value)(FindingRow.label)
+            )
+            query = (
+                self._findings()
+                .where(self._filtered(filters), FindingRow.layer == layer.field, matches)
+                .where(counted(FindingRow, filters.uncertain))
+                .order_by(
+                    ArticleRow.published_date.desc().nulls_last(),
+                    ArticleRow.pk.desc(),
+                    FindingRow.idx,
+                )
+                .limit(limit)
+            )
+            with Session(self.engine) as session:
+                rows = session.execute(query).all()
+            found[layer.field] = [_hit(layer, row, ()) for row in rows]
+        return found
+
     def stats(
         self, by: StatsBy = "outlet", of: str = "technique", filters: Filters = Filters()
     ) -> list[StatsRow]:

@@ -265,6 +265,7 @@ def corpus(request: Request) -> Response:
             q=q,
             where=where,
             results=wb.store.search(q, where, 50) if q else None,
+            labelled={} if q else wb.store.labelled(where),
             articles=None if q else wb.store.articles(where, 200),
             total=wb.store.count(where),
             outlets=wb.store.outlets(),
