@@ -68,6 +68,18 @@ def analyze(client: TestClient, **body: Any) -> Any:
     return response
 
 
+def job_done(client: TestClient, job_href: str) -> Any:
+    """The job at `job_href` (`/jobs/ID`, where a form sends the browser), once finished."""
+    job_id = job_href.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
 def assert_error(response: Any, status: int, fragment: str = "") -> None:
     assert response.status_code == status, response.text
     body = response.json()
@@ -260,6 +272,10 @@ def test_token_guards_writes(make_client: MakeClient) -> None:
     assert client.post("/articles/t/delete").status_code == 401
     form = client.post("/analyze", data={"text": TEXT, "token": "s3cret"}, follow_redirects=False)
     assert form.status_code == 303
+    job_done(client, form.headers["location"])
+    job_id = form.headers["location"].rsplit("/", 1)[1]
+    assert client.post(f"/jobs/{job_id}/cancel").status_code == 401
+    assert_error(client.post(f"/api/v1/jobs/{job_id}/cancel"), 401)
     assert client.delete("/api/v1/articles/t", headers=good).status_code == 204
 
 
@@ -507,7 +523,10 @@ def test_pages(client: TestClient) -> None:
         "/analyze", data={"text": TEXT, "outlet": "Herald"}, follow_redirects=False
     )
     assert response.status_code == 303
-    target = response.headers["location"]
+    job_page = client.get(response.headers["location"]).text
+    assert 'id="job"' in job_page and "Analysing 1 article" in job_page
+    job = job_done(client, response.headers["location"])
+    target = "/articles/" + job["articles"][0]
     page = client.get(target)
     assert page.status_code == 200
     assert 'id="spinscope-analysis"' in page.text and 'data-layer="claims"' in page.text
@@ -546,7 +565,9 @@ def test_pages(client: TestClient) -> None:
 
 def test_a_quote_found_by_a_search_keeps_its_own_quote_marks(client: TestClient) -> None:
     text = "Bridge vote delayed\n“We will not yield to pressure,” said Mayor Ann Rook on Monday.\n"
-    assert client.post("/analyze", data={"text": text}, follow_redirects=False).status_code == 303
+    posted = client.post("/analyze", data={"text": text}, follow_redirects=False)
+    assert posted.status_code == 303
+    assert job_done(client, posted.headers["location"])["status"] == "done"
     page = client.get("/corpus", params={"q": "yield"}).text
     assert "Ann Rook</b>" in page and "<mark>yield</mark>" in page
     assert "““" not in page and "””" not in page
@@ -602,7 +623,9 @@ def test_the_upload_form_takes_several_files_and_their_metadata(client: TestClie
     meta = {"outlet": "Herald", "published": "2026-03-05", "author": "Dana Reyes"}
     page = client.post("/analyze", files=files, data=meta)
     assert page.status_code == 400
-    assert "Analysed 2 of the uploaded articles" in page.text and "empty.txt" in page.text
+    assert "Not analysed: empty.txt" in page.text and "The others are being analysed" in page.text
+    job = job_done(client, re.search(r'href="(/jobs/[0-9a-f]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert (job["status"], job["total"], job["done"]) == ("done", 2, 2)
     for article_id in ("bridge", "harbour"):
         stored = client.get(f"/api/v1/articles/{article_id}").json()["article"]
         assert (stored["outlet"], stored["published"], stored["author"]) == (
@@ -611,13 +634,15 @@ def test_the_upload_form_takes_several_files_and_their_metadata(client: TestClie
             "Dana Reyes",
         )
     both = client.post("/analyze", files=[files[0], files[2]], data=meta, follow_redirects=False)
-    assert (both.status_code, both.headers["location"]) == (303, "/corpus")
+    assert both.status_code == 303 and both.headers["location"].startswith("/jobs/")
+    assert job_done(client, both.headers["location"])["articles"] == ["bridge", "harbour"]
     pasted = client.post(
         "/analyze",
         data={"text": TEXT, "title": "Bridge vote", "link": "https://example.org/bridge", **meta},
         follow_redirects=False,
     )
     assert pasted.status_code == 303
+    job_done(client, pasted.headers["location"])
     article = client.get("/api/v1/articles/bridge").json()["article"]
     assert (article["title"], article["url"]) == ("Bridge vote", "https://example.org/bridge")
 
@@ -634,3 +659,35 @@ def test_the_speaker_filter_lists_what_the_speaker_said(client: TestClient) -> N
     nobody = client.get("/corpus", params={"speaker": "Merkel"}).text
     assert "No quote matches." in nobody
     assert 'id="labelled-quotes"' not in client.get("/corpus").text
+
+
+def test_a_job_can_be_cancelled(client: TestClient) -> None:
+    """Issue 18: a long analysis showed only "Working…", with no progress and no cancel. A
+    job's page follows it; cancelling leaves out the articles not analysed yet and stops the
+    one being analysed, keeping what was stored."""
+    long_text = "Long report\n" + "The mayor said the bridge would open in May. " * 4000
+    articles = [{"text": long_text}] + [
+        {"text": f"Story {i}\nThe mayor said {i}."} for i in range(4)
+    ]
+    job = client.post("/api/v1/jobs", json={"articles": articles}).json()
+    deadline = time.monotonic() + 60
+    while not client.get(f"/api/v1/jobs/{job['id']}").json()["running"]:
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.05)
+    page = client.get(f"/jobs/{job['id']}").text
+    assert "<progress" in page and 'id="cancel-form"' in page and "Now: " in page
+    cancelled = client.post(f"/api/v1/jobs/{job['id']}/cancel").json()
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled"] == 4
+    ended = job_done(client, f"/jobs/{job['id']}")
+    while ended["running"]:  # the long article stops at its next window or layer
+        assert time.monotonic() < deadline + 60, "the cancelled analysis never stopped"
+        time.sleep(0.1)
+        ended = client.get(f"/api/v1/jobs/{job['id']}").json()
+    assert (ended["status"], ended["done"], ended["cancelled"]) == ("cancelled", 1, 4)
+    assert ended["articles"] == [] and "cancelled" in ended["errors"][0]["error"]
+    assert 'id="cancel-form"' not in client.get(f"/jobs/{job['id']}").text
+    # a finished job stays as it ended; an unknown one is 404
+    done = client.post("/api/v1/jobs", json={"articles": [{"text": TEXT}]}).json()
+    finished = job_done(client, f"/jobs/{done['id']}")
+    assert client.post(f"/api/v1/jobs/{done['id']}/cancel").json()["status"] == finished["status"]
+    assert_error(client.post("/api/v1/jobs/nope/cancel"), 404)

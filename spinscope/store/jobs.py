@@ -26,7 +26,7 @@ from spinscope.errors import Busy
 from spinscope.store.engine import WRITE
 from spinscope.store.models import JobItemRow, JobRow
 
-JobStatus = Literal["queued", "running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 #: Item states that are not finished.
 _OPEN = ("queued", "running")
@@ -34,8 +34,8 @@ _OPEN = ("queued", "running")
 
 @dataclass(frozen=True)
 class Job:
-    """A job as stored: its progress, the ids of the articles stored so far, and the articles
-    that failed (`{"id": …, "error": …}`)."""
+    """A job as stored: its progress, the ids of the articles stored so far, the articles that
+    failed (`{"id": …, "error": …}`), those being analysed, and those a cancel left out."""
 
     id: str
     status: JobStatus
@@ -44,6 +44,12 @@ class Job:
     articles: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     error: str | None = None
+    #: The ids of the articles being analysed now.
+    running: list[str] = field(default_factory=list)
+    #: How many of its articles were left unanalysed when it was cancelled.
+    cancelled: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,14 @@ class JobQueue:
                 )
                 for i, article in enumerate(articles)
             )
-            return Job(id=job.id, status="queued", total=len(articles), done=0)
+            return Job(
+                id=job.id,
+                status="queued",
+                total=len(articles),
+                done=0,
+                created_at=now,
+                updated_at=now,
+            )
 
     def get(self, job_id: str) -> Job | None:
         with Session(self.engine) as session:
@@ -117,14 +130,16 @@ class JobQueue:
                 return None
             items = session.execute(
                 select(JobItemRow.state, JobItemRow.article_id, JobItemRow.error)
-                .where(JobItemRow.job_pk == job.pk, JobItemRow.state.in_(("done", "failed")))
+                .where(JobItemRow.job_pk == job.pk, JobItemRow.state != "queued")
                 .order_by(JobItemRow.idx)
             ).all()
             return Job(
                 id=job.id,
                 status=job.status,  # type: ignore[arg-type]
                 total=job.total,
-                done=job.done,
+                # counted from the items, read in one statement: the job row, read before,
+                # may be older than them (PostgreSQL reads each statement's own snapshot)
+                done=sum(1 for state, _, _ in items if state in ("done", "failed")),
                 articles=[article_id for state, article_id, _ in items if state == "done"],
                 errors=[
                     {"id": article_id, "error": error or ""}
@@ -132,6 +147,11 @@ class JobQueue:
                     if state == "failed"
                 ],
                 error=job.error,
+                running=[article_id for state, article_id, _ in items if state == "running"],
+                cancelled=sum(1 for state, _, _ in items if state == "cancelled"),
+                # Stored in UTC; SQLite gives them back without their time zone.
+                created_at=job.created_at.replace(tzinfo=job.created_at.tzinfo or UTC),
+                updated_at=job.updated_at.replace(tzinfo=job.updated_at.tzinfo or UTC),
             )
 
     def waiting(self) -> int:
@@ -193,8 +213,27 @@ class JobQueue:
             assert job is not None
             job.done += 1
             job.updated_at = now
-            if job.done >= job.total:
+            if job.done >= job.total and job.status in _OPEN:
                 job.status = "done"
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel an unfinished job: its articles not claimed yet are left out; the one being
+        analysed is finished (or stopped by its runner). False if there is no such job; a job
+        already finished stays as it ended."""
+        with self._write() as session:
+            job = session.scalar(select(JobRow).where(JobRow.id == job_id).with_for_update())
+            if job is None:
+                return False
+            if job.status not in _OPEN:
+                return True
+            job.status = "cancelled"
+            job.updated_at = datetime.now(UTC)
+            session.execute(
+                update(JobItemRow)
+                .where(JobItemRow.job_pk == job.pk, JobItemRow.state == "queued")
+                .values(state="cancelled", article="")
+            )
+            return True
 
     def fail(self, job_id: str, error: str) -> None:
         """End a job whose articles cannot be analysed at all (a model is missing)."""

@@ -188,7 +188,8 @@ class JobRow(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(32), unique=True)
-    #: `queued`, `running`, `done`, or `failed` (the analyses cannot run: a model is missing).
+    #: `queued`, `running`, `done`, `failed` (the analyses cannot run: a model is missing), or
+    #: `cancelled` (its articles not yet analysed then were left out).
     status: Mapped[str] = mapped_column(String(20), index=True)
     total: Mapped[int] = mapped_column(Integer)
     done: Mapped[int] = mapped_column(Integer, default=0)
@@ -199,9 +200,9 @@ class JobRow(Base):
 
 
 class JobItemRow(Base):
-    """One article of a job: waiting (`queued`), being analysed (`running`), or finished
-    (`done`: stored under `article_id`; `failed`: why in `error`). The article's JSON is kept
-    until it is finished."""
+    """One article of a job: waiting (`queued`), being analysed (`running`), finished (`done`:
+    stored under `article_id`; `failed`: why in `error`), or left out by a cancel
+    (`cancelled`). The article's JSON is kept until it is finished."""
 
     __tablename__ = "job_items"
     __table_args__ = (Index("ix_job_items_state", "state", "job_pk", "idx"),)

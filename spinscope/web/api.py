@@ -151,12 +151,16 @@ class StatusOut(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     total: int
     done: int
-    articles: list[str]
-    errors: list[dict[str, str]]
+    articles: list[str] = Field(description="the ids of the articles stored so far")
+    errors: list[dict[str, str]] = Field(description="the articles that failed, and why")
     error: str | None = Field(default=None, description="why the job failed, where it did")
+    running: list[str] = Field(description="the ids of the articles being analysed now")
+    cancelled: int = Field(description="the articles a cancel left out")
+    created_at: datetime | None
+    updated_at: datetime | None
 
 
 class ArticleOut(BaseModel):
@@ -444,6 +448,22 @@ async def create_job(body: JobIn, wb: WB) -> JobOut:
 @router.get("/jobs/{job_id}", summary="A job's progress", responses=_ERRORS)
 def get_job(job_id: str, wb: WB) -> JobOut:
     job = wb.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return _job_out(job)
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    summary="Cancel a job",
+    responses=_ERRORS,
+    dependencies=[Depends(writer)],
+)
+def cancel_job(job_id: str, wb: WB) -> JobOut:
+    """The job's articles not analysed yet are left out, and the one being analysed stops at
+    its next window or layer; the articles stored so far stay. A finished job stays as it
+    ended."""
+    job = wb.cancel(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
     return _job_out(job)

@@ -23,13 +23,14 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
-from spinscope.errors import InputError
+from spinscope.errors import Busy, InputError
 from spinscope.ingest.base import Loaded
 from spinscope.layers import Search, correctable, facets, searched
 from spinscope.output.html import JSON_SCRIPT_ID, render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
 from spinscope.rates import rate_row
 from spinscope.store import QUEUE_ORDERS, ArticleSummary, Filters, StatsRow, rated
+from spinscope.store.jobs import Job
 from spinscope.tables import flat_rows, flat_value
 from spinscope.taxonomy import FINE_ROLES, FRAMES, GENRES, NARRATIVES, TECHNIQUES
 from spinscope.web.api import article_out, input_error, search_out, stats_row_out
@@ -56,7 +57,9 @@ def index(request: Request) -> Response:
     return _index(request)
 
 
-def _index(request: Request, error: str | None = None, status: int = 200) -> Response:
+def _index(
+    request: Request, error: str | None = None, status: int = 200, job: Job | None = None
+) -> Response:
     wb = _wb(request)
     return html_page(
         render(
@@ -66,6 +69,7 @@ def _index(request: Request, error: str | None = None, status: int = 200) -> Res
             token_needed=wb.settings.writes_need_token,
             max_bytes=wb.settings.max_bytes,
             error=error,
+            job=job,
             article_href=article_href,
         ),
         status,
@@ -125,15 +129,44 @@ def analyze_form(
             return _index(request, "Paste a text, choose a file or give a URL.", 400)
         if len(articles) > 1:
             update.pop("title", None)  # one title cannot name several articles
-        stored = [wb.analyze(a.updated(**update)) for a in articles]
+        job = wb.submit([a.updated(**update) for a in articles]) if articles else None
     except InputError as exc:
         error = input_error(exc)
         return _index(request, str(error.detail), error.status_code)
+    except Busy as exc:
+        return _index(request, str(exc), 503)
     if problems:
-        done = f"Analysed {len(stored)} of the uploaded articles. " if stored else ""
-        return _index(request, done + "Not analysed: " + "; ".join(problems), 400)
-    target = article_href(stored[0].article.id) if len(stored) == 1 else "/corpus"
-    return RedirectResponse(target, 303)
+        return _index(request, "Not analysed: " + "; ".join(problems), 400, job)
+    assert job is not None
+    return RedirectResponse(f"/jobs/{job.id}", 303)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, job_id: str) -> Response:
+    """A job's progress, live (`static/app.js` follows it), with a Cancel button; a job of one
+    article opens it when it is stored."""
+    wb = _wb(request)
+    job = wb.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"There is no job {job_id!r}.")
+    return html_page(
+        render(
+            "job.html.j2",
+            job=job,
+            article_href=article_href,
+            token_needed=wb.settings.writes_need_token,
+        )
+    )
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_form(
+    request: Request, job_id: str, token: Annotated[str | None, Form()] = None
+) -> Response:
+    check_token(request, token)
+    if _wb(request).cancel(job_id) is None:
+        raise HTTPException(404, f"There is no job {job_id!r}.")
+    return RedirectResponse(f"/jobs/{job_id}", 303)
 
 
 @router.get("/articles/{article_id:path}/findings.csv")

@@ -165,6 +165,8 @@ class Workbench:
         self._wake = threading.Event()
         self._runner: threading.Thread | None = None
         self._runner_lock = threading.Lock()
+        #: The job whose article the runner is analysing now, and that analysis.
+        self._current: tuple[str, Analysing] | None = None
 
     def close(self) -> None:
         """Stop the job runner and cancel the analyses not started; unfinished jobs stay in
@@ -300,6 +302,17 @@ class Workbench:
     def job(self, job_id: str) -> Job | None:
         return self.store.jobs.get(job_id)
 
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a job: its articles not analysed yet are left out, and the one being analysed
+        stops at its next window or layer (None if there is no such job)."""
+        if not self.store.jobs.cancel(job_id):
+            return None
+        with self._runner_lock:
+            current = self._current
+        if current is not None and current[0] == job_id:
+            current[1].cancel()
+        return self.store.jobs.get(job_id)
+
     def run_jobs(self) -> None:
         """Start the job runner (once): it goes on with the jobs a previous server left
         unfinished, then with each new one, oldest first."""
@@ -323,17 +336,26 @@ class Workbench:
             while not self._slots.acquire(timeout=0.5):  # a job waits its turn; never refused
                 if self._closed.is_set():
                     return
+            analysing: Analysing | None = None
             try:
                 item = Loaded(claimed.article, claimed.notes)
-                stored = self._begin(item, store=True).result()
+                analysing = self._begin(item, store=True)
+                with self._runner_lock:
+                    self._current = (claimed.job_id, analysing)
+                stored = analysing.result()
             except ModelError as exc:
                 jobs.fail(claimed.job_id, f"{type(exc).__name__}: {exc}")
             except (CancelledError, Busy):
-                return  # shutting down: the article is claimed again at the next start
+                if analysing is None or not analysing.cancelled.is_set() or self._closed.is_set():
+                    return  # shutting down: the article is claimed again at the next start
+                jobs.finish(claimed, None, "cancelled before its analysis began")
             except Exception as exc:  # record and continue, like `analyze_many`
                 jobs.finish(claimed, None, f"{type(exc).__name__}: {exc}")
             else:
                 jobs.finish(claimed, stored.article.id)
+            finally:
+                with self._runner_lock:
+                    self._current = None
 
     # -- the sample corpus ---------------------------------------------------------------
 

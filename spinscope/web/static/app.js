@@ -1,6 +1,7 @@
-// spinscope workbench: the only script of its pages (the article view also runs the report's own,
-// the corpus page the charts' /vega.js). It disables a form's button while the server analyses,
-// asks before a delete, and draws the charts from their Vega-Lite specs.
+// spinscope workbench: the script of its pages (the article view runs the report's own and the
+// review controls instead, the corpus page also the charts' /vega.js). It disables a form's
+// button while the server works, asks before a delete or a cancel, draws the charts from their
+// Vega-Lite specs, and follows a job's progress on its page.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   var options = document.getElementById("embed-options");
@@ -13,6 +14,7 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   }
+  followJob(document.getElementById("job"));
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       var question = form.getAttribute("data-confirm");
@@ -28,3 +30,30 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A job's page: the time since it started, and the page again whenever its progress moves; a job
+// of one article opens the article once it is stored.
+function followJob(element) {
+  if (!element || ["queued", "running"].indexOf(element.dataset.status) < 0) { return; }
+  var started = Date.parse(element.dataset.created);
+  var elapsed = document.getElementById("job-elapsed");
+  function tick() {
+    if (elapsed && started) { elapsed.textContent = Math.round((Date.now() - started) / 1000) + " s"; }
+  }
+  tick();
+  setInterval(tick, 1000);
+  function poll() {
+    fetch("/api/v1/jobs/" + encodeURIComponent(element.dataset.job)).then(function (response) {
+      return response.json();
+    }).then(function (job) {
+      if (job.status === "done" && job.total === 1 && job.articles.length === 1) {
+        location.href = "/articles/" + encodeURIComponent(job.articles[0]);
+      } else if (job.status !== element.dataset.status || String(job.done) !== element.dataset.done) {
+        location.reload();
+      } else {
+        setTimeout(poll, 1000);
+      }
+    }).catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 500);
+}
