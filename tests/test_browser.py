@@ -127,16 +127,19 @@ def test_paste_see_highlights_toggle_a_layer(page: Any, server: Server, artifact
     content.wait_for()
     assert page.locator("#article .q-content").count() > 3
     assert page.locator("#article .c-claim").count() > 3
-    shown = content.evaluate("el => getComputedStyle(el).backgroundColor")
-    assert shown != "rgba(0, 0, 0, 0)"
+    background = "el => getComputedStyle(el).backgroundColor"
+    # the default view: quote content is not shaded (a news report is mostly reported speech)
+    assert content.evaluate(background) == "rgba(0, 0, 0, 0)"
     page.screenshot(path=str(artifacts / "article.png"), full_page=True)
+    page.check("input[data-layer=content]")
+    shown = content.evaluate(background)
+    assert shown != "rgba(0, 0, 0, 0)"
     page.uncheck("input[data-group-toggle=quotes]")
     assert "hide-content" in page.evaluate("document.body.className")
-    hidden = content.evaluate("el => getComputedStyle(el).backgroundColor")
-    assert hidden == "rgba(0, 0, 0, 0)"
+    assert content.evaluate(background) == "rgba(0, 0, 0, 0)"
     page.screenshot(path=str(artifacts / "article-quotes-off.png"), full_page=True)
     page.check("input[data-group-toggle=quotes]")
-    assert content.evaluate("el => getComputedStyle(el).backgroundColor") == shown
+    assert content.evaluate(background) == shown
 
 
 def test_upload_a_file(page: Any, server: Server, tmp_path: Path, artifacts: Path) -> None:
@@ -485,3 +488,32 @@ def test_narrative_evidence_shows_inside_quotes_whatever_the_quote_shading(
     assert both.evaluate("el => getComputedStyle(el).backgroundColor") == shown
     page.uncheck("input[data-show=narratives]")
     assert both.evaluate("el => getComputedStyle(el).backgroundColor") == "rgba(0, 0, 0, 0)"
+
+
+def test_the_default_view_shows_techniques_and_unsourced_claims_with_hover_cards(
+    page: Any, reviewing: Server
+) -> None:
+    """Issue 18: with every layer on, every sentence was shaded as a claim over quote shading,
+    and techniques had no hover card."""
+    page.goto(f"{reviewing.base}/articles/sample-brackenridge-water")
+    image = "el => getComputedStyle(el).backgroundImage"
+    unsourced = page.locator("#article .c-unsourced")
+    sourced = page.locator("#article .c-claim:not(.c-unsourced)")
+    assert unsourced.count() > 0 and sourced.count() > 0
+    assert unsourced.first.evaluate(image) != "none"  # on by default
+    assert sourced.first.evaluate(image) == "none"  # "every claim" is off by default
+    page.check("input[data-layer=claims]")
+    assert sourced.first.evaluate(image) != "none"
+    assert page.locator("input[data-layer=techniques]").is_checked()
+    assert not page.locator("input[data-layer=entities]").is_checked()
+    # a technique's hover card: its name, score and definition, and whether it is a suggestion
+    technique = page.locator("#article .t").first
+    technique.hover()
+    card = page.locator("#card")
+    card.wait_for()
+    text = card.inner_text()
+    assert page.locator("#card .definition").count() >= 1 and len(text) > 40
+    names = page.locator("aside li.tech-item .tech-name").all_inner_texts()
+    assert any(name in text for name in names)
+    page.mouse.move(5, 5)
+    assert card.is_hidden()

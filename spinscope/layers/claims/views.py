@@ -81,7 +81,7 @@ def _highlights(analysis: Analysis) -> list[Annotation]:
                 claim.span.start,
                 claim.span.end,
                 ann,
-                ("c", "c-claim"),
+                ("c", "c-claim", *(("c-unsourced",) if claim.source.kind == "none" else ())),
                 label,
                 uncertain=claim.uncertain,
             )

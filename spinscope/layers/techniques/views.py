@@ -58,6 +58,9 @@ class TechniqueItem:
     text: str
     score: str | None
     source: str
+    #: What the technique is (`spinscope.taxonomy`), shown in the text's hover card.
+    definition: str
+    uncertain: bool
 
 
 @dataclass
@@ -173,6 +176,8 @@ def _technique_groups(analysis: Analysis) -> list[TechniqueGroup]:
                 text=shorten(technique.text, 200),
                 score=score_text(technique.score, technique.uncertain),
                 source=technique.source,
+                definition=TECHNIQUES[technique.technique].definition,
+                uncertain=technique.uncertain,
             )
         )
     return sorted(groups.values(), key=lambda group: order.get(group.name, len(order)))
