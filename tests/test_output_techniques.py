@@ -134,10 +134,11 @@ def test_technique_spans_are_highlighted_with_their_classes() -> None:
     page = render_html(sample_analysis())
     assert article_text(page) == SAMPLE
     _, classes, anns, title, style = segment_of(page, "gamble with people’s health")
-    # claim 0 covers the whole line, t0 exactly these words
+    # claim 0 (attributed to nobody: unsourced) covers the whole line, t0 exactly these words
     assert classes.split() == [
         "c",
         "c-claim",
+        "c-unsourced",
         "t",
         "tg-manipulative-wording",
         "tech-Loaded_Language",
