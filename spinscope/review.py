@@ -3,8 +3,8 @@
 A correction names a finding by its layer's kind ("technique", `spinscope.layers.Correctable`)
 and the finding as the `Analysis` JSON gives it, and says what a reviewer decided: `confirm`,
 `reject`, `edit` (its `replacement` holds the fields that change: `{"speaker_entity": "…"}`) or
-`add` (a finding the model missed: its `replacement` is the whole finding). A correction of kind
-`article` is a note on the article (action `note`).
+`add` (a finding the model missed: its `replacement` is the whole finding); `note` keeps a remark
+on a finding without deciding. A correction of kind `article` is a note on the article.
 
 The store keeps the corrections apart from the analyses (`spinscope.store.Store.correct`): a
 re-analysis replaces the model's findings and keeps every reviewer's. `reviewed(analysis,
@@ -125,8 +125,8 @@ def check(correction: Correction, analysis: Analysis, reviewer: str) -> Checked:
         raise CorrectionError(
             "kind", f"no kind {correction.kind!r}; the kinds are: {', '.join(kinds())}"
         )
-    if correction.action == "note":
-        raise CorrectionError("action", "a note alone is on the article (kind 'article')")
+    if correction.action == "note" and not correction.note:
+        raise CorrectionError("note", "a note needs its text")
     before = None
     if correction.action == "add":
         if correction.finding is not None:

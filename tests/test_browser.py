@@ -362,6 +362,18 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
         claim.locator("button:has-text('Save source')").click()
     assert "Valdoria's energy ministry" in claim.inner_text()
 
+    # a note on a finding, and the article's details
+    claim = page.locator("aside li.claim-item[data-target=c1]")
+    claim.locator("button.review-button:has-text('Note')").click()
+    claim.locator("input[name=finding-note]").fill("checked against the ministry's release")
+    with page.expect_navigation():
+        claim.locator("button:has-text('Save note')").click()
+    page.locator("#review-metadata summary").click()
+    page.fill("#review-metadata input[name=meta-outlet]", "Valdoria Wire")
+    with page.expect_navigation():
+        page.locator("#review-metadata button:has-text('Save details')").click()
+    assert "Valdoria Wire" in page.locator("header.top .meta").inner_text()
+
     # edit a quote's speaker
     quote = page.locator("aside li.quote-item[data-target=q0]")
     quote.locator("button.review-button:has-text('Edit')").click()
@@ -395,9 +407,12 @@ def test_review_an_article_and_keep_it_through_a_reanalysis(
     page.reload()
     badges = page.locator("aside .review-badge:not(.disagrees)").all_inner_texts()
     assert sorted(badges) == ["added by ana", *["edited by ana"] * 4, "rejected by ana"]
-    page.locator("#review-history li").nth(5).wait_for()
+    page.locator("#review-history li").nth(6).wait_for()
     history = page.locator("#review-history li").all_inner_texts()
-    assert len(history) == 6 and all("ana" in line for line in history)
+    assert len(history) == 7 and all("ana" in line for line in history)
+    assert any("note claim: checked against the ministry's release" in line for line in history)
+    # a re-analysis without metadata keeps the details changed
+    assert "Valdoria Wire" in page.locator("header.top .meta").inner_text()
 
 
 def test_work_through_the_review_queue_with_the_keyboard(

@@ -213,6 +213,27 @@ def test_an_entity_role_can_be_given_and_rejected(store: Store, model: Analysis)
     assert len(again.entities) == len(model.entities)
 
 
+def test_a_note_on_a_finding_is_kept_and_decides_nothing(store: Store, model: Analysis) -> None:
+    quote = model.quotes[0]
+    kept = store.correct(
+        "sample",
+        Correction(kind="quote", action="note", finding=finding(quote), note="call the city"),
+        "ana",
+    )
+    assert kept is not None and (kept.action, kept.note, kept.finding) == (
+        "note",
+        "call the city",
+        plain(quote),
+    )
+    reviewed = store.get("sample")
+    assert reviewed is not None and reviewed.quotes == model.quotes  # no review: a remark
+    with pytest.raises(CorrectionError) as caught:
+        store.correct(
+            "sample", Correction(kind="quote", action="note", finding=finding(quote)), "ana"
+        )
+    assert caught.value.field == "note"
+
+
 def test_the_review_queue_puts_the_least_sure_first_and_drops_what_is_decided(
     store: Store, model: Analysis
 ) -> None:

@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from spinscope.charts import EMBED_OPTIONS, rate_heatmap, rate_weeks, script
+from spinscope.document import CueClass
 from spinscope.errors import Busy, InputError
 from spinscope.ingest.base import Loaded
 from spinscope.layers import Search, correctable, facets, searched
@@ -221,6 +222,7 @@ def _review_config(wb: Workbench, article_id: str) -> dict[str, Any]:
         "roles": dict(FINE_ROLES),
         "narratives": {name: list(subs) for name, subs in NARRATIVES.items()},
         "genres": list(GENRES),
+        "cues": list(get_args(CueClass)),
         "frames": list(FRAMES),
     }
 

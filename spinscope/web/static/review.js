@@ -66,7 +66,7 @@
       ".review-edit{display:flex;flex-wrap:wrap;gap:4px;width:100%}.review-choices{flex-direction:column}.review-choices label{font-weight:400}.review-edit input,.review-edit select{flex:1;font:inherit;font-size:12px}" +
       "#review-add{position:absolute;z-index:20;background:#fff;border:1px solid #94a3b8;border-radius:8px;padding:8px;box-shadow:0 4px 16px rgba(0,0,0,.15);display:flex;flex-direction:column;gap:4px;font-size:12px}" +
       "#review-add[hidden]{display:none}#review-add select,#review-add input{font:inherit;font-size:12px}" +
-      "#review-panel textarea{width:100%;font:inherit}#review-panel li{font-size:12px}.error{color:#991b1b}";
+      "#review-panel textarea{width:100%;font:inherit}#review-metadata label{display:block;font-size:12px}#review-metadata input{width:100%}#review-panel li{font-size:12px}.error{color:#991b1b}";
     document.head.appendChild(style);
 
     document.querySelectorAll("aside li.item[data-target]").forEach(function (item) {
@@ -114,6 +114,17 @@
     }
     bar.appendChild(button("✓ Confirm", "Confirm this " + kind, decide("confirm")));
     bar.appendChild(button("✗ Reject", "Reject this " + kind, decide("reject")));
+    bar.appendChild(button("✍ Note", "Keep a note on this " + kind, function (noteButton) {
+      noteButton.disabled = true;
+      var text = document.createElement("input");
+      text.name = "finding-note";
+      text.placeholder = "a note on this " + kind;
+      bar.appendChild(form(text, "Save note", function (value) {
+        if (!value.trim()) { say("Write the note first.", true); return; }
+        send(config.api, {kind: kind, action: "note", finding: finding, note: value.trim()})
+          .then(function () { location.reload(); });
+      }));
+    }));
     var editor = EDITORS[kind];
     if (editor) {
       bar.appendChild(button("✎ Edit", "Correct this " + kind, function (edit) {
@@ -181,7 +192,13 @@
       input.name = "speaker";
       input.value = finding.speaker_entity || (finding.speaker && finding.speaker.text) || "";
       input.placeholder = "who said it";
-      return form(input, "Save speaker", function (value) { done({speaker_entity: value.trim() || null}); });
+      var cue = select(config.cues, finding.cue_class, "cue-class");
+      cue.title = "how the reporting cue frames the quote";
+      var wrap = form(input, "Save speaker", function (value) {
+        done({speaker_entity: value.trim() || null, cue_class: cue.value});
+      });
+      wrap.insertBefore(cue, wrap.lastChild);
+      return wrap;
     },
     technique: function (finding, done) {
       var names = Object.keys(config.techniques).sort();
@@ -249,6 +266,7 @@
       if (!note) { say("Write the note first.", true); return; }
       send(config.api, {kind: "article", action: "note", note: note}).then(function () { location.reload(); });
     }));
+    section.appendChild(metadata());
     var after = aside.querySelector(".jump");
     aside.insertBefore(section, after ? after.nextSibling : aside.firstChild);
     var stored = sessionStorage.getItem("spinscope-token");
@@ -262,6 +280,42 @@
         history.appendChild(li);
       });
     });
+  }
+
+  // The article's title, outlet, date, author and URL, changed in place (PATCH).
+  function metadata() {
+    var article = JSON.parse(document.getElementById(config.analysis).textContent).article;
+    var details = document.createElement("details");
+    details.id = "review-metadata";
+    var summary = document.createElement("summary");
+    summary.textContent = "Article details";
+    details.appendChild(summary);
+    var fields = {title: "Title", outlet: "Outlet", published: "Published", author: "Author", url: "URL"};
+    Object.keys(fields).forEach(function (name) {
+      var label = document.createElement("label");
+      label.textContent = fields[name] + " ";
+      var input = document.createElement("input");
+      input.name = "meta-" + name;
+      input.value = article[name] || "";
+      if (name === "published") { input.placeholder = "YYYY-MM-DD"; }
+      label.appendChild(input);
+      details.appendChild(label);
+    });
+    details.appendChild(button("Save details", "Change the article's details", function () {
+      var changes = {};
+      Object.keys(fields).forEach(function (name) {
+        var value = details.querySelector("input[name=meta-" + name + "]").value.trim();
+        if (value !== (article[name] || "")) { changes[name] = value || null; }
+      });
+      var headers = {"Content-Type": "application/json"};
+      if (config.token) { headers.Authorization = "Bearer " + token(); }
+      fetch(config.api, {method: "PATCH", headers: headers, body: JSON.stringify(changes)})
+        .then(function (response) {
+          if (response.ok) { location.reload(); return; }
+          return response.json().then(function (body) { say(body.error, true); });
+        });
+    }));
+    return details;
   }
 
   // The character offsets of the selection in the article's text (null when it is elsewhere).
