@@ -161,12 +161,12 @@ def check(correction: Correction, analysis: Analysis, reviewer: str) -> Checked:
 
 def reviewed(analysis: Analysis, corrections: Sequence[Corrected]) -> Analysis:
     """`analysis` (the model's, without reviews) as its reviewers corrected it, in the order
-    they did. A rejected finding stays, marked (one a reviewer added is withdrawn instead);
-    an edited one is the reviewer's version; one a
-    reviewer confirmed, edited or added that the model does not find is put after the model's
-    findings (or in place of the one finding of a field that holds one, the genre). A
-    correction of a layer no longer registered, or whose finding no longer reads (a label the
-    taxonomy dropped), is kept in the store and left out here."""
+    they did. A rejected finding stays, marked (one a reviewer added is withdrawn instead); an
+    edited one is the reviewer's version; one a reviewer confirmed, edited or added that the
+    model does not find is put after the model's findings (or in place of the one finding of a
+    field that holds one, the genre). Notes decide nothing. A correction of a layer no longer
+    registered, or whose finding no longer reads (a label the taxonomy dropped), is kept in the
+    store and left out here."""
     layers = correctable()
     found: dict[str, list[Any]] = {}
     for correction in sorted(corrections, key=lambda c: c.id):
