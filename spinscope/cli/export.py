@@ -11,6 +11,7 @@ import typer
 from spinscope.cli.common import DbOption, fail
 from spinscope.errors import SpinscopeError
 from spinscope.output.style import counted
+from spinscope.output.training import FORMATS
 
 export_app = typer.Typer(help="Export what the store holds.", no_args_is_help=True)
 
@@ -25,8 +26,7 @@ def corrections(
         str,
         typer.Option(
             "--format",
-            help="semeval2023 (techniques), semeval2025 (entities' roles and narratives) or "
-            "brat (quotes).",
+            help="; ".join(f"{name}: {holds}" for name, holds in FORMATS.items()) + ".",
         ),
     ] = "semeval2023",
     db: DbOption = None,

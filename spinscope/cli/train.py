@@ -71,8 +71,9 @@ def train(
 
     trainer: Trainer = importlib.import_module(module)
     more = {"extra": extra} if extra is not None else {}
-    if more and "extra" not in inspect.signature(trainer.train).parameters:
-        fail(f"train {layer} takes no --extra yet (train techniques does)", 2)
+    if more and not _takes_extra(module):
+        taking = ", ".join(name for name, found in trainers.items() if _takes_extra(found))
+        fail(f"train {layer} takes no --extra yet; those that do: {taking or 'none'}", 2)
     try:
         card = trainer.train(
             data, out or MODELS_DIR / name, seed=seed, limit=limit, progress=progress, **more
@@ -80,6 +81,12 @@ def train(
     except (SpinscopeError, OSError) as exc:
         fail(str(exc))
     typer.echo(json.dumps(card["validation"], indent=2))
+
+
+def _takes_extra(module: str) -> bool:
+    """Whether the trainer `module` folds in extra data (`--extra`)."""
+    trainer: Trainer = importlib.import_module(module)
+    return "extra" in inspect.signature(trainer.train).parameters
 
 
 def _data(module: str) -> str:

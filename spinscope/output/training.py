@@ -43,6 +43,13 @@ KINDS: dict[str, tuple[str, ...]] = {
     "brat": ("quote",),
 }
 
+#: What each format holds, as the CLI, the API and the review queue name it.
+FORMATS: dict[str, str] = {
+    "semeval2023": "technique spans, SemEval-2023 Task 3",
+    "semeval2025": "entity roles and narratives, SemEval-2025 Task 10",
+    "brat": "quotes, PolNeAR's brat",
+}
+
 #: What a reviewer decided that makes a finding gold.
 ACCEPTED = frozenset({"confirmed", "edited", "added"})
 

@@ -23,7 +23,7 @@ from spinscope.document import Analysis, check_id, check_text
 from spinscope.errors import BlockedURLError, InputError, TooLarge
 from spinscope.ingest.base import Loaded
 from spinscope.layers import HIT_FIELDS, facets
-from spinscope.output.training import KINDS, TrainingFormat, write_training_data
+from spinscope.output.training import FORMATS, KINDS, TrainingFormat, write_training_data
 from spinscope.review import Corrected, Correction, CorrectionError, kinds
 from spinscope.store import (
     QUEUE_ORDERS,
@@ -535,7 +535,7 @@ def export_corrections(
     wb: WB,
     format: Annotated[
         TrainingFormat,
-        Query(description="semeval2023 (techniques), semeval2025 (roles, narratives), brat"),
+        Query(description="; ".join(f"{name}: {holds}" for name, holds in FORMATS.items())),
     ] = "semeval2023",
 ) -> Response:
     """What `spinscope export corrections` writes, as one zip: only what reviewers confirmed,

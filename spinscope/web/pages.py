@@ -29,6 +29,7 @@ from spinscope.ingest.base import Loaded
 from spinscope.layers import Search, correctable, facets, searched
 from spinscope.output.html import JSON_SCRIPT_ID, render_html, report_script, script_json
 from spinscope.output.spreadsheet import safe_cell
+from spinscope.output.training import FORMATS
 from spinscope.rates import rate_row
 from spinscope.store import QUEUE_ORDERS, ArticleSummary, Filters, StatsRow, rated
 from spinscope.store.jobs import Job
@@ -218,7 +219,7 @@ def _review_config(wb: Workbench, article_id: str) -> dict[str, Any]:
         "kinds": {
             kind[0]: {"kind": kind, "field": layer.field} for kind, layer in correctable().items()
         },
-        "techniques": {name: info.group for name, info in TECHNIQUES.items()},
+        "groups": {name: info.group for name, info in TECHNIQUES.items()},
         "roles": dict(FINE_ROLES),
         "narratives": {name: list(subs) for name, subs in NARRATIVES.items()},
         "genres": list(GENRES),
@@ -243,17 +244,9 @@ def review_page(request: Request, order: str = "uncertain") -> Response:
             items=items,
             article_href=article_href,
             token_needed=wb.settings.writes_need_token,
-            formats=EXPORT_FORMATS,
+            formats=FORMATS,
         )
     )
-
-
-#: The formats of `GET /api/v1/export/corrections`, with what each holds.
-EXPORT_FORMATS = {
-    "semeval2023": "techniques, SemEval-2023",
-    "semeval2025": "roles and narratives, SemEval-2025",
-    "brat": "quotes, brat",
-}
 
 
 def _filters(request: Request) -> tuple[Filters, str]:

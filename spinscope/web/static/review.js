@@ -201,9 +201,9 @@
       return wrap;
     },
     technique: function (finding, done) {
-      var names = Object.keys(config.techniques).sort();
+      var names = Object.keys(config.groups).sort();
       return form(select(names, finding.technique, "technique"), "Save technique", function (value) {
-        done({technique: value, group: config.techniques[value]});
+        done({technique: value, group: config.groups[value]});
       });
     },
     claim: function (finding, done) {
@@ -340,7 +340,7 @@
     box.id = "review-add";
     box.hidden = true;
     var label = document.createElement("b");
-    var names = Object.keys(config.techniques).sort();
+    var names = Object.keys(config.groups).sort();
     var technique = select(names, "Loaded_Language", "add-technique");
     var speaker = document.createElement("input");
     speaker.name = "add-speaker";
@@ -350,7 +350,7 @@
     box.appendChild(technique);
     box.appendChild(button("Add technique", "Add this span as a persuasion technique", function () {
       send(config.api, {kind: "technique", action: "add", replacement: {
-        technique: technique.value, group: config.techniques[technique.value],
+        technique: technique.value, group: config.groups[technique.value],
         start: span.start, end: span.end, text: text.slice(span.start, span.end)
       }}).then(function () { location.reload(); });
     }));
