@@ -156,9 +156,18 @@ def test_nato_article_blames_the_west(shared_data: Path, pipeline: Pipeline) -> 
     analysis = pipeline.analyze(text)
     found = {n.narrative: n for n in analysis.narratives}
     assert {BLAMING, WEST} <= set(found)
+    assert WEST_AGGRESSORS in found[BLAMING].subnarratives
+    # nothing in the article ties Ukraine to nazism (the old sub-narrative threshold of 0.05
+    # listed it; its probability is 0.18, under the 0.2 the trainer now starts from)
+    listed = {s for n in found.values() for s in n.subnarratives}
+    assert "URW: Discrediting Ukraine: Ukraine is associated with nazism" not in listed
     for narrative in found.values():
         assert narrative.subnarratives
         assert all(s.startswith(f"{narrative.narrative}: ") for s in narrative.subnarratives)
+        # "<narrative>: Other" is the decision that no specific sub-narrative applies, never
+        # a label beside specific ones (the trainer keeps `sub_other_below` at 0)
+        other = f"{narrative.narrative}: {OTHER}"
+        assert other not in narrative.subnarratives or narrative.subnarratives == [other]
         assert 1 <= len(narrative.evidence) <= 2
         assert all(span in analysis.sentences for span in narrative.evidence)
 

@@ -15,9 +15,10 @@ predictions):
 - else the most likely narrative, and every other one at or above its threshold and within
   `relative` of the most likely (an article has at least one narrative once it is not Other);
 - under each narrative, its specific sub-narratives at or above their threshold and within
-  `sub_relative` of the best one, and "<narrative>: Other" when none is, or when even the best
-  is below `sub_other_below` (the gold often has both). A sub-narrative is only ever chosen
-  under its narrative, so the two levels always agree.
+  `sub_relative` of the best one, and "<narrative>: Other" when none is (or when even the best
+  is below `sub_other_below`; the trainer now keeps that at 0, so "<narrative>: Other" is an
+  explicit decision that no specific sub-narrative applies). A sub-narrative is only ever
+  chosen under its narrative, so the two levels always agree.
 
 Evidence: a logistic regression over features that pool sentences (a mean, the title line,
 a best cosine, a mean of the best three) is a sum over sentences, so each sentence has an exact
