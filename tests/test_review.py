@@ -628,3 +628,83 @@ def test_the_api_exports_corrections_as_a_zip(client: TestClient, model: Analysi
     assert spans == f"1\tLoaded_Language\t{start}\t{start + len(MISSED)}\n"
     assert archive.read("corrections-semeval2023/articles/article1.txt").decode() == TEXT
     assert client.get("/api/v1/export/corrections", params={"format": "csv"}).status_code == 422
+
+
+def test_twenty_reviewers_correcting_over_http_at_once_lose_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The same, through a real server: 20 named reviewers, each on their own connection,
+    correct the claims of one article at once; every correction the server acknowledged is
+    kept under its reviewer's name."""
+    import httpx
+    from serving import Server
+
+    tokens = {f"reviewer{n}": f"token-{n:02d}-0123456789abcdef" for n in range(20)}
+    (tmp_path / "reviewers").write_text(
+        "".join(f"{name} {token}\n" for name, token in tokens.items()), "utf-8"
+    )
+    server = Server(
+        db_url,
+        "--layers",
+        "quotes,claims",
+        "--no-sample",
+        "--reviewers",
+        str(tmp_path / "reviewers"),
+        log=tmp_path / "log",
+    )
+    try:
+        auth = {"Authorization": f"Bearer {tokens['reviewer0']}"}
+        posted = httpx.post(
+            f"{server.base}/api/v1/analyze",
+            json={"text": TEXT, "id": "sample"},
+            headers=auth,
+            timeout=120,
+        )
+        claims = posted.json()["claims"]
+        url = f"{server.base}/api/v1/articles/sample/corrections"
+        acknowledged: list[dict[str, Any]] = []
+        refused: list[str] = []
+        start = threading.Barrier(20)
+
+        def review(name: str, token: str, n: int) -> None:
+            with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+                start.wait()
+                for k in range(3):
+                    claim = claims[(n + k) % len(claims)]
+                    body = {
+                        "kind": "claim",
+                        "action": ("confirm", "reject")[k % 2],
+                        "finding": claim,
+                    }
+                    response = client.post(url, json={**body, "note": f"{name}-{k}"})
+                    if response.status_code == 201:
+                        acknowledged.append(response.json())
+                    else:
+                        refused.append(f"{response.status_code} {response.text}")
+
+        threads = [
+            threading.Thread(target=review, args=(name, token, n))
+            for n, (name, token) in enumerate(tokens.items())
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(180)
+        assert refused == [] and len(acknowledged) == 60
+        kept = httpx.get(f"{server.base}/api/v1/corrections", timeout=30).json()
+        assert sorted(c["id"] for c in kept) == sorted(c["id"] for c in acknowledged)
+        assert all(c["note"].startswith(c["reviewer"] + "-") for c in kept)
+        assert {c["reviewer"] for c in kept} == set(tokens)
+        reviewed = httpx.get(f"{server.base}/api/v1/articles/sample", timeout=30).json()
+        last: dict[int, int] = {}
+        for correction in sorted(kept, key=lambda c: c["id"]):
+            index = next(
+                i
+                for i, c in enumerate(claims)
+                if {**c, "review": None} == {**correction["finding"], "review": None}
+            )
+            last[index] = correction["id"]
+        for index, correction_id in last.items():
+            assert reviewed["claims"][index]["review"]["correction"] == correction_id
+    finally:
+        server.stop()
