@@ -562,3 +562,16 @@ def test_renders_what_the_pipeline_returns(fmt: str) -> None:
         match = JSON_RE.search(out)
         assert match
         assert Analysis.model_validate(json.loads(match.group(1))) == analysis
+
+
+def test_a_cast_of_nobody_is_said_once_with_the_entities_left_uncast() -> None:
+    analysis = framed_analysis()
+    uncast = analysis.with_findings(
+        {"entities": [e.model_copy(update={"role": None}) for e in analysis.entities]}
+    )
+    cast = render_html(uncast)
+    panel = cast[cast.index('id="cast"') : cast.index("</section>", cast.index('id="cast"'))]
+    names = ", ".join(e.name for e in analysis.entities)
+    assert f"The article casts none of its entities in a role: {names}." in panel
+    assert "Cast in no role" not in panel
+    assert "Cast in no role" in render_html(analysis)  # beside a cast, the others are listed
