@@ -183,18 +183,19 @@ def test_rates_and_filters_count_what_reviewers_accept_and_not_what_they_reject(
     assert store.articles()[0].counts["techniques"] == len(model.techniques) - 1
 
 
-def test_an_entity_role_can_be_given_and_rejected(store: Store, model: Analysis) -> None:
-    entity = next(e for e in model.entities if e.name == "Dana Whitfield")
+def cast_as_guardian(store: Store, entity: Any) -> None:
+    """A reviewer casts `entity` as a Protagonist, Guardian."""
+    replacement = {"role": {"main": "Protagonist", "fine": ["Guardian"]}}
     store.correct(
         "sample",
-        Correction(
-            kind="entity",
-            action="edit",
-            finding=finding(entity),
-            replacement={"role": {"main": "Protagonist", "fine": ["Guardian"]}},
-        ),
+        Correction(kind="entity", action="edit", finding=finding(entity), replacement=replacement),
         "ana",
     )
+
+
+def test_an_entity_role_can_be_given_and_rejected(store: Store, model: Analysis) -> None:
+    entity = next(e for e in model.entities if e.name == "Dana Whitfield")
+    cast_as_guardian(store, entity)
     reviewed = store.get("sample")
     assert reviewed is not None
     cast = next(e for e in reviewed.entities if e.name == "Dana Whitfield")
@@ -556,16 +557,7 @@ def test_export_corrections_in_the_benchmarks_formats_and_score_the_model_agains
         "ana",
     )
     whitfield = next(e for e in model.entities if e.name == "Dana Whitfield")
-    store.correct(
-        "sample",
-        Correction(
-            kind="entity",
-            action="edit",
-            finding=finding(whitfield),
-            replacement={"role": {"main": "Protagonist", "fine": ["Guardian"]}},
-        ),
-        "ana",
-    )
+    cast_as_guardian(store, whitfield)
     runner = CliRunner()
     for format in ("semeval2023", "semeval2025", "brat"):
         result = runner.invoke(

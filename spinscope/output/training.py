@@ -67,6 +67,8 @@ def write_training_data(analyses: Iterable[Analysis], out: Path, format: Trainin
     `format`; articles no reviewer corrected in that format's kinds should be left out by the
     caller (`spinscope.store.Store.reviewed`)."""
     out.mkdir(parents=True, exist_ok=True)
+    if format == "brat":
+        (out / "attributions").mkdir(exist_ok=True)
     ids: list[str] = []
     counts: dict[str, int] = dict.fromkeys(KINDS[format], 0)
     spans: dict[str, list[TechniqueSpan]] = {}
@@ -110,7 +112,6 @@ def write_training_data(analyses: Iterable[Analysis], out: Path, format: Trainin
         else:
             _write_text(out / "text" / f"{name}.txt", text)
             quotes = _accepted(analysis.quotes)
-            (out / "attributions").mkdir(exist_ok=True)
             write_ann(out / "attributions" / f"{name}_review.ann", quotes)
             counts["quote"] += len(quotes)
     if format == "semeval2023":
