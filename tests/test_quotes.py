@@ -251,7 +251,20 @@ def test_speakers_resolve_surnames_roles_and_pronouns() -> None:
     assert pronoun.speaker is not None and pronoun.speaker.text == "She"
     assert pronoun.speaker_entity == "Maria Lopez"
     assert pronoun.cue_class == "assertive"
+    # no country named: the capital speaks as itself
     assert find(quotes, "sanctions").speaker_entity == "Moscow"
+
+
+def test_a_capital_speaks_for_its_country_where_the_article_names_it() -> None:
+    """Issue 17: quotes named "Moscow" and "the Kremlin" as speakers beside "Russia"; they are
+    one speaker where the article names Russia, as they are one entity (`spinscope.places`)."""
+    quotes = quotes_of(
+        "Russia rejected the plan on Monday.\n"
+        "Moscow has also insisted that the sanctions failed.\n"
+        "The Kremlin said that the talks in Moscow were pointless.\n"
+    )
+    assert find(quotes, "sanctions").speaker_entity == "Russia"
+    assert find(quotes, "pointless").speaker_entity == "Russia"
 
 
 def test_positions_inside_someone_elses_report_are_not_quotes() -> None:
@@ -353,7 +366,7 @@ def test_nato_zelensky_putin_russia_moscow(nato: Analysis) -> None:
     decried = said_by(nato, "Russia", "NATO’s expansion")
     assert decried.cue is not None and decried.cue.text == "decried"
     said_by(nato, "Russia", "a direct national security threat")
-    insisted = said_by(nato, "Moscow", "Western weapons")
+    insisted = said_by(nato, "Russia", "Western weapons")  # "Moscow has also insisted"
     assert insisted.cue_class == "assertive"
-    headline = said_by(nato, "Kremlin", "NATO ‘slaughtering’ Ukrainians to fight Russia")
+    headline = said_by(nato, "Russia", "NATO ‘slaughtering’ Ukrainians to fight Russia")
     assert headline.kind == "mixed" and headline.cue is not None and headline.cue.text == "–"

@@ -17,7 +17,7 @@ Spelling variants of one country are one entity ("US", "U.S.", "the United State
 country's capital or seat of government stands for the country where the article names the
 country too ("Moscow has also insisted …", "Kremlin spokesman …", "Kiev may have to seek a
 peace deal"): those mentions join the country's entity, except where the capital is a place
-("talks in Moscow", `METONYMS`, `PLACE_PREPOSITIONS`). An organisation named with a country's
+("talks in Moscow": the rule is `spinscope.places`). An organisation named with a country's
 possessive is that country's ("Russia’s Defense Ministry", not "Defense Ministry").
 """
 
@@ -32,6 +32,7 @@ from spacy.tokens import Span as SpacySpan
 
 from spinscope.document import Quote
 from spinscope.layers.quotes.speakers import EntityIndex, name_tokens
+from spinscope.places import METONYMS, is_place, place_key
 
 Kind = Literal["person", "group", "organisation", "place"]
 
@@ -47,70 +48,6 @@ _KINDS: dict[str, Kind] = {
 GROUP_NOUNS = frozenset("people peoples citizens civilians population public nation lives".split())
 #: Nouns that, after "the", stand for an organisation named before: "the alliance" for NATO.
 ORGANISATION_NOUNS = frozenset("alliance bloc organization organisation".split())
-#: Spellings of one place or body, by their lower-cased, dot-less form → one key.
-ALIASES = {
-    "us": "united states",
-    "usa": "united states",
-    "america": "united states",
-    "united states of america": "united states",
-    "uk": "united kingdom",
-    "britain": "united kingdom",
-    "great britain": "united kingdom",
-    "kiev": "kyiv",
-    "eu": "european union",
-    "un": "united nations",
-}
-#: Capitals and seats of government that stand for their country (by `_key`), as news writes
-#: "Moscow said" for Russia's government.
-METONYMS = {
-    "moscow": "russia",
-    "kremlin": "russia",
-    "kyiv": "ukraine",
-    "washington": "united states",
-    "white house": "united states",
-    "beijing": "china",
-    "london": "united kingdom",
-    "downing street": "united kingdom",
-    "whitehall": "united kingdom",
-    "paris": "france",
-    "elysee": "france",
-    "élysée": "france",
-    "berlin": "germany",
-    "rome": "italy",
-    "madrid": "spain",
-    "warsaw": "poland",
-    "budapest": "hungary",
-    "minsk": "belarus",
-    "chisinau": "moldova",
-    "tbilisi": "georgia",
-    "yerevan": "armenia",
-    "baku": "azerbaijan",
-    "ankara": "turkey",
-    "tehran": "iran",
-    "damascus": "syria",
-    "baghdad": "iraq",
-    "riyadh": "saudi arabia",
-    "cairo": "egypt",
-    "kabul": "afghanistan",
-    "islamabad": "pakistan",
-    "new delhi": "india",
-    "tokyo": "japan",
-    "seoul": "south korea",
-    "pyongyang": "north korea",
-    "taipei": "taiwan",
-    "ottawa": "canada",
-    "canberra": "australia",
-    "caracas": "venezuela",
-    "havana": "cuba",
-    "brussels": "european union",
-    "helsinki": "finland",
-    "stockholm": "sweden",
-    "belgrade": "serbia",
-}
-#: A capital that is the object of one of these prepositions is a place, not its country.
-PLACE_PREPOSITIONS = frozenset(
-    "in at near inside outside around across within into throughout".split()
-)
 
 
 @dataclass
@@ -148,7 +85,7 @@ def find_clusters(doc: Doc, quotes: Sequence[Quote] = ()) -> list[Cluster]:
     for quote in quotes:
         if quote.speaker is None or quote.speaker_entity is None:
             continue
-        target = clusters.get(_key(quote.speaker_entity)) or by_name.get(quote.speaker_entity)
+        target = clusters.get(place_key(quote.speaker_entity)) or by_name.get(quote.speaker_entity)
         if target is not None:
             target.add(quote.speaker.start, quote.speaker.end)
     _merge_metonyms(doc, clusters)  # speakers first: "Moscow has insisted" is Russia too
@@ -159,7 +96,7 @@ def _merge_misread_places(clusters: dict[str, Cluster]) -> None:
     """A one-word "person" that is also a place or organisation ("Kiev", read as PERSON in some
     sentences), or a capital (`METONYMS`), is that place: its mentions move there."""
     for key in [k for k in clusters if k.startswith("person:") and " " not in k]:
-        place = _key(key.removeprefix("person:"))
+        place = place_key(key.removeprefix("person:"))
         other = clusters.get(place)
         if other is None and place in METONYMS:
             other = clusters[place] = Cluster(clusters[key].name, "place")
@@ -171,7 +108,7 @@ def _merge_misread_places(clusters: dict[str, Cluster]) -> None:
 def _merge_metonyms(doc: Doc, clusters: dict[str, Cluster]) -> None:
     """A capital or seat of government (`METONYMS`) stands for its country where the article
     names the country too: its mentions join the country's, but those that are places (the
-    object of "in", "at", … `PLACE_PREPOSITIONS`), which stay the capital's."""
+    object of "in", "at", …: `spinscope.places.is_place`), which stay the capital's."""
     for key, country in METONYMS.items():
         capital, nation = clusters.get(key), clusters.get(country)
         if capital is None or nation is None or capital.kind == "person":
@@ -180,7 +117,7 @@ def _merge_metonyms(doc: Doc, clusters: dict[str, Cluster]) -> None:
         for start, end in capital.mentions:
             span = doc.char_span(start, end, alignment_mode="expand")
             root = span.root if span is not None and len(span) else None
-            if root is not None and root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS:
+            if root is not None and is_place(root):
                 places.append((start, end))
             else:
                 nation.add(start, end)
@@ -226,7 +163,7 @@ def _mention(ent: SpacySpan, index: EntityIndex) -> tuple[str, str, Kind, int, i
     owner = _owner(tokens[0]) if kind == "organisation" else None
     if owner is not None:
         name = f"{owner}{tokens[0].doc[tokens[0].i - 1].text_with_ws}{name}"
-    return _key(name), name, kind, tokens[0].idx, _end(tokens[-1])
+    return place_key(name), name, kind, tokens[0].idx, _end(tokens[-1])
 
 
 def _owner(first: Token) -> str | None:
@@ -255,11 +192,6 @@ def _group(tokens: list[Token]) -> tuple[str, str, Kind, int, int] | None:
     if tokens[0].i > 0 and tokens[0].doc[tokens[0].i - 1].lower_ == "the":
         start = tokens[0].doc[tokens[0].i - 1].idx
     return key, f"{_text(tokens)} {head.text}", "group", start, _end(head)
-
-
-def _key(name: str) -> str:
-    plain = name.lower().replace(".", "").removeprefix("the ").strip()
-    return ALIASES.get(plain, plain)
 
 
 def _text(tokens: list[Token]) -> str:

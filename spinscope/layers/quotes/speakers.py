@@ -2,7 +2,9 @@
 general", "Moscow") to the entity the article means ("Dmitry Peskov", "Jens Stoltenberg", ...).
 
 spaCy's small English NER mislabels names in news ("Stoltenberg" as GPE, "Kiev" as PERSON), so
-names are read off the parse as runs of proper nouns, and NER labels only break ties.
+names are read off the parse as runs of proper nouns, and NER labels only break ties. A
+capital or seat of government speaks for its country where the article names the country
+("Moscow has also insisted" → Russia: `spinscope.places`), as in the entity mentions.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
+
+from spinscope.places import METONYMS, countries, is_place, place_key
 
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
 GROUP_PRONOUNS = frozenset({"they", "them", "it"})
@@ -178,17 +182,27 @@ class SpeakerResolver:
 
     def __init__(self, doc: Doc) -> None:
         self.index = EntityIndex.build(doc)
+        self.countries = countries(doc)
         self.last_person: str | None = None
         self.last_group: str | None = None
 
     def resolve(self, mention: list[Token]) -> Resolution:
-        result = self._resolve(mention)
+        result = self._country(self._resolve(mention), mention)
         if result.entity:
             if result.person:
                 self.last_person = result.entity
             else:
                 self.last_group = result.entity
         return result
+
+    def _country(self, result: Resolution, mention: list[Token]) -> Resolution:
+        """The country a capital speaks for ("the Kremlin": Russia) where the article names it."""
+        if result.person or not result.entity or not mention:
+            return result
+        country = METONYMS.get(place_key(result.entity))
+        if country not in self.countries or is_place(_head(mention)):
+            return result
+        return Resolution(self.countries[country], False)
 
     def _resolve(self, mention: list[Token]) -> Resolution:
         if not mention:
