@@ -252,12 +252,16 @@ def test_nato_example_rule_hits(shared_data: Path) -> None:
     """The RT article's persuasion is in its wording ("slaughtering", "sacrificing countless
     Ukrainian lives", "ritual victims"): none of those words is frequent enough in the training
     gold to enter the lexicon, and the article has no slogan, stock phrase, or cue of the four
-    absent techniques. That is the tagger's job; the rules must not invent findings. The one
-    exception is "the ill-fated counteroffensive", a word training never shows; not "lost
-    territories" or "forces seemingly unable to" (plain description)."""
+    absent techniques. That is the tagger's job; the rules must not invent findings. The
+    exceptions are the affect adjectives "its much-touted counteroffensive" (issue 17: by the
+    compound's head, "touted") and "the ill-fated counteroffensive", words training never
+    shows; not "lost territories" or "forces seemingly unable to" (plain description)."""
     text = (shared_data.parent / "examples" / "nato-peskov-rt.txt").read_text(encoding="utf-8")
     hits = find(text, load_nlp()(text))
-    assert [(h.rule, text[h.start : h.end]) for h in hits] == [("affect_adjective", "ill-fated")]
+    assert [(h.rule, text[h.start : h.end]) for h in hits] == [
+        ("affect_adjective", "much-touted"),
+        ("affect_adjective", "ill-fated"),
+    ]
     assert find(text) == []  # without the parse, the syntax rule finds nothing
 
 
@@ -278,6 +282,20 @@ def test_affect_adjective_before_a_noun_only() -> None:
     ]
     text = "Forces seemingly unable to reclaim lost territories waited."
     assert rule.hits(text, nlp(text)) == []
+
+
+def test_affect_adjective_compounds_match_by_their_head_after_an_adverb_of_degree() -> None:
+    """"touted" is a strongly negative AFINN word, "much-touted" a compound no list holds: an
+    adverb of degree before an affect word keeps its load. A noun or an adverb of time first
+    makes the compound descriptive."""
+    rule = RULES["affect_adjective"]
+    nlp = load_nlp()
+    for text, found in [
+        ("Its much-touted counteroffensive failed.", ["much-touted"]),
+        ("The anti-war protests grew in a war-torn country.", []),
+        ("Members of the now-defunct commission spoke.", []),
+    ]:
+        assert [text[h.start : h.end] for h in rule.hits(text, nlp(text))] == found, text
 
 
 def test_shipped_affect_lexicon() -> None:

@@ -182,16 +182,32 @@ def shipped_affect_lexicon() -> frozenset[str]:
 
 def affect_matcher(words: Collection[str]) -> Matcher:
     """A matcher for words of `words` used attributively ("the ill-fated offensive"); it needs
-    the parse, and finds nothing without one."""
+    the parse, and finds nothing without one. A hyphenated compound matches by its whole, or by
+    its last part where an adverb of degree leads it ("its much-touted counteroffensive":
+    "touted"; not "anti-war protests", "war-torn", "the now-defunct commission")."""
 
     def match(text: str, doc: Doc | None) -> Iterator[tuple[int, int]]:
         if doc is None:
             return
         for word, start, end in attributive_words(text, doc):
-            if word in words:
+            if word in words or _evaluative_head(word, end, doc) in words:
                 yield start, end
 
     return match
+
+
+def _evaluative_head(word: str, end: int, doc: Doc) -> str | None:
+    """The last part of a hyphenated compound ending at `end` whose first part the parser reads
+    as an adverb, not one of time ("much-touted": "touted"); None otherwise."""
+    modifier, _, head = word.rpartition("-")
+    if not modifier or modifier in _TIME_ADVERBS:
+        return None
+    first = doc.char_span(end - len(word), end - len(word) + len(modifier))
+    return head if first is not None and first.root.pos_ == "ADV" else None
+
+
+#: Adverbs of time, which make a compound descriptive: "now-defunct", "once-powerful".
+_TIME_ADVERBS = frozenset("now then once still already soon ever formerly recently newly".split())
 
 
 def _shipped_affect_match(text: str, doc: Doc | None) -> Iterator[tuple[int, int]]:
