@@ -285,7 +285,7 @@ def test_affect_adjective_before_a_noun_only() -> None:
 
 
 def test_affect_adjective_compounds_match_by_their_head_after_an_adverb_of_degree() -> None:
-    """"touted" is a strongly negative AFINN word, "much-touted" a compound no list holds: an
+    """ "touted" is a strongly negative AFINN word, "much-touted" a compound no list holds: an
     adverb of degree before an affect word keeps its load. A noun or an adverb of time first
     makes the compound descriptive."""
     rule = RULES["affect_adjective"]

@@ -16,6 +16,7 @@ from spinscope.document import Article
 from spinscope.layers import techniques as techniques_layer
 from spinscope.layers.techniques import (
     GAP,
+    Decoding,
     decode,
     find_techniques,
     shown_techniques,
@@ -69,6 +70,11 @@ def test_nato_ill_fated_is_loaded_language(nato: str) -> None:
     assert loaded_overlapping(nato, "ill-fated")
 
 
+def test_nato_much_touted_is_loaded_language(nato: str) -> None:
+    # Issue 17: missed before; the affect-adjective rule reads the compound by its head.
+    assert loaded_overlapping(nato, "much-touted")
+
+
 def test_decode_joins_runs_within_a_sentence_only() -> None:
     text = "Title\nThe cruel and brutal regime lied. Voters shrugged.\n"
     parsed = parse(Article(id="t", text=text), load_nlp())
@@ -79,6 +85,31 @@ def test_decode_joins_runs_within_a_sentence_only() -> None:
     assert on[1] - on[0] - 1 <= GAP
     spans = decode(words, probabilities, ["Loaded_Language"], [0.5])
     assert [(t, text[s:e]) for t, s, e, _ in spans] == [("Loaded_Language", "cruel and brutal")]
+
+
+def test_decode_grows_a_run_over_likely_neighbours_in_its_sentence() -> None:
+    """Issue 17: a run grows over the words beside it whose probability reaches `grow` times the
+    threshold ("slaughter" → "slaughter the Ukrainian people"), but not into another sentence
+    and not from a run with no word over the threshold."""
+    text = "Title\nThey slaughter the Ukrainian people. Voters shrugged and left.\n"
+    parsed = parse(Article(id="t", text=text), load_nlp())
+    words = word_features(parsed)
+    probabilities = words.X[:, :1] * 0
+    index = {text[s:e]: i for i, (s, e) in enumerate(zip(words.starts, words.ends, strict=True))}
+    probabilities[index["slaughter"], 0] = 0.6
+    weak = ["the", "Ukrainian", "people", "Voters", "shrugged", "and"]  # the last two: alone
+    probabilities[[index[w] for w in weak], 0] = 0.3
+    probabilities[index["people"] + 1, 0] = 0.3  # the full stop: the sentence ends there
+    found = {
+        grow: [
+            text[s:e]
+            for _, s, e, _ in decode(
+                words, probabilities, ["L"], [0.5], decoding=Decoding(grow=grow)
+            )
+        ]
+        for grow in (1.0, 0.5)
+    }
+    assert found == {1.0: ["slaughter"], 0.5: ["slaughter the Ukrainian people."]}
 
 
 def test_semeval_format_from_the_command_line(tmp_path: Path, nato: str) -> None:

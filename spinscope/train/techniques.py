@@ -16,17 +16,23 @@ import dataclasses
 import importlib.resources
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from spinscope.document import Article, Technique
+from spinscope.document import Article, Span, Technique
 from spinscope.errors import SpinscopeError
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
-from spinscope.layers.techniques import GAP, LAYER, LAYERS_FILE, decode, shown_techniques
+from spinscope.layers.techniques import (
+    LAYER,
+    LAYERS_FILE,
+    Decoding,
+    decode,
+    shown_techniques,
+)
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.ml.calibration import CONFIDENT, Calibration, ece, ece_floor
 from spinscope.ml.features import WordFeatures, Words, words
@@ -56,6 +62,9 @@ RECIPE = Recipe()
 #: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).
 SENTENCE_SPAN_CHARS = 60
 #: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
+#: How far a span may grow over its neighbours (`Decoding.grow`): chosen with the thresholds
+#: on the threshold articles (`benchmarks/techniques_decoding.py` compares other decodings).
+GROW_GRID = (1.0, 0.7, 0.5, 0.4, 0.3)
 THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
 
 
@@ -122,14 +131,14 @@ def train(
     )
     head = dataclasses.replace(head, meta={"sentence_techniques": sentence_techniques})
 
-    progress(f"choosing thresholds on {len(tune_ids)} articles")
+    progress(f"choosing the decoding and thresholds on {len(tune_ids)} articles")
     tune_gold = gold.subset(tune_ids)
     features = {aid: tagger.features(parsed[aid]) for aid in tune_ids}
     probabilities = {aid: head.predict_proba(features[aid].X) for aid in tune_ids}
-    thresholds = [
-        _best_threshold(technique, j, tune_gold, parsed, features, probabilities, head)
-        for j, technique in enumerate(labels)
-    ]
+    decoding, thresholds = choose_decoding(
+        tune_gold, features, probabilities, {aid: parsed[aid].sentences for aid in tune_ids}, head
+    )
+    head = dataclasses.replace(head, meta={**head.meta, "decoding": dataclasses.asdict(decoding)})
     progress(f"calibrating the tagger's span scores on {len(tune_ids)} articles")
     tune_spans = tune_gold.require_spans()
     raw, right = [], []
@@ -141,6 +150,7 @@ def train(
             thresholds,
             parsed[aid].sentences,
             sentence_techniques,
+            decoding,
         ):
             raw.append(score)
             right.append(_is_right(technique, start, end, tune_spans[aid]))
@@ -195,9 +205,10 @@ def train(
                 "features": "word vector (mean of its word pieces) + sentence vector, from a "
                 f"fine-tuned copy of encoder layers {RECIPE.first}..5 (0-based)",
                 "fine_tuning": {**dataclasses.asdict(RECIPE), "threads": THREADS},
-                "decoding": f"runs of words over the threshold, gaps of {GAP} bridged; "
-                f"techniques with median gold span >= {SENTENCE_SPAN_CHARS} chars widened "
-                "to the sentence",
+                "decoding": f"runs of words over the threshold, grown over neighbours at "
+                f">= {decoding.grow} x the threshold, gaps of {decoding.gap} bridged (growth "
+                f"chosen on the threshold articles from {list(GROW_GRID)}); techniques with "
+                f"median gold span >= {SENTENCE_SPAN_CHARS} chars widened to the sentence",
                 "labels": list(labels),
                 "thresholds": dict(zip(labels, thresholds, strict=True)),
                 "sentence_techniques": sentence_techniques,
@@ -337,35 +348,60 @@ def _word_labels(
     return Y
 
 
+def choose_decoding(
+    gold: TechniquesGold,
+    words: Mapping[str, WordFeatures],
+    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
+    sentences: Mapping[str, Sequence[Span]],
+    head: Head,
+) -> tuple[Decoding, list[float]]:
+    """The growth of `GROW_GRID` whose thresholds (`choose_thresholds`) give the tagger's spans
+    the best label-matched span F1 over the articles of `gold` (ties: the first in the grid,
+    the least growth), with those thresholds."""
+    best: tuple[float, Decoding, list[float]] | None = None
+    for grow in GROW_GRID:
+        decoding = Decoding(grow=grow)
+        thresholds = choose_thresholds(gold, words, probabilities, sentences, head, decoding)
+        predicted = _spans(gold, words, probabilities, sentences, head, thresholds, decoding)
+        f1 = score_spans(gold, predicted).f1
+        if best is None or f1 > best[0]:
+            best = (f1, decoding, thresholds)
+    assert best is not None
+    return best[1], best[2]
+
+
+def choose_thresholds(
+    gold: TechniquesGold,
+    words: Mapping[str, WordFeatures],
+    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
+    sentences: Mapping[str, Sequence[Span]],
+    head: Head,
+    decoding: Decoding,
+) -> list[float]:
+    """Each technique's threshold: the grid value with the best label-matched span F1 over the
+    articles of `gold` under `decoding` (ties: the higher threshold); above 1 when no
+    threshold finds any of its gold spans."""
+    return [
+        _best_threshold(j, gold, words, probabilities, sentences, head, decoding)
+        for j in range(len(head.labels))
+    ]
+
+
 def _best_threshold(
-    technique: str,
     j: int,
     gold: TechniquesGold,
-    parsed: dict[str, Parsed],
-    words: dict[str, WordFeatures],
-    probabilities: dict[str, np.ndarray[Any, np.dtype[np.float32]]],
+    words: Mapping[str, WordFeatures],
+    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
+    sentences: Mapping[str, Sequence[Span]],
     head: Head,
+    decoding: Decoding,
 ) -> float:
-    """The grid threshold with the best label-matched F1 for one technique (ties: the higher
-    threshold); above 1 when no threshold finds any of its gold spans."""
+    technique = head.labels[j]
     best = (0.0, THRESHOLD_GRID[-1])
     for threshold in THRESHOLD_GRID:
         thresholds = [2.0] * len(head.labels)
         thresholds[j] = threshold
-        predicted = {
-            aid: [
-                TechniqueSpan(start, end, name)
-                for name, start, end, _ in decode(
-                    words[aid],
-                    probabilities[aid],
-                    head.labels,
-                    thresholds,
-                    parsed[aid].sentences,
-                    head.meta["sentence_techniques"],
-                )
-            ]
-            for aid in gold.texts
-        }
+        predicted = _spans(gold, words, probabilities, sentences, head, thresholds, decoding)
         row = next(
             r for r in score_spans(gold, predicted).per_technique if r.technique == technique
         )
@@ -373,6 +409,33 @@ def _best_threshold(
         if f1 >= best[0] and f1 > 0:
             best = (f1, threshold)
     return best[1]
+
+
+def _spans(
+    gold: TechniquesGold,
+    words: Mapping[str, WordFeatures],
+    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
+    sentences: Mapping[str, Sequence[Span]],
+    head: Head,
+    thresholds: Sequence[float],
+    decoding: Decoding,
+) -> dict[str, list[TechniqueSpan]]:
+    """The tagger's spans in each article of `gold`."""
+    return {
+        aid: [
+            TechniqueSpan(start, end, name)
+            for name, start, end, _ in decode(
+                words[aid],
+                probabilities[aid],
+                head.labels,
+                thresholds,
+                sentences[aid],
+                head.meta["sentence_techniques"],
+                decoding,
+            )
+        ]
+        for aid in gold.texts
+    }
 
 
 def card_text(card: dict[str, Any]) -> CardText:

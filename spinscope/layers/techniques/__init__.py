@@ -17,6 +17,7 @@ A finding scored under `CONFIDENT` is uncertain (`shown_techniques`).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,19 @@ def tagger() -> Tagger:
     return load_tagger(LAYER, "tagger", LAYERS_FILE)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """How the tagger's word probabilities become spans (`decode`).
+
+    gap -- words a run of likely words may skip and still be one span;
+    grow -- a run grows over the neighbouring words of its sentence whose probability is at
+            least this share of the threshold (1: only words over the threshold).
+    """
+
+    gap: int = GAP
+    grow: float = 1.0
+
+
 def decode(
     words: WordFeatures,
     probabilities: Matrix,
@@ -57,21 +71,26 @@ def decode(
     thresholds: Sequence[float],
     sentences: Sequence[Span] = (),
     sentence_techniques: Collection[str] = (),
+    decoding: Decoding = Decoding(),
 ) -> list[tuple[str, int, int, float]]:
     """Spans `(technique, start, end, score)` from word probabilities: for each technique, the
-    runs of words at or above its threshold, within one sentence, bridging up to `GAP` words;
-    a span's score is its highest word probability. A span of one of `sentence_techniques`
-    (those whose gold spans are typically a clause or more, such as Doubt) is widened to its
-    whole sentence (`sentences`, indexed like `words.sentence`)."""
+    runs of words at or above its threshold (grown as `decoding` says), within one sentence,
+    bridging up to `decoding.gap` words; a span's score is its highest word probability. A span
+    of one of `sentence_techniques` (those whose gold spans are typically a clause or more, such
+    as Doubt) is widened to its whole sentence (`sentences`, indexed like `words.sentence`)."""
     spans: list[tuple[str, int, int, float]] = []
     for j, technique in enumerate(labels):
-        on = np.flatnonzero(probabilities[:, j] >= thresholds[j])
+        on = _likely(words, probabilities[:, j], thresholds[j], decoding.grow)
         if len(on) == 0:
             continue
         widen = technique in sentence_techniques
         first = last = int(on[0])
         for k in [*on[1:].tolist(), None]:
-            if k is not None and k - last <= GAP + 1 and words.sentence[k] == words.sentence[last]:
+            if (
+                k is not None
+                and k - last <= decoding.gap + 1
+                and words.sentence[k] == words.sentence[last]
+            ):
                 last = k
                 continue
             score = float(probabilities[first : last + 1, j].max())
@@ -83,6 +102,23 @@ def decode(
             if k is not None:
                 first = last = k
     return spans
+
+
+def _likely(words: WordFeatures, p: Matrix, threshold: float, grow: float) -> Any:
+    """Indices of the words a span may cover: those at or above `threshold`, and with `grow` < 1
+    the runs of their sentence's words at or above `grow * threshold` that hold one of them."""
+    core = p >= threshold
+    if grow >= 1:
+        return np.flatnonzero(core)
+    weak = p >= grow * threshold
+    # a new run starts at every word that is not weak, follows one that is not, or opens a sentence
+    starts = np.ones(len(p), dtype=bool)
+    sentence = words.sentence
+    starts[1:] = ~weak[1:] | ~weak[:-1] | (sentence[1:] != sentence[:-1])
+    run = np.cumsum(starts)
+    holds_core = np.zeros(int(run[-1]) + 1 if len(run) else 1, dtype=bool)
+    holds_core[run[core]] = True
+    return np.flatnonzero(weak & holds_core[run])
 
 
 def tagged(parsed: Parsed, tagger: Tagger) -> list[tuple[str, int, int, float]]:
@@ -98,6 +134,7 @@ def tagged(parsed: Parsed, tagger: Tagger) -> list[tuple[str, int, int, float]]:
         head.thresholds.tolist(),
         parsed.sentences,
         head.meta.get("sentence_techniques", ()),
+        Decoding(**head.meta.get("decoding", {})),
     )
 
 
