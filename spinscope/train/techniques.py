@@ -155,13 +155,17 @@ def train(
     tagger = Tagger(head, tagger.layers)
 
     progress("learning the Loaded_Language lexicon and the affect adjectives")
-    lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=lexicon_ids)
+    lexicon = technique_lexicons.build_loaded_lexicon(
+        data, article_ids=lexicon_ids, held_out=held_out
+    )
     technique_lexicons.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
     training_docs = {aid: parsed[aid].doc for aid in lexicon_ids}
-    affect = technique_lexicons.build_affect_lexicon(gold, training_docs, afinn_valences())
+    affect = technique_lexicons.build_affect_lexicon(
+        gold, training_docs, afinn_valences(), held_out
+    )
     technique_lexicons.write_affect_lexicon(
         out / technique_rules.AFFECT_PATH.name, affect, str(data)
     )
