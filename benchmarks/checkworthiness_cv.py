@@ -23,7 +23,8 @@ leave ClaimBuster out; the *random* folds are also run once with the trainer's 4
 `dev.tsv`.
 
 It prints, per scheme, the F1 of the positive class (the CheckThat! metric) with P and R
-pooled over all held-out sentences, the mean and the worst fold, beside the trivial baseline
+pooled over all held-out sentences (and over those of each file apart: `dev.tsv`'s labels are
+not drawn like `train.tsv`'s), the mean and the worst fold, beside the trivial baseline
 (every sentence Yes), and the expected calibration error of the calibrated scores beside the
 error perfectly calibrated scores would show on as many (`ece_floor`). Sentence vectors are
 encoded once and kept in `--cache` (not in the repository).
@@ -51,6 +52,8 @@ from spinscope.train.split import INNER_SEED, is_validation
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "checkthat2024-en"
 FOLDS = 5
+#: The ids of `dev.tsv`'s sentences (the report gives the folds' figures on each file apart).
+DEV: set[str] = set()
 
 Matrix = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -82,6 +85,7 @@ def main() -> None:
     X = vectors(every, args.cache)
     print(f"vectors ready after {time.monotonic() - started:.0f} s")
     row = {s.id: i for i, s in enumerate(every)}
+    DEV.update(s.id for s in dev)
     corpus = [*train, *dev]
     seeds = range(1, args.seeds + 1)
 
@@ -199,6 +203,18 @@ def _report(
             f"{min(f1s):.3f} (all Yes {' '.join(f'{b:.3f}' for b in base)})"
         )
     print(f"{line}; ECE {ece(scores, truth):.3f} (floor {ece_floor(scores):.3f})", flush=True)
+    if folds is not None:
+        for file in ("train.tsv", "dev.tsv"):
+            keep = [i for i, s in enumerate(sentences) if (s.id in DEV) == (file == "dev.tsv")]
+            part = [sentences[i] for i in keep]
+            found = score_checkworthiness(part, _by_id(part, [decided[i] for i in keep]))
+            base = score_checkworthiness(part, {s.id: True for s in part}).f1
+            kept = [scores[i] for i in keep]
+            print(
+                f"    of which {file}: {len(part)} sentences, P {found.precision:.3f} R "
+                f"{found.recall:.3f} F1 {found.f1:.3f} (all Yes {base:.3f}); ECE "
+                f"{ece(kept, [truth[i] for i in keep]):.3f} (floor {ece_floor(kept):.3f})"
+            )
 
 
 def _by_id(sentences: Sequence[CheckworthySentence], decided: Sequence[bool]) -> dict[str, bool]:
