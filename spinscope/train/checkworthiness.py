@@ -29,7 +29,7 @@ from spinscope.evaluate.checkworthiness import (
 from spinscope.layers.claims.checkworthiness import LAYER, SOURCE
 from spinscope.ml.calibration import Calibration
 from spinscope.ml.encoder import load_encoder
-from spinscope.ml.heads import MODELS_DIR
+from spinscope.ml.heads import MODELS_DIR, Head
 from spinscope.train import Progress
 from spinscope.train.common import (
     CardText,
@@ -82,12 +82,8 @@ def train(
     progress(f"encoding {len(fit) + len(calibrate) + len(validation)} sentences")
     X_fit, X_calibrate, X_validation = (_vectors(part) for part in (fit, calibrate, validation))
     progress(f"fitting on {len(fit)} sentences ({len(extra)} from ClaimBuster)")
-    head = fit_mlp(X_fit, _labels(fit), ("checkworthy",), hidden=HIDDEN, alpha=ALPHA, seed=seed)
-    scores = head.predict_proba(X_calibrate)[:, 0]
-    _, cut = best_f1_threshold(scores, _labels(calibrate)[:, 0], THRESHOLD_GRID)
-    calibration = Calibration.fit(scores.tolist(), _labels(calibrate)[:, 0].tolist())
-    head = dataclasses.replace(
-        with_thresholds(head, [cut]), meta={"calibration": calibration.to_dict()}
+    head, cut, calibration = fit_head(
+        X_fit, _labels(fit), X_calibrate, _labels(calibrate), seed=seed
     )
 
     progress(f"scoring {len(validation)} validation sentences")
@@ -136,6 +132,27 @@ def train(
     head.save(out / "head.npz")
     write_card(out, card, card_text(card))
     return card
+
+
+def fit_head(
+    X_fit: np.ndarray[Any, np.dtype[np.float32]],
+    y_fit: np.ndarray[Any, np.dtype[np.bool_]],
+    X_calibrate: np.ndarray[Any, np.dtype[np.float32]],
+    y_calibrate: np.ndarray[Any, np.dtype[np.bool_]],
+    *,
+    seed: int,
+) -> tuple[Head, float, Calibration]:
+    """The head fitted on `X_fit`, its raw decision threshold (the best F1 of the positive
+    class) and its calibration, both chosen on `X_calibrate`: `(head, threshold, calibration)`,
+    the head carrying both."""
+    head = fit_mlp(X_fit, y_fit, ("checkworthy",), hidden=HIDDEN, alpha=ALPHA, seed=seed)
+    scores = head.predict_proba(X_calibrate)[:, 0]
+    _, cut = best_f1_threshold(scores, y_calibrate[:, 0], THRESHOLD_GRID)
+    calibration = Calibration.fit(scores.tolist(), y_calibrate[:, 0].tolist())
+    head = dataclasses.replace(
+        with_thresholds(head, [cut]), meta={"calibration": calibration.to_dict()}
+    )
+    return head, cut, calibration
 
 
 def _claimbuster(path: Path) -> list[CheckworthySentence]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 #: Share of documents held out for validation.
 VALIDATION_FRACTION = 0.2
@@ -28,11 +28,17 @@ def split(doc_ids: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def three_way(
-    doc_ids: Iterable[str], limit: int | None = None
+    doc_ids: Iterable[str], limit: int | None = None, held_out: Collection[str] | None = None
 ) -> tuple[list[str], list[str], list[str]]:
     """`(fit, tune, validation)` ids: the validation split, and the training ids split again by
-    `INNER_SEED`; with `limit`, only the first `limit` of each (for quick checks)."""
-    train, validation = split(doc_ids)
+    `INNER_SEED`; with `limit`, only the first `limit` of each (for quick checks). `held_out`
+    replaces the validation split (an outer fold of a cross-validation)."""
+    if held_out is None:
+        train, validation = split(doc_ids)
+    else:
+        ids = sorted(set(doc_ids))
+        train = [i for i in ids if i not in held_out]
+        validation = [i for i in ids if i in held_out]
     fit = [i for i in train if not is_validation(i, seed=INNER_SEED)]
     tune = [i for i in train if is_validation(i, seed=INNER_SEED)]
     if limit is not None:

@@ -35,6 +35,7 @@ def build_loaded_lexicon(
     min_hits: int = LEXICON_MIN_HITS,
     min_rate: float = LEXICON_MIN_RATE,
     min_articles: int = LEXICON_MIN_ARTICLES,
+    held_out: Collection[str] | None = None,
 ) -> dict[str, tuple[int, int]]:
     """Words that gold marks as Loaded_Language most of the times they occur, learned from the
     training split of a SemEval-2023 techniques directory (`data_dir`).
@@ -44,17 +45,19 @@ def build_loaded_lexicon(
     one article's pet word does not), and those are at least `min_rate` of all its occurrences
     (so a word that is only sometimes loaded does not). `article_ids` restricts learning to
     some training articles (cross-validation); validation articles are never read, and asking
-    for one is a `DataError`. Returns word -> (occurrences inside gold spans, all occurrences).
+    for one is a `DataError` (`held_out`, when given, names the articles never to read instead:
+    an outer fold of a cross-validation). Returns word -> (occurrences inside gold spans, all
+    occurrences).
     """
     gold = read_techniques_dir(data_dir)
     spans = gold.require_spans()
     if article_ids is None:
         ids = [aid for aid in gold.texts if not is_validation(aid)]
     else:
-        held_out = sorted(aid for aid in article_ids if is_validation(aid))
-        if held_out:
+        forbidden = sorted(aid for aid in article_ids if _held_out(aid, held_out))
+        if forbidden:
             raise DataError(
-                f"{data_dir}: validation articles may not train the lexicon: {held_out}"
+                f"{data_dir}: validation articles may not train the lexicon: {forbidden}"
             )
         missing = sorted(set(article_ids) - set(gold.texts))
         if missing:
@@ -110,18 +113,27 @@ AFFECT_MIN_SEEN = 1
 AFFECT_MIN_RATE = 0.34
 
 
+def _held_out(aid: str, held_out: Collection[str] | None) -> bool:
+    """Whether no lexicon may learn from article `aid`: in `held_out`, or by default in the
+    validation split."""
+    return is_validation(aid) if held_out is None else aid in held_out
+
+
 def build_affect_lexicon(
-    gold: TechniquesGold, docs: Mapping[str, Doc], valences: Mapping[str, int]
+    gold: TechniquesGold,
+    docs: Mapping[str, Doc],
+    valences: Mapping[str, int],
+    held_out: Collection[str] | None = None,
 ) -> dict[str, tuple[int, int, int]]:
     """Strongly negative words of a general affect lexicon (`valences`: word -> AFINN valence)
     that the training articles `docs` (id -> parse, of `gold`'s texts) do not show to be mostly
     plain description. The point is the words a news corpus of a few hundred articles never
     shows ("ill-fated"): the tagger cannot learn them, the lexicon knows their tone. Validation
-    articles are never read (a `DataError`). Returns word -> (valence, attributive uses inside
-    gold Loaded_Language, attributive uses)."""
-    held_out = sorted(aid for aid in docs if is_validation(aid))
-    if held_out:
-        raise DataError(f"{gold.path}: validation articles may not train the lexicon: {held_out}")
+    articles (or `held_out`, when given) are never read (a `DataError`). Returns word ->
+    (valence, attributive uses inside gold Loaded_Language, attributive uses)."""
+    forbidden = sorted(aid for aid in docs if _held_out(aid, held_out))
+    if forbidden:
+        raise DataError(f"{gold.path}: validation articles may not train the lexicon: {forbidden}")
     spans = gold.require_spans()
     seen: Counter[str] = Counter()
     inside: Counter[str] = Counter()

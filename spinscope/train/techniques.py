@@ -16,7 +16,7 @@ import dataclasses
 import importlib.resources
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ def train(
     limit: int | None = None,
     progress: Progress = lambda message: None,
     extra: Path | None = None,
+    held_out: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """Train the techniques layer from a SemEval-2023 techniques directory; write the tagger,
     the lexicon and the model card into `out`; return the card.
@@ -83,13 +84,15 @@ def train(
     `limit` keeps only the first `limit` articles of each split (for quick checks). `extra`, a
     directory of the same layout (reviewers' corrections, `spinscope export corrections`),
     adds all its articles to those the tagger is fitted on: never to the articles that choose
-    thresholds or score the model, and not to the lexicons."""
+    thresholds or score the model, and not to the lexicons. `held_out` (article ids) replaces
+    the validation split, as an outer fold of a cross-validation does
+    (`benchmarks/techniques_cv.py`); the rest is split into fit and tune as usual."""
     started = time.monotonic()
     gold = read_techniques_dir(data)
     gold.require_spans()
     added = _extra(extra)
     require_torch()  # after the data checks, which need no torch to fail clearly
-    fit_ids, tune_ids, validation_ids = three_way(gold.texts, limit)
+    fit_ids, tune_ids, validation_ids = three_way(gold.texts, limit, held_out)
     lexicon_ids = [*fit_ids, *tune_ids]
     if added is not None:
         gold = _joined(gold, added)
@@ -162,13 +165,17 @@ def train(
     tagger = Tagger(head, tagger.layers)
 
     progress("learning the Loaded_Language lexicon and the affect adjectives")
-    lexicon = technique_lexicons.build_loaded_lexicon(data, article_ids=lexicon_ids)
+    lexicon = technique_lexicons.build_loaded_lexicon(
+        data, article_ids=lexicon_ids, held_out=held_out
+    )
     technique_lexicons.write_loaded_lexicon(
         out / technique_rules.LEXICON_PATH.name, lexicon, str(data)
     )
     technique_rules.shipped_lexicon.cache_clear()
     training_docs = {aid: parsed[aid].doc for aid in lexicon_ids}
-    affect = technique_lexicons.build_affect_lexicon(gold, training_docs, afinn_valences())
+    affect = technique_lexicons.build_affect_lexicon(
+        gold, training_docs, afinn_valences(), held_out
+    )
     technique_lexicons.write_affect_lexicon(
         out / technique_rules.AFFECT_PATH.name, affect, str(data)
     )
@@ -184,8 +191,12 @@ def train(
             "date": today(),
             "data": str(data),
             "split": {
-                "rule": f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
-                f"training articles split again with seed '{INNER_SEED}' for thresholds and "
+                "rule": (
+                    f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
+                    if held_out is None
+                    else "validation: the articles held out by the caller; "
+                )
+                + f"training articles split again with seed '{INNER_SEED}' for thresholds and "
                 "the calibration of span scores",
                 "fit_articles": len(fit_ids),
                 "threshold_articles": len(tune_ids),
