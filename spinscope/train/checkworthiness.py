@@ -3,14 +3,13 @@
 Data: a CheckThat! 2024 Task 1 directory (`train.tsv`, `dev.tsv`). `dev.tsv` is the validation
 set: it is only scored, at the end. `train.tsv` is split by sentence id (`INNER_SEED`): the
 head is fitted on one part and the decision threshold is chosen on the other. ClaimBuster's
-`claimbuster-2class.csv`, when it lies in `../claimbuster/` beside the data, adds training
-sentences — only those whose text is in neither `train.tsv` nor `dev.tsv`, since the two
-corpora share debate sentences and a shared one would leak into threshold choice and scoring.
+`claimbuster-2class.csv` is not used: each of its sentences is a CheckThat! sentence (the same
+id), so it adds nothing but copies, and until issue 17 the copies this trainer took for new
+sentences put 324 `dev.tsv` sentences into its fitting (`benchmarks/checkworthiness_cv.py`).
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from spinscope.document import Span
-from spinscope.errors import DataError
 from spinscope.evaluate.checkworthiness import (
     CheckworthySentence,
     read_checkworthy,
@@ -47,11 +45,7 @@ from spinscope.train.common import (
 from spinscope.train.split import INNER_SEED, is_validation
 
 #: What `--data` holds.
-DATA = (
-    "a CheckThat! 2024 directory (train.tsv, dev.tsv); ClaimBuster's "
-    "claimbuster-2class.csv is used too when it lies in ../claimbuster/ "
-    "beside it"
-)
+DATA = "a CheckThat! 2024 directory (train.tsv, dev.tsv)"
 
 HIDDEN = 256
 ALPHA = 1e-2
@@ -71,17 +65,14 @@ def train(
     started = time.monotonic()
     sentences = read_checkworthy(data / "train.tsv")
     validation = read_checkworthy(data / "dev.tsv")
-    extra = _claimbuster(data.parent / "claimbuster" / "claimbuster-2class.csv")
-    known = {_normal(s.text) for s in [*sentences, *validation]}
-    extra = [s for s in extra if _normal(s.text) not in known]
-    fit = [s for s in sentences if not is_validation(s.id, seed=INNER_SEED)] + extra
+    fit = [s for s in sentences if not is_validation(s.id, seed=INNER_SEED)]
     calibrate = [s for s in sentences if is_validation(s.id, seed=INNER_SEED)]
     if limit is not None:
         fit, calibrate, validation = fit[: limit * 10], calibrate[:limit], validation[:limit]
 
     progress(f"encoding {len(fit) + len(calibrate) + len(validation)} sentences")
     X_fit, X_calibrate, X_validation = (_vectors(part) for part in (fit, calibrate, validation))
-    progress(f"fitting on {len(fit)} sentences ({len(extra)} from ClaimBuster)")
+    progress(f"fitting on {len(fit)} sentences")
     head, cut, calibration = fit_head(
         X_fit, _labels(fit), X_calibrate, _labels(calibrate), seed=seed
     )
@@ -103,7 +94,6 @@ def train(
                 "rule": f"train.tsv split by sentence id (seed '{INNER_SEED}'): fit / threshold; "
                 "dev.tsv scored only",
                 "fit_sentences": len(fit),
-                "claimbuster_sentences": len(extra),
                 "threshold_sentences": len(calibrate),
                 "validation_sentences": len(validation),
                 "limit": limit,
@@ -155,24 +145,6 @@ def fit_head(
     return head, cut, calibration
 
 
-def _claimbuster(path: Path) -> list[CheckworthySentence]:
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    try:
-        return [
-            CheckworthySentence(f"cb{row['sentence_id']}", row["text"], row["label"] == "1")
-            for row in rows
-        ]
-    except KeyError as exc:
-        raise DataError(f"{path}: no column {exc}") from None
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _vectors(sentences: Sequence[CheckworthySentence]) -> np.ndarray[Any, np.dtype[np.float32]]:
     """Sentence vectors, encoded as the lines of one text (the encoder batches them)."""
     encoder = load_encoder()
@@ -207,9 +179,8 @@ def card_text(card: dict[str, Any]) -> CardText:
             ),
             (
                 "Data",
-                f"CLEF CheckThat! 2024 Task 1 English `train.tsv`, plus "
-                f"{s['claimbuster_sentences']} ClaimBuster sentences whose text is in neither "
-                "CheckThat! file.",
+                "CLEF CheckThat! 2024 Task 1 English `train.tsv` (ClaimBuster is not used: "
+                "its sentences are CheckThat!'s).",
             ),
             (
                 "Split",
