@@ -44,6 +44,8 @@ from spinscope.train.split import three_way
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2023-en"
 DEFAULT_DATA = DEFAULT_DATA / "techniques"
 FOLDS = 5
+#: Where the folds train (never `spinscope/models`).
+WORK = Path("/tmp/spinscope-techniques-cv")
 SHUFFLE_SEED = 1
 
 
@@ -54,13 +56,17 @@ def folds(ids: list[str]) -> list[list[str]]:
     return [sorted(order[k::FOLDS]) for k in range(FOLDS)]
 
 
-def run_fold(data: Path, work: Path, k: int, held_out: list[str], limit: int | None) -> None:
-    out = work / f"fold-{k}"
-    # The rules read the lexicons this fold learns (the trainer writes them into `out`).
+def use_lexicons(out: Path) -> None:
+    """Make the rules read the word lists a fold learned (the trainer writes them into `out`)."""
     technique_rules.LEXICON_PATH = out / technique_rules.LEXICON_PATH.name
     technique_rules.AFFECT_PATH = out / technique_rules.AFFECT_PATH.name
     technique_rules.shipped_lexicon.cache_clear()
     technique_rules.shipped_affect_lexicon.cache_clear()
+
+
+def run_fold(data: Path, work: Path, k: int, held_out: list[str], limit: int | None) -> None:
+    out = work / f"fold-{k}"
+    use_lexicons(out)
     started = time.monotonic()
     card = training.train(
         data, out, limit=limit, held_out=set(held_out), progress=lambda m: print(f"fold {k}: {m}")
@@ -171,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--folds", default=",".join(str(k) for k in range(FOLDS)))
-    parser.add_argument("--work", type=Path, default=Path("/tmp/spinscope-techniques-cv"))
+    parser.add_argument("--work", type=Path, default=WORK)
     parser.add_argument("--limit", type=int, default=None, help="articles per split (a check)")
     parser.add_argument("--report", action="store_true", help="only report the folds done")
     args = parser.parse_args()

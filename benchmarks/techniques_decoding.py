@@ -2,6 +2,7 @@
 shipped tagger's own threshold and validation articles.
 
     python benchmarks/techniques_decoding.py [--data DIR] [--model DIR] [--cache FILE]
+    python benchmarks/techniques_decoding.py --fold K [--work DIR] --cache FILE
 
 The tagger (its fine-tuned layers and head) is the shipped one, or the one `--model` names
 (give each its own `--cache`); only the decoding varies. For
@@ -12,6 +13,11 @@ scored on the 85 validation articles with the official span and paragraph scorer
 figure is what a variant is chosen by; the validation figure is reported beside it. Last, the
 growth `train` itself would choose on the tune articles (`choose_decoding`: the tagger's spans
 alone, best label-matched span F1).
+
+With `--fold K`, the same inside outer fold K of `benchmarks/techniques_cv.py`: the tagger and
+word lists that fold trained (in `--work`), thresholds chosen on its threshold articles, and
+its held-out articles scored in place of the validation split (nested cross-validation of the
+decoding, for the folds trained).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import techniques_cv
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from spinscope.document import Article
@@ -169,10 +176,17 @@ def main() -> None:
         "--model", type=Path, help="a trained tagger's directory (default: shipped)"
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/techniques-decoding.pkl"))
+    parser.add_argument("--fold", type=int, help="an outer fold of benchmarks/techniques_cv.py")
+    parser.add_argument("--work", type=Path, default=techniques_cv.WORK)
     args = parser.parse_args()
     started = time.monotonic()
     gold = read_techniques_dir(args.data)
-    _, tune_ids, validation_ids = three_way(gold.texts)
+    held_out = None
+    if args.fold is not None:
+        held_out = set(techniques_cv.folds(list(gold.texts))[args.fold])
+        args.model = args.work / f"fold-{args.fold}"
+        techniques_cv.use_lexicons(args.model)
+    _, tune_ids, validation_ids = three_way(gold.texts, held_out=held_out)
     model = load(args.model)
     prepared = prepare(gold, [*tune_ids, *validation_ids], args.cache, model)
     took = time.monotonic() - started

@@ -25,7 +25,7 @@ ALIASES = {
     "eu": "european union",
     "un": "united nations",
 }
-#: Capitals and seats of government that stand for their country (by `_key`), as news writes
+#: Capitals and seats of government that stand for their country (by `place_key`), as news writes
 #: "Moscow said" for Russia's government.
 METONYMS = {
     "moscow": "russia",
