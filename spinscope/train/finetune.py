@@ -54,6 +54,9 @@ class Recipe:
     weight_decay: float = 0.01
     batch_words: int = 512  # words per batch while the head trains alone
     batch_tokens: int = 1024  # chunk rows × padded length per batch while the layers train
+    #: a label's positive words weigh (its negatives / its positives) ** this in the loss:
+    #: 0 weighs every word alike, 0.5 by the square root of the imbalance
+    positive_weight: float = 0.0
 
 
 def require_torch() -> None:
@@ -124,6 +127,8 @@ def fine_tune(
     prior = torch.as_tensor(np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4))
     with torch.no_grad():  # every output starts at its label's base rate
         model.head[-1].bias.copy_(torch.log(prior / (1 - prior)))
+    # None, not ones, when unweighted: the loss then computes exactly as it always has
+    weight = ((1 - prior) / prior) ** recipe.positive_weight if recipe.positive_weight else None
 
     X = torch.as_tensor(
         np.vstack(
@@ -146,7 +151,9 @@ def fine_tune(
         total = 0.0
         for start in range(0, len(order), recipe.batch_words):
             rows = order[start : start + recipe.batch_words]
-            loss = F.binary_cross_entropy_with_logits(model.head(X[rows]), Yt[rows])
+            loss = F.binary_cross_entropy_with_logits(
+                model.head(X[rows]), Yt[rows], pos_weight=weight
+            )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -174,7 +181,7 @@ def fine_tune(
         total = count = 0.0
         for batch in _plan(units, recipe, rng):
             inputs = _batch([units[i] for i in batch])
-            loss = F.binary_cross_entropy_with_logits(model(inputs), inputs["y"])
+            loss = F.binary_cross_entropy_with_logits(model(inputs), inputs["y"], pos_weight=weight)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
