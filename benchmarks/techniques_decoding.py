@@ -42,7 +42,7 @@ from spinscope.ml.tagger import Tagger
 from spinscope.ml.transformer import read_tuned_layers
 from spinscope.parse import load_nlp, parse
 from spinscope.train.split import three_way
-from spinscope.train.techniques import choose_decoding, choose_thresholds
+from spinscope.train.techniques import Tagged, choose_decoding, choose_thresholds
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "semeval2023-en" / "techniques"
@@ -194,15 +194,15 @@ def main() -> None:
     head = model.head
     tune, validation = gold.subset(tune_ids), gold.subset(validation_ids)
     print("variant | tune: unlabelled / labelled / paragraph | validation: the same")
+    tagged = Tagged(
+        tune,
+        head,
+        {aid: prepared[aid].words for aid in tune_ids},
+        {aid: prepared[aid].probabilities for aid in tune_ids},
+        {aid: prepared[aid].sentences for aid in tune_ids},
+    )
     for name, variant in VARIANTS.items():
-        thresholds = choose_thresholds(
-            tune,
-            {aid: prepared[aid].words for aid in tune_ids},
-            {aid: prepared[aid].probabilities for aid in tune_ids},
-            {aid: prepared[aid].sentences for aid in tune_ids},
-            head,
-            variant.decoding,
-        )
+        thresholds = choose_thresholds(tagged, variant.decoding)
         figures = []
         for part in (tune, validation):
             found = {
@@ -216,13 +216,7 @@ def main() -> None:
             + f" | never: {sum(t > 1 for t in thresholds)}",
             flush=True,
         )
-    chosen, _ = choose_decoding(
-        tune,
-        {aid: prepared[aid].words for aid in tune_ids},
-        {aid: prepared[aid].probabilities for aid in tune_ids},
-        {aid: prepared[aid].sentences for aid in tune_ids},
-        head,
-    )
+    chosen, _ = choose_decoding(tagged)
     print(f"spinscope train techniques would choose: {chosen}")
     print(f"{time.monotonic() - started:.0f} s")
 

@@ -1,7 +1,7 @@
 """Places as news names them: spellings of one country, and the capitals and seats of
 government that stand for it ("Moscow has insisted …", "the Kremlin said …").
 
-The rule, shared by speaker resolution and entity mentions so that speakers and entities agree:
+The rule, shared by speaker resolution and entity mentions so that the two always agree:
 a capital or seat of government in `METONYMS` is its country where the article names that
 country too, unless it is a place there (the object of "in", "at", … `PLACE_PREPOSITIONS`:
 "talks in Moscow"). An article that never names the country keeps the capital as its own

@@ -17,6 +17,7 @@ import importlib.resources
 import statistics
 import time
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,13 @@ def train(
     features = {aid: tagger.features(parsed[aid]) for aid in tune_ids}
     probabilities = {aid: head.predict_proba(features[aid].X) for aid in tune_ids}
     decoding, thresholds = choose_decoding(
-        tune_gold, features, probabilities, {aid: parsed[aid].sentences for aid in tune_ids}, head
+        Tagged(
+            tune_gold,
+            head,
+            features,
+            probabilities,
+            {aid: parsed[aid].sentences for aid in tune_ids},
+        )
     )
     head = dataclasses.replace(head, meta={**head.meta, "decoding": dataclasses.asdict(decoding)})
     progress(f"calibrating the tagger's span scores on {len(tune_ids)} articles")
@@ -359,94 +366,72 @@ def _word_labels(
     return Y
 
 
-def choose_decoding(
-    gold: TechniquesGold,
-    words: Mapping[str, WordFeatures],
-    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
-    sentences: Mapping[str, Sequence[Span]],
-    head: Head,
-) -> tuple[Decoding, list[float]]:
+@dataclass(frozen=True)
+class Tagged:
+    """The tagger's word probabilities over the articles of `gold` (the threshold articles, when
+    `train` chooses), with what decoding reads: what thresholds and decodings are chosen on."""
+
+    gold: TechniquesGold
+    head: Head
+    words: Mapping[str, WordFeatures]
+    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]]
+    sentences: Mapping[str, Sequence[Span]]
+
+    def spans(
+        self, thresholds: Sequence[float], decoding: Decoding
+    ) -> dict[str, list[TechniqueSpan]]:
+        """The tagger's spans in each article."""
+        return {
+            aid: [
+                TechniqueSpan(start, end, name)
+                for name, start, end, _ in decode(
+                    self.words[aid],
+                    self.probabilities[aid],
+                    self.head.labels,
+                    thresholds,
+                    self.sentences[aid],
+                    self.head.meta["sentence_techniques"],
+                    decoding,
+                )
+            ]
+            for aid in self.gold.texts
+        }
+
+
+def choose_decoding(tagged: Tagged) -> tuple[Decoding, list[float]]:
     """The growth of `GROW_GRID` whose thresholds (`choose_thresholds`) give the tagger's spans
-    the best label-matched span F1 over the articles of `gold` (ties: the first in the grid,
-    the least growth), with those thresholds."""
+    the best label-matched span F1 (ties: the first in the grid, the least growth), with those
+    thresholds."""
     best: tuple[float, Decoding, list[float]] | None = None
     for grow in GROW_GRID:
         decoding = Decoding(grow=grow)
-        thresholds = choose_thresholds(gold, words, probabilities, sentences, head, decoding)
-        predicted = _spans(gold, words, probabilities, sentences, head, thresholds, decoding)
-        f1 = score_spans(gold, predicted).f1
+        thresholds = choose_thresholds(tagged, decoding)
+        f1 = score_spans(tagged.gold, tagged.spans(thresholds, decoding)).f1
         if best is None or f1 > best[0]:
             best = (f1, decoding, thresholds)
     assert best is not None
     return best[1], best[2]
 
 
-def choose_thresholds(
-    gold: TechniquesGold,
-    words: Mapping[str, WordFeatures],
-    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
-    sentences: Mapping[str, Sequence[Span]],
-    head: Head,
-    decoding: Decoding,
-) -> list[float]:
-    """Each technique's threshold: the grid value with the best label-matched span F1 over the
-    articles of `gold` under `decoding` (ties: the higher threshold); above 1 when no
-    threshold finds any of its gold spans."""
-    return [
-        _best_threshold(j, gold, words, probabilities, sentences, head, decoding)
-        for j in range(len(head.labels))
-    ]
+def choose_thresholds(tagged: Tagged, decoding: Decoding) -> list[float]:
+    """Each technique's threshold: the grid value with the best label-matched span F1 under
+    `decoding` (ties: the higher threshold); above 1 when no threshold finds any of its gold
+    spans."""
+    return [_best_threshold(tagged, j, decoding) for j in range(len(tagged.head.labels))]
 
 
-def _best_threshold(
-    j: int,
-    gold: TechniquesGold,
-    words: Mapping[str, WordFeatures],
-    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
-    sentences: Mapping[str, Sequence[Span]],
-    head: Head,
-    decoding: Decoding,
-) -> float:
-    technique = head.labels[j]
+def _best_threshold(tagged: Tagged, j: int, decoding: Decoding) -> float:
+    technique = tagged.head.labels[j]
     best = (0.0, THRESHOLD_GRID[-1])
     for threshold in THRESHOLD_GRID:
-        thresholds = [2.0] * len(head.labels)
+        thresholds = [2.0] * len(tagged.head.labels)
         thresholds[j] = threshold
-        predicted = _spans(gold, words, probabilities, sentences, head, thresholds, decoding)
-        row = next(
-            r for r in score_spans(gold, predicted).per_technique if r.technique == technique
-        )
+        scores = score_spans(tagged.gold, tagged.spans(thresholds, decoding))
+        row = next(r for r in scores.per_technique if r.technique == technique)
         f1 = row.f1 if row.predicted and row.gold else 0.0
         if f1 >= best[0] and f1 > 0:
             best = (f1, threshold)
     return best[1]
-
-
-def _spans(
-    gold: TechniquesGold,
-    words: Mapping[str, WordFeatures],
-    probabilities: Mapping[str, np.ndarray[Any, np.dtype[np.float32]]],
-    sentences: Mapping[str, Sequence[Span]],
-    head: Head,
-    thresholds: Sequence[float],
-    decoding: Decoding,
-) -> dict[str, list[TechniqueSpan]]:
-    """The tagger's spans in each article of `gold`."""
-    return {
-        aid: [
-            TechniqueSpan(start, end, name)
-            for name, start, end, _ in decode(
-                words[aid],
-                probabilities[aid],
-                head.labels,
-                thresholds,
-                sentences[aid],
-                head.meta["sentence_techniques"],
-                decoding,
-            )
-        ]
-        for aid in gold.texts
-    }
 
 
 def card_text(card: dict[str, Any]) -> CardText:
