@@ -62,10 +62,10 @@ RECIPE = Recipe()
 #: A technique whose gold spans have at least this median length in characters is decoded as
 #: whole sentences (chosen on the threshold fold: 60 beat 40, 90 and never).
 SENTENCE_SPAN_CHARS = 60
-#: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
 #: How far a span may grow over its neighbours (`Decoding.grow`): chosen with the thresholds
 #: on the threshold articles (`benchmarks/techniques_decoding.py` compares other decodings).
 GROW_GRID = (1.0, 0.7, 0.5, 0.4, 0.3)
+#: Thresholds tried for each technique; above 1 means "never" (a technique it cannot find).
 THRESHOLD_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
 
 
