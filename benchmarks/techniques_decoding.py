@@ -35,7 +35,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spinscope.document import Article
 from spinscope.evaluate.semeval import TechniquesGold, TechniqueSpan, read_techniques_dir
 from spinscope.evaluate.techniques import paragraphs_from_spans, score_paragraphs, score_spans
-from spinscope.layers.techniques import LAYERS_FILE, Decoding, decode, tagger
+from spinscope.layers.techniques import LAYERS_FILE, Decoding, decode, merge, tagger
 from spinscope.layers.techniques import rules as technique_rules
 from spinscope.ml.heads import Head, read_head
 from spinscope.ml.tagger import Tagger
@@ -137,14 +137,10 @@ def layer_spans(
 ) -> list[TechniqueSpan]:
     """The layer's spans: tagger spans under `variant`, merged with rule hits of the same
     technique where they overlap (as `shown_techniques` merges them)."""
-    spans = tagger_spans(head, prepared, thresholds, variant, text)
-    merged: list[list[Any]] = []
-    for technique, start, end in sorted([*spans, *prepared.rule_hits]):
-        if merged and merged[-1][0] == technique and start < merged[-1][2]:
-            merged[-1][2] = max(merged[-1][2], end)
-        else:
-            merged.append([technique, start, end])
-    return [TechniqueSpan(s, e, t) for t, s, e in merged]
+    spans = [*tagger_spans(head, prepared, thresholds, variant, text), *prepared.rule_hits]
+    # scores do not change where spans end, so every candidate gets the same one
+    merged = merge([(t, s, e, 0.0, "", None) for t, s, e in spans])
+    return [TechniqueSpan(s, e, t) for t, s, e, *_ in merged]
 
 
 def scores(gold: TechniquesGold, found: dict[str, list[TechniqueSpan]]) -> tuple[float, ...]:
@@ -183,9 +179,16 @@ def main() -> None:
     gold = read_techniques_dir(args.data)
     held_out = None
     if args.fold is not None:
+        if not 0 <= args.fold < techniques_cv.FOLDS:
+            parser.error(f"--fold {args.fold}: the folds are 0 to {techniques_cv.FOLDS - 1}")
         held_out = set(techniques_cv.folds(list(gold.texts))[args.fold])
         args.model = args.work / f"fold-{args.fold}"
         techniques_cv.use_lexicons(args.model)
+    if args.model is not None and not (args.model / "tagger.npz").exists():
+        parser.error(
+            f"{args.model}: no trained tagger there (tagger.npz); train it with "
+            "benchmarks/techniques_cv.py --folds K or spinscope train techniques --out DIR"
+        )
     _, tune_ids, validation_ids = three_way(gold.texts, held_out=held_out)
     model = load(args.model)
     prepared = prepare(gold, [*tune_ids, *validation_ids], args.cache, model)

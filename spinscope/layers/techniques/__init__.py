@@ -138,6 +138,24 @@ def tagged(parsed: Parsed, tagger: Tagger) -> list[tuple[str, int, int, float]]:
     )
 
 
+Candidate = tuple[str, int, int, float, str, float | None]
+
+
+def merge(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """`(technique, start, end, score, source, raw score)` candidates with overlapping spans of
+    one technique merged into one, which keeps the source and scores of the higher score."""
+    merged: list[list[Any]] = []
+    for technique, start, end, score, source, raw in sorted(candidates, key=lambda c: (c[0], c[1])):
+        last = merged[-1] if merged else None
+        if last is not None and last[0] == technique and start < last[2]:
+            last[2] = max(last[2], end)
+            if score > last[3]:
+                last[3], last[4], last[5] = score, source, raw
+        else:
+            merged.append([technique, start, end, score, source, raw])
+    return [tuple(m) for m in merged]
+
+
 def find_techniques(parsed: Parsed, tagger: Tagger) -> list[Technique]:
     """Tagger spans and rule hits, one finding per technique and stretch of text: overlapping
     spans of the same technique are merged, keeping the better-scored provenance."""
@@ -155,7 +173,7 @@ def shown_techniques(parsed: Parsed, tagger: Tagger) -> list[tuple[Technique, fl
     it is. Merged spans keep the provenance with the higher of those probabilities; a finding
     under `CONFIDENT` is uncertain."""
     calibration = tagger.head.calibration
-    candidates: list[tuple[str, int, int, float, str, float | None]] = [
+    candidates: list[Candidate] = [
         (t, s, e, calibration(score), TAGGER_SOURCE, score)
         for t, s, e, score in tagged(parsed, tagger)
     ]
@@ -170,15 +188,7 @@ def shown_techniques(parsed: Parsed, tagger: Tagger) -> list[tuple[Technique, fl
         )
         for hit in technique_rules.find(parsed.text, parsed.doc)
     ]
-    merged: list[list[Any]] = []
-    for technique, start, end, score, source, raw in sorted(candidates, key=lambda c: (c[0], c[1])):
-        last = merged[-1] if merged else None
-        if last is not None and last[0] == technique and start < last[2]:
-            last[2] = max(last[2], end)
-            if score > last[3]:
-                last[3], last[4], last[5] = score, source, raw
-        else:
-            merged.append([technique, start, end, score, source, raw])
+    merged = merge(candidates)
     text = parsed.text
     findings = [
         (
