@@ -36,9 +36,10 @@ from spinscope.ml.encoder import (
 
 #: Attention heads of the encoder.
 HEADS = 12
-#: Rows per block of the feed-forward part: its (rows, 4 * DIM) temporaries stay a few MB
-#: however long the article.
-_FEED_FORWARD_ROWS = 1024
+#: Most word pieces `retop` runs through the layers at once: the layers' temporaries (the
+#: feed-forward part's are (rows, 4 * DIM), several at a time) stay near 10 MB however long
+#: the article, where running every chunk of a long article at once took over 100 MB.
+_GROUP_ROWS = 256
 
 
 def erf(x: Matrix) -> Matrix:
@@ -76,7 +77,8 @@ class Layer:
     def __call__(self, sequences: Sequence[Matrix]) -> list[Matrix]:
         """The layer's output for each sequence (n_i, DIM), every position of a sequence
         attending to every other. The linear maps run once over all the rows stacked (many
-        small matrix products are far slower than one large one); attention per sequence."""
+        small matrix products are far slower than one large one); attention per sequence.
+        Memory grows with the rows given: `retop` gives them in bounded groups."""
         w = self.weights
         size = DIM // HEADS
         x = np.concatenate(sequences)
@@ -104,24 +106,30 @@ class Layer:
         h = _layer_norm(
             linear(context, "attention.output.dense") + x, w[norm1 + ".weight"], w[norm1 + ".bias"]
         )
-        out = np.empty_like(h)
-        for start in range(0, len(h), _FEED_FORWARD_ROWS):
-            rows = h[start : start + _FEED_FORWARD_ROWS]
-            out[start : start + len(rows)] = linear(
-                gelu(linear(rows, "intermediate.dense")), "output.dense"
-            )
+        out = linear(gelu(linear(h, "intermediate.dense")), "output.dense")
         out = _layer_norm(out + h, w[norm2 + ".weight"], w[norm2 + ".bias"])
         return np.split(out, bounds[1:-1])
 
 
 def retop(units: Sequence[EncodedUnit], layers: Sequence[Layer]) -> list[EncodedUnit]:
     """The units as the encoder would give them with `layers` in place of its last layers:
-    every chunk's tapped states run through `layers`."""
-    hidden: list[Matrix] = [t for encoded in units for t in encoded.tapped]
-    if not hidden:
+    every chunk's tapped states run through `layers`, a group of chunks of at most
+    `_GROUP_ROWS` pieces at a time (a chunk attends only to itself, so grouping changes
+    nothing but memory)."""
+    states: list[Matrix] = [t for encoded in units for t in encoded.tapped]
+    if not states:
         return list(units)
-    for layer in layers:
-        hidden = layer(hidden)
+    hidden: list[Matrix] = []
+    group: list[Matrix] = []
+    rows = 0
+    for index, chunk in enumerate(states):
+        group.append(chunk)
+        rows += len(chunk)
+        if index + 1 == len(states) or rows + len(states[index + 1]) > _GROUP_ROWS:
+            for layer in layers:
+                group = layer(group)
+            hidden.extend(group)
+            group, rows = [], 0
     result = []
     position = 0
     for encoded in units:
