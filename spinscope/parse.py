@@ -31,6 +31,20 @@ MAX_CHARS = 5_000_000
 
 #: How much of the text the language check reads.
 _LANGUAGE_SAMPLE = 5_000
+#: Words common in English and rare in other languages' text (no "a", "in", "is", "to", "on",
+#: "an": words of Dutch, German, French, Polish…).
+_ENGLISH_WORDS = frozenset(
+    "the of and that with it are be this by have from not but they his which were has their "
+    "been would there who said its".split()
+)
+#: A sample of at least `_ENGLISH_WORDS_MIN` words, at least this share of them in
+#: `_ENGLISH_WORDS`, is English without asking the language identifier, whose model costs a
+#: process about 80 MB and 0.4 s to load. On the English articles of `../shared/data` the
+#: share is 0.05–0.32 (7 of 2,045 under 0.10, which the identifier then reads, rightly, as
+#: English); on the Bulgarian, Hindi, Portuguese and Russian ones at most 0.022.
+_ENGLISH_SHARE = 0.10
+_ENGLISH_WORDS_MIN = 30
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 #: A wire-story dateline opening a line: "LONDON (Reuters) - ", "CLEVELAND, July 19 (UPI) — ".
@@ -171,6 +185,10 @@ def detect_language(text: str) -> str | None:
     sample = text[:_LANGUAGE_SAMPLE]
     if sum(ch.isalpha() for ch in sample) < 20:
         return None
+    words = [word.lower() for word in _WORD.findall(sample)]
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    if len(words) >= _ENGLISH_WORDS_MIN and english >= _ENGLISH_SHARE * len(words):
+        return "en"
     language, _ = py3langid.classify(sample)
     return str(language)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import spinscope
 from spinscope.parse import detect_language, paragraph_spans
 
@@ -60,6 +63,31 @@ def test_english_text_has_no_language_warning() -> None:
     analysis = spinscope.analyze("The minister said the measures would work and help farms.")
     assert analysis.article.language == "en"
     assert analysis.warnings == []
+
+
+DUTCH = (
+    "De minister zei dinsdag dat het plan was mislukt en dat het kabinet een nieuw voorstel "
+    "is gaan maken voor de boeren in het noorden van het land. Volgens de provincie zijn er "
+    "al maanden gesprekken geweest, maar de boeren willen eerst weten wat het plan hen kost."
+)
+
+
+def test_dutch_words_spelled_as_english_ones_do_not_make_a_text_english() -> None:
+    """Dutch has "was", "is" and "in" too: the English shortcut does not count them."""
+    assert len(DUTCH.split()) >= 30
+    assert detect_language(DUTCH) == "nl"
+
+
+def test_english_news_is_told_without_loading_the_language_identifier() -> None:
+    """The identifier's model costs a process about 80 MB: plain English never loads it."""
+    script = (
+        "import py3langid.langid as identifier, spinscope;"
+        "from spinscope.ingest import sample_article;"
+        "analysis = spinscope.analyze(sample_article().text, layers=());"
+        "print(analysis.article.language, identifier.IDENTIFIER is None)"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.stdout.split() == ["en", "True"], run.stderr
 
 
 def test_too_little_text_to_tell_the_language() -> None:
