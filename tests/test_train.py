@@ -14,7 +14,7 @@ import pytest
 from spinscope.errors import DataError
 from spinscope.ml.heads import read_head
 from spinscope.train import checkworthiness, entities, frames, narratives, techniques
-from spinscope.train.split import is_validation, split
+from spinscope.train.split import INNER_SEED, is_validation, split, three_way
 
 
 def same_heads(a: Path, b: Path) -> None:
@@ -33,6 +33,19 @@ def test_the_split_is_by_id_and_stable() -> None:
     assert 150 < len(validation) < 250
     assert split(list(reversed(ids))) == (train, validation)
     assert all(is_validation(i) for i in validation)
+
+
+def test_held_out_articles_replace_the_validation_split_and_nothing_else() -> None:
+    """What the cross-validation and publisher-out benchmarks rely on: the articles held out
+    are exactly the validation ones, and the rest are fit and tune articles as always."""
+    ids = [str(i) for i in range(1000)]
+    held_out = {str(i) for i in range(0, 1000, 7)}
+    fit, tune, validation = three_way(ids, held_out=held_out)
+    assert set(validation) == held_out
+    assert set(fit) | set(tune) == set(ids) - held_out and not set(fit) & set(tune)
+    assert all(is_validation(i, seed=INNER_SEED) for i in tune)
+    usual_fit, usual_tune, _ = three_way(ids)
+    assert set(usual_fit) - held_out <= set(fit) and set(usual_tune) - held_out <= set(tune)
 
 
 def test_techniques_training_is_reproducible(

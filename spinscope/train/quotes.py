@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,20 +128,22 @@ def train(
     *,
     seed: int = 0,
     limit: int | None = None,
+    held_out: Collection[str] | None = None,
     progress: Progress = lambda message: None,
 ) -> dict[str, Any]:
     """Train the attribution tagger from the PolNeAR directory `data` (which holds `train/`);
     write its fine-tuned encoder layers, its head and the model card into `out`; return the
     card.
 
-    `limit` keeps only the first `limit` articles of each split (for quick checks)."""
+    `limit` keeps only the first `limit` articles of each split (for quick checks); `held_out`
+    (article names) replaces the validation split, as `spinscope.train.split.three_way` says."""
     directory = data / "train"
     if not directory.is_dir():
         raise DataError(f"{data}: expected PolNeAR's train/ folder in it")
     require_torch()
     started = time.monotonic()
     gold = {article.name: article for article in load_gold(directory)}
-    fit_ids, tune_ids, validation_ids = three_way(gold, limit)
+    fit_ids, tune_ids, validation_ids = three_way(gold, limit, held_out)
 
     nlp = load_nlp()
     progress(f"parsing, encoding and running the rules on {len(fit_ids)} articles to fit on")
@@ -184,8 +186,12 @@ def train(
             "date": today(),
             "data": str(directory),
             "split": {
-                "rule": f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
-                f"training articles split again with seed '{INNER_SEED}' for thresholds and "
+                "rule": (
+                    f"sha256('{SEED}:' + article id) < {VALIDATION_FRACTION} -> validation; "
+                    if held_out is None
+                    else "validation: the articles held out by the caller; "
+                )
+                + f"training articles split again with seed '{INNER_SEED}' for thresholds and "
                 "combination settings",
                 "fit_articles": len(fit_ids),
                 "threshold_articles": len(tune_ids),
