@@ -11,7 +11,7 @@ with the publisher's 120 as the validation articles; the tagger goes into `--out
 articles, beside the shipped card's figures on its own validation split (157 articles of all
 seven publishers). The rules are not learned, so the tagger's gain over them is the figure to
 compare: its gain on a publisher it never saw against its gain where it saw every publisher.
-About half an hour on one core (torch) and 7 GB.
+30–40 minutes on one core (torch) and about 7 GB.
 """
 
 from __future__ import annotations
