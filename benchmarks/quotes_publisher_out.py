@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--publisher", default="west-journal")
     parser.add_argument("--out", type=Path, default=Path("/tmp/spinscope-quotes-publisher-out"))
     args = parser.parse_args()
+    if not (args.data / "metadata.tsv").is_file():
+        parser.error(f"{args.data}: no metadata.tsv there (PolNeAR's publisher of each article)")
     held_out = publisher_articles(args.data, args.publisher)
     if not held_out:
         parser.error(f"{args.data}: no train/ articles of publisher {args.publisher!r}")
