@@ -73,7 +73,7 @@ def run_fold(data: Path, work: Path, k: int, held_out: list[str], limit: int | N
     )
     gold = read_techniques_dir(data)
     scored = three_way(gold.texts, limit, set(held_out))[2]
-    tagger = Tagger(read_head(out / "tagger.npz"), tuple(read_tuned_layers(out / LAYERS_FILE)))
+    tagger = Tagger(read_head(out / "tagger.npz"), read_tuned_layers(out / LAYERS_FILE))
     nlp = load_nlp()
     spans = gold.require_spans()
     found: dict[str, list[list[Any]]] = {}

@@ -64,7 +64,7 @@ def load(model: Path | None) -> Tagger:
     shipped one."""
     if model is None:
         return tagger()
-    return Tagger(read_head(model / "tagger.npz"), tuple(read_tuned_layers(model / LAYERS_FILE)))
+    return Tagger(read_head(model / "tagger.npz"), read_tuned_layers(model / LAYERS_FILE))
 
 
 def prepare(

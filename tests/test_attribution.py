@@ -319,11 +319,12 @@ def test_quotes_training_is_reproducible(shared_data: Path, torch: object, tmp_p
     assert "Validation figures" in (tmp_path / "a" / "MODEL_CARD.md").read_text()
 
 
-def test_the_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
+def test_the_tuned_tagger_runs_as_it_trained_in_torch(torch: Any) -> None:
     """The head reads the tuned layers' word and sentence vectors and then the linguistic
-    features, in training (torch, batched) as at run time (numpy): the same probabilities."""
+    features, in training (torch, float32) as at run time (onnxruntime, int8 products): the
+    same probabilities, to within the int8 rounding (about 0.004 here)."""
     from spinscope.ml.features import words
-    from spinscope.ml.transformer import Layer
+    from spinscope.ml.transformer import TunedLayers
     from spinscope.train import finetune
 
     parsed = parsed_of(TEXT)
@@ -338,11 +339,11 @@ def test_the_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> No
         trained = torch.sigmoid(
             model(finetune._batch(finetune._units(parsed, found, y, extra)))
         ).numpy()
-    tagger = Tagger(model.head_export(LABELS), tuple(Layer(w) for w in model.export()))
+    tagger = Tagger(model.head_export(LABELS), TunedLayers(model.export()))
     tuned = tagger.features(parsed)
     at_run_time = tagger.head.predict_proba(attribution.features(parsed.doc, tuned, rules))
     assert extra.shape[1] > 50 and extra.any()
-    assert np.abs(at_run_time - trained).max() < 1e-5
+    assert np.abs(at_run_time - trained).max() < 0.01
 
 
 def test_training_refuses_a_directory_without_train(tmp_path: Path) -> None:

@@ -152,13 +152,14 @@ def test_frames_nested_cross_validation_answers_every_article_once(
     assert first == again
 
 
-def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) -> None:
-    """What training optimises (torch, batched and padded) is what the layer computes at run
-    time (numpy, one chunk at a time): the same probabilities for every word."""
+def test_the_fine_tuned_tagger_runs_as_it_trained_in_torch(torch: Any) -> None:
+    """What training optimises (torch, float32) is what the layer computes at run time
+    (onnxruntime, int8 products): the same probabilities for every word, to within the int8
+    rounding (about 0.004 here)."""
     from spinscope.document import Article
     from spinscope.ml.features import words
     from spinscope.ml.tagger import Tagger
-    from spinscope.ml.transformer import Layer
+    from spinscope.ml.transformer import TunedLayers
     from spinscope.parse import load_nlp, parse
     from spinscope.train import finetune
 
@@ -174,9 +175,9 @@ def test_the_fine_tuned_tagger_runs_in_numpy_as_it_trained_in_torch(torch: Any) 
     units = [u for u in finetune._units(parsed, found, y) if u.pieces]
     with torch.no_grad():
         trained = torch.sigmoid(model(finetune._batch(units))).numpy()
-    tagger = Tagger(model.head_export(labels), tuple(Layer(w) for w in model.export()))
+    tagger = Tagger(model.head_export(labels), TunedLayers(model.export()))
     assert len(units) > 3 and len(found.starts) > 100
-    assert np.abs(tagger.head.predict_proba(tagger.features(parsed).X) - trained).max() < 1e-5
+    assert np.abs(tagger.head.predict_proba(tagger.features(parsed).X) - trained).max() < 0.01
 
 
 def test_training_refuses_a_directory_without_span_gold(tmp_path: Path) -> None:
@@ -338,7 +339,7 @@ def test_reviewers_corrections_teach_the_techniques_tagger(
 
     def loaded_language(out: Path) -> float:
         head = read_head(out / "tagger.npz")
-        tagger = Tagger(head, tuple(read_tuned_layers(out / "tagger-layers.npz")))
+        tagger = Tagger(head, read_tuned_layers(out / "tagger-layers.npz"))
         found = word_features(parsed, retop(parsed.units, tagger.layers))
         column = head.predict_proba(found.X)[:, head.labels.index("Loaded_Language")]
         inside = [

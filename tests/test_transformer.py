@@ -1,9 +1,8 @@
-"""The encoder's last layers in numpy (`spinscope.ml.transformer`): the encoder's own weights
-give back the encoder's own output, and fine-tuned copies survive their storage."""
+"""The encoder's last layers (`spinscope.ml.transformer`): the encoder's own weights give back
+the encoder's own output, and fine-tuned copies survive their storage."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,8 @@ from spinscope.document import Article
 from spinscope.errors import ModelError
 from spinscope.ml.encoder import TAP_LAYER
 from spinscope.ml.transformer import (
-    Layer,
+    TunedLayers,
     base_layers,
-    erf,
     read_tuned_layers,
     retop,
     save_tuned_layers,
@@ -25,18 +23,21 @@ from spinscope.parse import load_nlp, parse
 SAMPLE = Path(__file__).resolve().parents[1] / "spinscope" / "data" / "sample.txt"
 
 
-def test_erf_matches_the_standard_library() -> None:
-    x = np.linspace(-6, 6, 2001, dtype=np.float32)
-    assert max(abs(float(a) - math.erf(float(v))) for a, v in zip(erf(x), x, strict=True)) < 1e-6
-
-
 def test_the_encoders_own_last_layers_give_back_its_output() -> None:
+    """Both run their products in int8 with the activations quantised per batch, so they agree
+    to within that rounding (the padding of a batch moves its range), not exactly; another
+    layer's weights would be far off."""
     parsed = parse(Article(id="sample", text=SAMPLE.read_text()), load_nlp())
-    again = retop(parsed.units, [Layer(w) for w in base_layers(TAP_LAYER)])
-    for first, second in zip(parsed.units, again, strict=True):
+    own = base_layers(TAP_LAYER)
+    again = retop(parsed.units, TunedLayers(own))
+    swapped = retop(parsed.units, TunedLayers([own[1], own[0]]))
+    tokens = np.concatenate([u.tokens for u in parsed.units])
+    for first, second, other in zip(parsed.units, again, swapped, strict=True):
         assert np.array_equal(first.offsets, second.offsets)
-        assert np.abs(first.tokens - second.tokens).max() < 1e-4
-        assert np.abs(first.vector - second.vector).max() < 1e-5
+        assert float(first.vector @ second.vector) > 0.99
+        assert float(first.vector @ other.vector) < 0.95
+    error = np.concatenate([u.tokens for u in again]) - tokens
+    assert np.abs(error).mean() < 0.15 * np.abs(tokens).mean()
 
 
 def test_tuned_layers_are_stored_as_small_differences(tmp_path: Path) -> None:
@@ -52,10 +53,10 @@ def test_tuned_layers_are_stored_as_small_differences(tmp_path: Path) -> None:
     save_tuned_layers(tmp_path / "layers.npz", TAP_LAYER, tuned)
     read = read_tuned_layers(tmp_path / "layers.npz")
     assert len(read) == len(tuned) == 2
-    for mine, theirs in zip(read, tuned, strict=True):
+    for mine, theirs in zip(read.weights, tuned, strict=True):
         for name, value in theirs.items():
             # matrices: int8 differences, at most half a step (max |delta| / 127 / 2) off
-            assert np.abs(mine.weights[name] - value).max() < 0.05 / 127
+            assert np.abs(mine[name] - value).max() < 0.05 / 127
     with np.load(tmp_path / "layers.npz") as data:
         assert data["4.intermediate.dense.weight.delta"].dtype == np.int8
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from spinscope.ml.features import WordFeatures, word_features
 from spinscope.ml.heads import MODELS_DIR, Head, load_head
-from spinscope.ml.transformer import Layer, read_tuned_layers, retop
+from spinscope.ml.transformer import TunedLayers, read_tuned_layers, retop
 from spinscope.parse import Parsed
 
 
@@ -19,11 +19,11 @@ class Tagger:
     is)."""
 
     head: Head
-    layers: tuple[Layer, ...] = ()
+    layers: TunedLayers | None = None
 
     def features(self, parsed: Parsed) -> WordFeatures:
         """The article's words with their vectors from the tagger's own layers."""
-        units = retop(parsed.units, self.layers) if self.layers else parsed.units
+        units = retop(parsed.units, self.layers) if self.layers is not None else parsed.units
         return word_features(parsed, units)
 
 
@@ -32,5 +32,5 @@ def load_tagger(layer: str, head: str, layers_file: str) -> Tagger:
     """The shipped tagger of `layer`: its head `<head>.npz` and, where it ships them, its
     fine-tuned layers `layers_file`, beside it in `models/<layer>/`; loaded once per process."""
     path = MODELS_DIR / layer / layers_file
-    layers = tuple(read_tuned_layers(path)) if path.exists() else ()
+    layers = read_tuned_layers(path) if path.exists() else None
     return Tagger(load_head(layer, head), layers)

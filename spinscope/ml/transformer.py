@@ -1,4 +1,4 @@
-"""The encoder's last layers in numpy, for layers that run their own fine-tuned copy of them.
+"""The encoder's last layers, for layers that run their own fine-tuned copy of them.
 
 The shared encoder pass also returns the hidden states entering layer `encoder.TAP_LAYER`
 (`EncodedUnit.tapped`). A layer whose tagger was trained with the encoder's last layers
@@ -13,14 +13,15 @@ differences back onto the encoder's weights when the copy is loaded.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import onnx
+from onnx import helper, numpy_helper
 
 from spinscope.arrays import Matrix
 from spinscope.errors import ModelError
@@ -29,117 +30,155 @@ from spinscope.ml.encoder import (
     LAYER_NORMS,
     LAYERS,
     EncodedUnit,
+    batches,
     layer_weights,
     load_graph,
+    session,
     unit,
 )
 
 #: Attention heads of the encoder.
 HEADS = 12
-#: Most word pieces `retop` runs through the layers at once: the layers' temporaries (the
-#: feed-forward part's are (rows, 4 * DIM), several at a time) stay near 10 MB however long
-#: the article, where running every chunk of a long article at once took over 100 MB.
-_GROUP_ROWS = 256
+#: Most word pieces (rows × padded length) `TunedLayers` runs at once, as the encoder batches.
+_BATCH_TOKENS = 256
 
 
-def erf(x: Matrix) -> Matrix:
-    """The error function, to within 1.5e-7 (Abramowitz and Stegun 7.1.26); numpy has none."""
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    result: Matrix = (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
-    return result
+class TunedLayers:
+    """Fine-tuned copies of the encoder's last layers (BERT post-norm; weights by Hugging Face
+    name, matrices as (in, out)), run on onnxruntime as the encoder is: every matrix product
+    in int8 (`quantise_columns`, the activations quantised on the fly), about twice as fast
+    on a CPU as float32 numpy was (docs/benchmarks.md, issue 17)."""
 
+    def __init__(self, weights: Sequence[Mapping[str, Matrix]]) -> None:
+        self.weights = [dict(layer) for layer in weights]
+        self.session = session(_graph(self.weights))
 
-def gelu(x: Matrix) -> Matrix:
-    """GELU with the exact (erf) form, as the encoder's graph computes it."""
-    result: Matrix = 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
-    return result
-
-
-def _layer_norm(x: Matrix, weight: Matrix, bias: Matrix, eps: float = 1e-12) -> Matrix:
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    result: Matrix = (x - mean) / np.sqrt(var + eps) * weight + bias
-    return result
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One transformer layer of the encoder (BERT post-norm), weights by Hugging Face name with
-    matrices as (in, out)."""
-
-    weights: Mapping[str, Matrix]
+    def __len__(self) -> int:
+        return len(self.weights)
 
     def __call__(self, sequences: Sequence[Matrix]) -> list[Matrix]:
-        """The layer's output for each sequence (n_i, DIM), every position of a sequence
-        attending to every other. The linear maps run once over all the rows stacked (many
-        small matrix products are far slower than one large one); attention per sequence.
-        Memory grows with the rows given: `retop` gives them in bounded groups."""
-        w = self.weights
-        size = DIM // HEADS
-        x = np.concatenate(sequences)
-        bounds = np.cumsum([0, *(len(s) for s in sequences)]).tolist()
+        """The layers' output for each sequence (n_i, DIM) of hidden states, every position of
+        a sequence attending to every other in it."""
+        results: list[Matrix] = [np.empty((0, DIM), np.float32)] * len(sequences)
+        for batch in batches([len(s) for s in sequences], _BATCH_TOKENS):
+            width = max(len(sequences[i]) for i in batch)
+            states = np.zeros((len(batch), width, DIM), np.float32)
+            bias = np.full((len(batch), 1, 1, width), _MASKED, np.float32)
+            for row, i in enumerate(batch):
+                states[row, : len(sequences[i])] = sequences[i]
+                bias[row, ..., : len(sequences[i])] = 0.0
+            (out,) = self.session.run(None, {"states": states, "bias": bias})
+            for row, i in enumerate(batch):
+                results[i] = np.asarray(out[row, : len(sequences[i])], np.float32)
+        return results
 
-        def linear(h: Matrix, name: str) -> Matrix:
-            result: Matrix = h @ w[name + ".weight"] + w[name + ".bias"]
-            return result
 
-        q = linear(x, "attention.self.query") / np.float32(math.sqrt(size))
-        k = linear(x, "attention.self.key")
-        v = linear(x, "attention.self.value")
-        context = np.empty_like(x)
-        for start, end in itertools.pairwise(bounds):
-            n = end - start
+#: The attention bias of a padding position: its weight after the softmax is 0.
+_MASKED = -1e9
 
-            def heads(h: Matrix, n: int = n, start: int = start, end: int = end) -> Matrix:
-                return h[start:end].reshape(n, HEADS, size).transpose(1, 0, 2)
 
-            scores = heads(q) @ heads(k).transpose(0, 2, 1)
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context[start:end] = (scores @ heads(v)).transpose(1, 0, 2).reshape(n, DIM)
-        norm1, norm2 = LAYER_NORMS
-        h = _layer_norm(
-            linear(context, "attention.output.dense") + x, w[norm1 + ".weight"], w[norm1 + ".bias"]
+def quantise_columns(matrix: Matrix) -> tuple[npt.NDArray[np.int8], Matrix]:
+    """`matrix` (in, out) as int8 with one float32 scale per column (symmetric, the
+    encoder's own scheme): `int8 * scale` is within half a step of it."""
+    scale = np.abs(matrix).max(axis=0) / 127.0
+    scale[scale == 0] = 1.0
+    quantised = np.clip(np.rint(matrix / scale), -127, 127).astype(np.int8)
+    return quantised, scale.astype(np.float32)
+
+
+def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
+    """An ONNX graph of `layers` from inputs `states` (batch, length, DIM) and `bias` (batch,
+    1, 1, length: 0 where a piece is real) to output `out`, as the encoder's graph computes a
+    layer."""
+    nodes: list[onnx.NodeProto] = []
+    weights: list[onnx.TensorProto] = []
+
+    def const(name: str, value: npt.ArrayLike, dtype: type = np.float32) -> str:
+        weights.append(numpy_helper.from_array(np.asarray(value, dtype), name))
+        return name
+
+    def op(kind: str, inputs: list[str], name: str, **attributes: Any) -> str:
+        domain = "com.microsoft" if kind == "DynamicQuantizeMatMul" else ""
+        nodes.append(helper.make_node(kind, inputs, [name], name, domain=domain, **attributes))
+        return name
+
+    size = DIM // HEADS
+    split = const("split_heads", [0, 0, HEADS, size], np.int64)
+    merge = const("merge_heads", [0, 0, DIM], np.int64)
+    scale = const("scale", 1.0 / math.sqrt(size))
+    half, one, root2 = const("half", 0.5), const("one", 1.0), const("root2", math.sqrt(2.0))
+    x = "states"
+    for index, w in enumerate(layers):
+        p = f"l{index}."
+
+        def linear(h: str, name: str, p: str = p, w: Mapping[str, Matrix] = w) -> str:
+            quantised, column_scale = quantise_columns(w[name + ".weight"])
+            weights.append(numpy_helper.from_array(quantised, p + name + ".q"))
+            inputs = [h, p + name + ".q", const(p + name + ".scale", column_scale)]
+            product = op("DynamicQuantizeMatMul", inputs, p + name + ".mm")
+            return op("Add", [product, const(p + name + ".bias", w[name + ".bias"])], p + name)
+
+        def heads(h: str, perm: list[int], p: str = p) -> str:
+            shaped = op("Reshape", [h, split], h + ".heads")
+            return op("Transpose", [shaped], h + ".t", perm=perm)
+
+        q = heads(linear(x, "attention.self.query"), [0, 2, 1, 3])
+        k = heads(linear(x, "attention.self.key"), [0, 2, 3, 1])
+        v = heads(linear(x, "attention.self.value"), [0, 2, 1, 3])
+        scores = op("Mul", [op("MatMul", [q, k], p + "qk"), scale], p + "scaled")
+        weights_ = op("Softmax", [op("Add", [scores, "bias"], p + "masked")], p + "p", axis=-1)
+        context = op(
+            "Transpose", [op("MatMul", [weights_, v], p + "pv")], p + "pv.t", perm=[0, 2, 1, 3]
         )
-        out = linear(gelu(linear(h, "intermediate.dense")), "output.dense")
-        out = _layer_norm(out + h, w[norm2 + ".weight"], w[norm2 + ".bias"])
-        return np.split(out, bounds[1:-1])
+        context = op("Reshape", [context, merge], p + "context")
+        norm1, norm2 = LAYER_NORMS
+
+        def norm(h: str, name: str, p: str = p, w: Mapping[str, Matrix] = w) -> str:
+            g, b = (
+                const(p + name + ".weight", w[name + ".weight"]),
+                const(p + name + ".bias", w[name + ".bias"]),
+            )
+            return op("LayerNormalization", [h, g, b], p + name, axis=-1, epsilon=1e-12)
+
+        attended = op("Add", [linear(context, "attention.output.dense"), x], p + "residual1")
+        h = norm(attended, norm1)
+        inner = linear(h, "intermediate.dense")
+        erf = op("Erf", [op("Div", [inner, root2], p + "gelu.div")], p + "gelu.erf")
+        gelu = op(
+            "Mul",
+            [op("Mul", [inner, half], p + "gelu.half"), op("Add", [erf, one], p + "gelu.1p")],
+            p + "gelu",
+        )
+        out = op("Add", [linear(gelu, "output.dense"), h], p + "residual2")
+        x = norm(out, norm2)
+    nodes.append(helper.make_node("Identity", [x], ["out"], "out"))
+    floats = onnx.TensorProto.FLOAT
+    graph = helper.make_graph(
+        nodes,
+        "tuned_layers",
+        [
+            helper.make_tensor_value_info("states", floats, ["batch", "length", DIM]),
+            helper.make_tensor_value_info("bias", floats, ["batch", 1, 1, "length"]),
+        ],
+        [helper.make_tensor_value_info("out", floats, ["batch", "length", DIM])],
+        weights,
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    return helper.make_model(graph, opset_imports=opsets)
 
 
-def retop(units: Sequence[EncodedUnit], layers: Sequence[Layer]) -> list[EncodedUnit]:
+def retop(units: Sequence[EncodedUnit], layers: TunedLayers) -> list[EncodedUnit]:
     """The units as the encoder would give them with `layers` in place of its last layers:
-    every chunk's tapped states run through `layers`, a group of chunks of at most
-    `_GROUP_ROWS` pieces at a time (a chunk attends only to itself, so grouping changes
-    nothing but memory)."""
-    states: list[Matrix] = [t for encoded in units for t in encoded.tapped]
-    if not states:
-        return list(units)
-    hidden: list[Matrix] = []
-    group: list[Matrix] = []
-    rows = 0
-    for index, chunk in enumerate(states):
-        group.append(chunk)
-        rows += len(chunk)
-        if index + 1 == len(states) or rows + len(states[index + 1]) > _GROUP_ROWS:
-            for layer in layers:
-                group = layer(group)
-            hidden.extend(group)
-            group, rows = [], 0
+    every chunk's tapped states run through `layers`."""
+    hidden = iter(layers([t for encoded in units for t in encoded.tapped]))
     result = []
-    position = 0
     for encoded in units:
         chunks = []
         piece = 0
         for tapped in encoded.tapped:
             pieces = len(tapped) - 2
-            chunks.append((encoded.offsets[piece : piece + pieces], hidden[position]))
+            chunks.append((encoded.offsets[piece : piece + pieces], next(hidden)))
             piece += pieces
-            position += 1
         result.append(unit(encoded.span, chunks, encoded.tapped))
     return result
 
@@ -159,17 +198,15 @@ def save_tuned_layers(path: Path, first: int, tuned: Sequence[Mapping[str, Matri
             key = f"{first + index}.{name}"
             value = np.asarray(weights[name], dtype=np.float32)
             if value.ndim == 2:
-                delta = value - base[name]
-                scale = np.abs(delta).max(axis=0) / 127.0
-                scale[scale == 0] = 1.0
-                arrays[key + ".delta"] = np.clip(np.rint(delta / scale), -127, 127).astype(np.int8)
-                arrays[key + ".scale"] = scale.astype(np.float32)
+                arrays[key + ".delta"], arrays[key + ".scale"] = quantise_columns(
+                    value - base[name]
+                )
             else:
                 arrays[key] = value
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
-def read_tuned_layers(path: Path) -> list[Layer]:
+def read_tuned_layers(path: Path) -> TunedLayers:
     """The fine-tuned layers written by `save_tuned_layers`, added onto the encoder's weights."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -184,7 +221,7 @@ def read_tuned_layers(path: Path) -> list[Layer]:
                         weights[name] = (value + delta).astype(np.float32)
                     else:
                         weights[name] = data[key].astype(np.float32)
-                layers.append(Layer(weights))
-            return layers
+                layers.append(weights)
     except (OSError, KeyError, ValueError) as exc:
         raise ModelError(f"cannot read the fine-tuned encoder layers {path}: {exc}") from exc
+    return TunedLayers(layers)

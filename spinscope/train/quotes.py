@@ -164,7 +164,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     # Everything below scores the layers as they ship: quantised, read back from the file.
     save_tuned_layers(out / LAYERS_FILE, RECIPE.first, layers)
-    tuned = tuple(read_tuned_layers(out / LAYERS_FILE))
+    tuned = read_tuned_layers(out / LAYERS_FILE)
 
     progress(f"choosing thresholds and settings on {len(tune_ids)} articles")
     tuning = [prepare(gold[name], nlp, Tagger(head, tuned)) for name in tune_ids]

@@ -125,7 +125,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     # Everything below scores the layers as they ship: quantised, read back from the file.
     save_tuned_layers(out / LAYERS_FILE, RECIPE.first, layers)
-    tagger = Tagger(head, tuple(read_tuned_layers(out / LAYERS_FILE)))
+    tagger = Tagger(head, read_tuned_layers(out / LAYERS_FILE))
     lengths: dict[str, list[int]] = {label: [] for label in labels}
     for aid in fit_ids:
         for span in spans[aid]:
