@@ -28,7 +28,8 @@ pooled over all held-out sentences (and over those of each file apart: `dev.tsv`
 not drawn like `train.tsv`'s), the mean and the worst fold, beside the trivial baseline
 (every sentence Yes), and the expected calibration error of the calibrated scores beside the
 error perfectly calibrated scores would show on as many (`ece_floor`). Sentence vectors are
-encoded once and kept in `--cache` (not in the repository).
+encoded once and kept in `--cache` (not in the repository), keyed by the texts only: delete it
+when the encoder changes.
 """
 
 from __future__ import annotations

@@ -114,16 +114,15 @@ def test_a_role_keeps_to_its_main_roles_fine_roles() -> None:
     assert role.score is not None and 0 <= role.score <= 1
 
 
-def test_a_role_shows_its_calibrated_score_and_is_uncertain_under_half() -> None:
+def test_a_role_shows_its_calibrated_score_and_is_uncertain_under_half(
+    shared_data: Path,
+) -> None:
     """An entity's role shows the main head's calibrated probability that it is right, marked
     uncertain under 0.5, and the entities table carries the mark."""
     shipped = role_model()
     assert shipped.main.calibration != Calibration()
-    text = (
-        "Title\nThe regime of President Vlad Morrow crushed the protesters. Morrow ordered "
-        "the arrests, and the protesters were beaten.\n"
-    )
-    parsed = parse(Article(id="t", text=text), load_nlp())
+    text = (shared_data.parent / "examples" / "nato-peskov-rt.txt").read_text(encoding="utf-8")
+    parsed = parse(Article(id="nato", text=text), load_nlp())
     found: Findings = {}
     for layer in resolve(["quotes"]):
         found[layer.name] = layer.run(parsed, found)

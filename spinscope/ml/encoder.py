@@ -170,14 +170,13 @@ def session(model: onnx.ModelProto, threads: int | None = None) -> onnxruntime.I
 
 
 def int8_products(model: onnx.ModelProto) -> onnx.ModelProto:
-    """`model` with every int8 weight multiplied as int8: each `MatMul(x, Mul(Cast(int8),
-    scale))`, which onnxruntime would fold into a float32 product, becomes
-    `DynamicQuantizeMatMul(x, int8, scale)` (x quantised on the fly). Twice as fast on a CPU;
-    the vectors move by a cosine of about 0.01 (docs/benchmarks.md, issue 17)."""
+    """`model` with every int8 weight multiplied as int8 (`int8_product`): each `MatMul(x,
+    Mul(Cast(int8), scale))`, which onnxruntime would fold into a float32 product. About twice
+    as fast on a CPU (docs/benchmarks.md, issue 17)."""
     init = {i.name: i for i in model.graph.initializer}
     producer = {out: node for node in model.graph.node for out in node.output}
     dequantisers: set[str] = set()
-    nodes = []
+    nodes: list[onnx.NodeProto] = []
     for node in model.graph.node:
         mul = producer.get(node.input[1]) if node.op_type == "MatMul" else None
         cast = producer.get(mul.input[0]) if mul is not None and mul.op_type == "Mul" else None
@@ -187,14 +186,8 @@ def int8_products(model: onnx.ModelProto) -> onnx.ModelProto:
         scale = numpy_helper.to_array(init[mul.input[1]]).reshape(-1)
         model.graph.initializer.append(numpy_helper.from_array(scale, mul.input[1] + ".column"))
         dequantisers.update((mul.output[0], cast.output[0]))
-        nodes.append(
-            onnx.helper.make_node(
-                "DynamicQuantizeMatMul",
-                [node.input[0], cast.input[0], mul.input[1] + ".column"],
-                list(node.output),
-                node.name,
-                domain="com.microsoft",
-            )
+        nodes.extend(
+            int8_product(node.input[0], cast.input[0], mul.input[1] + ".column", node.output[0])
         )
     kept = [node for node in nodes if node.output[0] not in dequantisers]
     used = {name for node in kept for name in node.input}
@@ -203,8 +196,44 @@ def int8_products(model: onnx.ModelProto) -> onnx.ModelProto:
     unused = [i for i in model.graph.initializer if i.name not in used]
     for initializer in unused:
         model.graph.initializer.remove(initializer)
-    model.opset_import.append(onnx.helper.make_opsetid("com.microsoft", 1))
+    model.graph.initializer.extend(int8_constants())
     return model
+
+
+def int8_product(x: str, weight: str, scale: str, out: str) -> list[onnx.NodeProto]:
+    """Nodes computing `out = x @ (weight * scale)` (`weight` int8, `scale` one float per
+    column) in integers: each row of `x` quantised to 8 bits on its own step (its largest
+    magnitude / 127), multiplied with the weight by `MatMulInteger`, and scaled back. A row's
+    result depends on that row alone, so a sentence's vectors do not depend on the batch it is
+    encoded in (onnxruntime's `DynamicQuantizeMatMul` quantises a whole batch on one scale).
+    The graph must hold `int8_constants()`."""
+    p = out + ".int8"
+    make = onnx.helper.make_node
+    return [
+        make("Abs", [x], [p + ".abs"]),
+        make("ReduceMax", [p + ".abs"], [p + ".max"], axes=[-1], keepdims=1),
+        make("Max", [p + ".max", "int8.tiny"], [p + ".range"]),
+        make("Div", [p + ".range", "int8.levels"], [p + ".step"]),
+        make("Div", [x, p + ".step"], [p + ".steps"]),
+        make("Round", [p + ".steps"], [p + ".rounded"]),
+        make("Add", [p + ".rounded", "int8.offset"], [p + ".shifted"]),
+        make("Cast", [p + ".shifted"], [p + ".quantised"], to=onnx.TensorProto.UINT8),
+        make("MatMulInteger", [p + ".quantised", weight, "int8.offset_u8"], [p + ".integers"]),
+        make("Cast", [p + ".integers"], [p + ".product"], to=onnx.TensorProto.FLOAT),
+        make("Mul", [p + ".product", p + ".step"], [p + ".rows"]),
+        make("Mul", [p + ".rows", scale], [out]),
+    ]
+
+
+def int8_constants() -> list[onnx.TensorProto]:
+    """The constants `int8_product` reads: rows are quantised symmetrically to -127…127 and
+    shifted by 128 into uint8, the form onnxruntime multiplies fastest with int8 weights."""
+    return [
+        numpy_helper.from_array(np.asarray(127.0, np.float32), "int8.levels"),
+        numpy_helper.from_array(np.asarray(128.0, np.float32), "int8.offset"),
+        numpy_helper.from_array(np.asarray(128, np.uint8), "int8.offset_u8"),
+        numpy_helper.from_array(np.asarray(1e-12, np.float32), "int8.tiny"),
+    ]
 
 
 #: Ids of [CLS] and [SEP] in the model's vocabulary.

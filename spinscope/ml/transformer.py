@@ -31,6 +31,8 @@ from spinscope.ml.encoder import (
     LAYERS,
     EncodedUnit,
     batches,
+    int8_constants,
+    int8_product,
     layer_weights,
     load_graph,
     session,
@@ -46,8 +48,8 @@ _BATCH_TOKENS = 256
 class TunedLayers:
     """Fine-tuned copies of the encoder's last layers (BERT post-norm; weights by Hugging Face
     name, matrices as (in, out)), run on onnxruntime as the encoder is: every matrix product
-    in int8 (`quantise_columns`, the activations quantised on the fly), about twice as fast
-    on a CPU as float32 numpy was (docs/benchmarks.md, issue 17)."""
+    in int8 (`quantise_columns`, `encoder.int8_product`), about twice as fast on a CPU as
+    float32 numpy was (docs/benchmarks.md, issue 17)."""
 
     def __init__(self, weights: Sequence[Mapping[str, Matrix]]) -> None:
         self.weights = [dict(layer) for layer in weights]
@@ -91,15 +93,14 @@ def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
     1, 1, length: 0 where a piece is real) to output `out`, as the encoder's graph computes a
     layer."""
     nodes: list[onnx.NodeProto] = []
-    weights: list[onnx.TensorProto] = []
+    weights: list[onnx.TensorProto] = int8_constants()
 
     def const(name: str, value: npt.ArrayLike, dtype: type = np.float32) -> str:
         weights.append(numpy_helper.from_array(np.asarray(value, dtype), name))
         return name
 
     def op(kind: str, inputs: list[str], name: str, **attributes: Any) -> str:
-        domain = "com.microsoft" if kind == "DynamicQuantizeMatMul" else ""
-        nodes.append(helper.make_node(kind, inputs, [name], name, domain=domain, **attributes))
+        nodes.append(helper.make_node(kind, inputs, [name], name, **attributes))
         return name
 
     size = DIM // HEADS
@@ -114,9 +115,11 @@ def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
         def linear(h: str, name: str, p: str = p, w: Mapping[str, Matrix] = w) -> str:
             quantised, column_scale = quantise_columns(w[name + ".weight"])
             weights.append(numpy_helper.from_array(quantised, p + name + ".q"))
-            inputs = [h, p + name + ".q", const(p + name + ".scale", column_scale)]
-            product = op("DynamicQuantizeMatMul", inputs, p + name + ".mm")
-            return op("Add", [product, const(p + name + ".bias", w[name + ".bias"])], p + name)
+            scale = const(p + name + ".scale", column_scale)
+            nodes.extend(int8_product(h, p + name + ".q", scale, p + name + ".mm"))
+            return op(
+                "Add", [p + name + ".mm", const(p + name + ".bias", w[name + ".bias"])], p + name
+            )
 
         def heads(h: str, perm: list[int], p: str = p) -> str:
             shaped = op("Reshape", [h, split], h + ".heads")
@@ -163,8 +166,7 @@ def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
         [helper.make_tensor_value_info("out", floats, ["batch", "length", DIM])],
         weights,
     )
-    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
-    return helper.make_model(graph, opset_imports=opsets)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
 def retop(units: Sequence[EncodedUnit], layers: TunedLayers) -> list[EncodedUnit]:

@@ -471,7 +471,7 @@ def card_text(card: dict[str, Any]) -> CardText:
                 f"warm-up and decay, dropout {ft['dropout']}, weight decay "
                 f"{ft['weight_decay']}, batches of {ft['batch_tokens']} word pieces; torch on "
                 "the CPU. Thresholds and validation figures are computed with the stored "
-                "(quantised) layers run in numpy, as the package runs them.",
+                "(quantised) layers run in int8 on onnxruntime, as the package runs them.",
             ),
             ("Data", f"SemEval-2023 Task 3 English training articles ({card['data']})."),
             (
