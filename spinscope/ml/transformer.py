@@ -121,7 +121,7 @@ def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
                 "Add", [p + name + ".mm", const(p + name + ".bias", w[name + ".bias"])], p + name
             )
 
-        def heads(h: str, perm: list[int], p: str = p) -> str:
+        def heads(h: str, perm: list[int]) -> str:
             shaped = op("Reshape", [h, split], h + ".heads")
             return op("Transpose", [shaped], h + ".t", perm=perm)
 
@@ -129,9 +129,9 @@ def _graph(layers: Sequence[Mapping[str, Matrix]]) -> onnx.ModelProto:
         k = heads(linear(x, "attention.self.key"), [0, 2, 3, 1])
         v = heads(linear(x, "attention.self.value"), [0, 2, 1, 3])
         scores = op("Mul", [op("MatMul", [q, k], p + "qk"), scale], p + "scaled")
-        weights_ = op("Softmax", [op("Add", [scores, "bias"], p + "masked")], p + "p", axis=-1)
+        attention = op("Softmax", [op("Add", [scores, "bias"], p + "masked")], p + "p", axis=-1)
         context = op(
-            "Transpose", [op("MatMul", [weights_, v], p + "pv")], p + "pv.t", perm=[0, 2, 1, 3]
+            "Transpose", [op("MatMul", [attention, v], p + "pv")], p + "pv.t", perm=[0, 2, 1, 3]
         )
         context = op("Reshape", [context, merge], p + "context")
         norm1, norm2 = LAYER_NORMS
