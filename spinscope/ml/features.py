@@ -42,29 +42,31 @@ class WordFeatures(Words):
 def words(parsed: Parsed, units: Sequence[EncodedUnit] | None = None) -> Words:
     """Every word of the article with its word pieces in `units` (default: `parsed.units`)."""
     units = parsed.units if units is None else units
-    starts: list[int] = []
-    ends: list[int] = []
-    sentence_of: list[int] = []
+    starts: list[npt.NDArray[np.int64]] = []
+    ends: list[npt.NDArray[np.int64]] = []
+    sentence_of: list[npt.NDArray[np.int64]] = []
     pieces: list[npt.NDArray[np.int64]] = []
     doc = parsed.doc
     for index, unit in enumerate(units):
         span = doc.char_span(unit.span.start, unit.span.end, alignment_mode="expand")
         if span is None:
             continue
-        piece_starts = unit.offsets[:, 0]
-        piece_ends = unit.offsets[:, 1]
-        for token in span:
-            if token.is_space:
-                continue
-            start, end = token.idx, token.idx + len(token.text)
-            starts.append(start)
-            ends.append(end)
-            sentence_of.append(index)
-            pieces.append(np.flatnonzero((piece_starts < end) & (piece_ends > start)))
+        tokens = [token for token in span if not token.is_space]
+        start = np.fromiter((token.idx for token in tokens), np.int64, len(tokens))
+        end = start + np.fromiter((len(token.text) for token in tokens), np.int64, len(tokens))
+        # a word's pieces are those that overlap it: one run, as the pieces are in text order
+        overlap = (unit.offsets[:, 0] < end[:, None]) & (unit.offsets[:, 1] > start[:, None])
+        count = overlap.sum(axis=1).tolist()
+        first = overlap.argmax(axis=1).tolist() if overlap.size else count
+        every = np.arange(len(unit.offsets), dtype=np.int64)
+        pieces.extend(every[f : f + n] for f, n in zip(first, count, strict=True))
+        starts.append(start)
+        ends.append(end)
+        sentence_of.append(np.full(len(tokens), index, dtype=np.int64))
     return Words(
-        np.asarray(starts, dtype=np.int64),
-        np.asarray(ends, dtype=np.int64),
-        np.asarray(sentence_of, dtype=np.int64),
+        np.concatenate(starts) if starts else np.zeros(0, np.int64),
+        np.concatenate(ends) if ends else np.zeros(0, np.int64),
+        np.concatenate(sentence_of) if sentence_of else np.zeros(0, np.int64),
         pieces,
     )
 
@@ -73,16 +75,19 @@ def word_features(parsed: Parsed, units: Sequence[EncodedUnit] | None = None) ->
     """Features of every word, from `units` (default: the article's shared encoder pass)."""
     units = parsed.units if units is None else units
     found = words(parsed, units)
-    rows = [
-        np.concatenate(
-            [
-                units[u].tokens[p].mean(axis=0) if len(p) else units[u].vector,
-                units[u].vector,
-            ]
-        )
-        for u, p in zip(found.sentence.tolist(), found.pieces, strict=True)
-    ]
-    X = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 2 * DIM), np.float32)
+    first = np.array([p[0] if len(p) else 0 for p in found.pieces], np.int64)
+    count = np.array([len(p) for p in found.pieces], np.int64)
+    X = np.zeros((len(count), 2 * DIM), np.float32)
+    # the words come sentence by sentence: fill each sentence's rows at once
+    sentences, begins, sizes = np.unique(found.sentence, return_index=True, return_counts=True)
+    for u, begin, size in zip(sentences.tolist(), begins.tolist(), sizes.tolist(), strict=True):
+        unit = units[u]
+        rows = np.arange(begin, begin + size)
+        X[rows] = np.concatenate([unit.vector, unit.vector])
+        one = rows[count[rows] == 1]
+        X[one, :DIM] = unit.tokens[first[one]]
+        for row in rows[count[rows] > 1].tolist():
+            X[row, :DIM] = unit.tokens[first[row] : first[row] + count[row]].mean(axis=0)
     return WordFeatures(found.starts, found.ends, found.sentence, found.pieces, X)
 
 
