@@ -350,5 +350,14 @@ def card_text(card: dict[str, Any]) -> CardText:
             ),
             ("How sure a genre is", reliability_text(card["reliability"]["genre"])),
             ("How sure a frame is", reliability_text(card["reliability"]["frames"])),
+            (
+                "Limits",
+                "Every figure here comes from the outlets of SemEval-2023's English articles "
+                "(319 opinion, 30 reporting, 2 satire). On news reports from other outlets "
+                "the genre head mostly says opinion, and sure of it: "
+                "`python benchmarks/genre_wire.py` scores PolNeAR's wire copy (AP, AFP, "
+                "Reuters, UPI), figures in docs/benchmarks.md. Satire, with 2 training "
+                "articles, is not learned.",
+            ),
         ],
     )
