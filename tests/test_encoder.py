@@ -122,7 +122,10 @@ def test_a_words_features_are_its_pieces_mean_and_its_sentences_vector() -> None
         assert len(pieces) >= 1
         covered = unit.offsets[pieces]
         assert covered[0, 0] == found.starts[row] and covered[-1, 1] == found.ends[row]
-        assert np.allclose(found.X[row, :384], unit.tokens[pieces].mean(axis=0), atol=1e-6)
+        assert np.array_equal(found.X[row, :384], unit.tokens[pieces].mean(axis=0))
         assert np.array_equal(found.X[row, 384:], unit.vector)
+    pairs = zip(found.sentence.tolist(), found.pieces, strict=True)
+    owned = [(u, int(i)) for u, p in pairs for i in p]
+    assert len(owned) == len(set(owned))
     several = [words[i] for i, p in enumerate(found.pieces) if len(p) > 1]
     assert several == ["Stoltenberg", "'s"]  # st ##olt ##enberg; ' s
