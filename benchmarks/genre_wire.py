@@ -6,8 +6,8 @@ Every genre figure of `spinscope train frames` and `frames_cv.py` comes from Sem
 English articles and their outlets. PolNeAR's wire copy (AP, AFP, Reuters and UPI stories of
 the 2016 US election coverage, 75 articles) is news reporting by what it is, from another
 corpus, year and set of outlets: a check of how often the layer calls such a report
-`reporting`, and of how sure it says it is when it does not. It prints the genres shown, and the calibrated
-scores of the wrong ones (median, and how many reach 0.9).
+`reporting`, and of how sure it says it is when it does not. It prints the genres shown, and
+the calibrated scores of the wrong ones (median, and how many reach 0.9).
 """
 
 from __future__ import annotations
