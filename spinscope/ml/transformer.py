@@ -52,11 +52,12 @@ class TunedLayers:
     float32 numpy was (docs/benchmarks.md, issue 17)."""
 
     def __init__(self, weights: Sequence[Mapping[str, Matrix]]) -> None:
-        self.weights = [dict(layer) for layer in weights]
-        self.session = session(_graph(self.weights))
+        # the float32 weights are not kept: the graph holds them as int8, a quarter the size
+        self.count = len(weights)
+        self.session = session(_graph(weights))
 
     def __len__(self) -> int:
-        return len(self.weights)
+        return self.count
 
     def __call__(self, sequences: Sequence[Matrix]) -> list[Matrix]:
         """The layers' output for each sequence (n_i, DIM) of hidden states, every position of
@@ -209,7 +210,13 @@ def save_tuned_layers(path: Path, first: int, tuned: Sequence[Mapping[str, Matri
 
 
 def read_tuned_layers(path: Path) -> TunedLayers:
-    """The fine-tuned layers written by `save_tuned_layers`, added onto the encoder's weights."""
+    """The fine-tuned layers written by `save_tuned_layers`, ready to run."""
+    return TunedLayers(tuned_weights(path))
+
+
+def tuned_weights(path: Path) -> list[dict[str, Matrix]]:
+    """The weights of the fine-tuned layers written by `save_tuned_layers`: its differences
+    added onto the encoder's own weights."""
     try:
         with np.load(path, allow_pickle=False) as data:
             first = int(data["first"])
@@ -226,4 +233,4 @@ def read_tuned_layers(path: Path) -> TunedLayers:
                 layers.append(weights)
     except (OSError, KeyError, ValueError) as exc:
         raise ModelError(f"cannot read the fine-tuned encoder layers {path}: {exc}") from exc
-    return TunedLayers(layers)
+    return layers
