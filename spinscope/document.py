@@ -67,7 +67,8 @@ class Span(_Model):
 UNCERTAIN = (
     "the finding's score, a calibrated probability that it is right, is under the confidence its "
     "model card states (0.5): it is more likely wrong than right, shown as a suggestion and left "
-    "out of corpus rates"
+    "out of corpus rates; a layer whose card states no confidence (the genre) marks every finding "
+    "so"
 )
 
 ReviewStatus = Literal["confirmed", "rejected", "edited", "added"]

@@ -7,10 +7,18 @@ import numpy as np
 from corpus import URW_BLAME, made
 
 from spinscope.document import Analysis, Narrative
-from spinscope.ml.calibration import CONFIDENT, Calibration, ece, ece_floor, reliability
+from spinscope.ml.calibration import (
+    CONFIDENT,
+    Calibration,
+    ece,
+    ece_floor,
+    is_uncertain,
+    reliability,
+)
 from spinscope.output.html import Annotation, segment
 from spinscope.output.terminal import render_text
 from spinscope.store import Filters, Store
+from spinscope.train.common import reliability_card, reliability_text
 
 
 def _overconfident(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -49,6 +57,20 @@ def test_reliability_bins_and_the_chance_floor() -> None:
     raw, _ = _overconfident(2000)
     small, large = ece_floor(raw[:100].tolist()), ece_floor(raw.tolist())
     assert small > 2 * large > 0
+
+
+def test_a_layer_that_states_no_confidence_makes_every_finding_a_suggestion() -> None:
+    """The genre's case: scores that hold only on the training outlets."""
+    assert not is_uncertain(CONFIDENT) and is_uncertain(0.49)
+    assert is_uncertain(0.99, None) and not is_uncertain(0.3, 0.25)
+    raw, correct = [0.9, 0.8, 0.3], [True, True, False]
+    stated = reliability_card(raw, correct, Calibration())
+    none = reliability_card(raw, correct, Calibration(), confident=None)
+    assert (stated["confident"], stated["uncertain_share"]) == (CONFIDENT, 1 / 3)
+    assert (none["confident"], none["uncertain_share"]) == (None, 1.0)
+    assert none["ece"] == stated["ece"]
+    assert "A finding under 0.5 is marked uncertain: 33% of the 3" in reliability_text(stated)
+    assert "every finding is marked uncertain" in reliability_text(none)
 
 
 def test_an_uncertain_finding_is_a_suggestion_in_the_views() -> None:

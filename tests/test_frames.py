@@ -26,6 +26,9 @@ def test_one_genre_and_the_frames_over_their_threshold(pipeline: Pipeline) -> No
     assert analysis.genre is not None
     assert analysis.genre.genre in GENRES and analysis.genre.source == GENRE_SOURCE
     assert analysis.genre.genre == "opinion"
+    # its score holds only for the outlets it was trained on: a suggestion, however sure
+    assert analysis.genre.score is not None and analysis.genre.score > 0.5
+    assert analysis.genre.uncertain
     frames = analysis.frames
     assert frames and all(f.frame in FRAMES and f.source == FRAMES_SOURCE for f in frames)
     scores = [f.score or 0 for f in frames]

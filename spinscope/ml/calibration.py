@@ -10,6 +10,8 @@ change; only the score a user reads does.
 
 A finding whose calibrated probability is under `CONFIDENT` is more likely wrong than right:
 the layers mark it `uncertain`, the views show it as a suggestion and corpus rates leave it out.
+A layer whose scores are known not to hold beyond its training data states no confidence at all
+(`None`, the genre's): every finding it makes is a suggestion (`is_uncertain`).
 
 `ece` is the expected calibration error over equal-width bins (the usual reliability measure,
 Naeini et al. 2015): the mean gap between the probability said and the share found right,
@@ -32,6 +34,12 @@ CONFIDENT = 0.5
 BINS = 10
 #: Raw scores are clipped this far from 0 and 1 before their logit is taken.
 _EPSILON = 1e-6
+
+
+def is_uncertain(probability: float, confident: float | None = CONFIDENT) -> bool:
+    """Whether a finding scored `probability` is uncertain under the confidence its layer
+    states: under `confident`, or always where the layer states none."""
+    return confident is None or probability < confident
 
 
 def _logit(scores: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -17,7 +17,14 @@ import numpy.typing as npt
 
 from spinscope.arrays import Matrix
 from spinscope.errors import SpinscopeError
-from spinscope.ml.calibration import CONFIDENT, Calibration, ece, ece_floor, reliability
+from spinscope.ml.calibration import (
+    CONFIDENT,
+    Calibration,
+    ece,
+    ece_floor,
+    is_uncertain,
+    reliability,
+)
 from spinscope.ml.encoder import MODEL_ID
 from spinscope.ml.heads import Head
 from spinscope.version import __version__
@@ -214,11 +221,13 @@ def reliability_card(
     correct: Sequence[bool],
     calibration: Calibration,
     shown: Sequence[bool] | None = None,
+    confident: float | None = CONFIDENT,
 ) -> dict[str, Any]:
     """What a model card says of how sure a layer's scores are, on its validation data: the
     expected calibration error of the raw scores and of the calibrated ones, their reliability
-    table, the confidence under which a finding is uncertain, and the share of the findings
-    the layer shows (`shown`: those it decided; all of them when None) that are under it."""
+    table, the confidence under which a finding is uncertain (`confident`, the layer's; None
+    where it states none), and the share of the findings the layer shows (`shown`: those it
+    decided; all of them when None) that are under it."""
     calibrated = calibration.apply(raw).tolist()
     decided = [p for p, show in zip(calibrated, shown or [True] * len(raw), strict=True) if show]
     return {
@@ -226,9 +235,9 @@ def reliability_card(
         "ece_raw": ece(raw, correct),
         "ece": ece(calibrated, correct),
         "ece_floor": ece_floor(calibrated),
-        "confident": CONFIDENT,
+        "confident": confident,
         "shown": len(decided),
-        "uncertain_share": sum(p < CONFIDENT for p in decided) / max(len(decided), 1),
+        "uncertain_share": sum(is_uncertain(p, confident) for p in decided) / max(len(decided), 1),
         "bins": [dataclasses.asdict(row) for row in reliability(calibrated, correct)],
     }
 
@@ -243,9 +252,15 @@ def reliability_text(r: dict[str, Any]) -> str:
         f"Scores are calibrated probabilities (Platt scaling, fitted on data held out from "
         f"training). On {r['scores']} validation scores, expected calibration error "
         f"(10 equal bins) **{r['ece']:.3f}** (raw scores: {r['ece_raw']:.3f}; perfectly "
-        f"calibrated scores would show {r['ece_floor']:.3f} on so few, by chance). A finding "
-        f"under {r['confident']} is marked uncertain: {r['uncertain_share']:.0%} of the "
-        f"{r['shown']} the layer showed there.\n\n"
+        f"calibrated scores would show {r['ece_floor']:.3f} on so few, by chance). "
+        + (
+            f"A finding under {r['confident']} is marked uncertain: "
+            f"{r['uncertain_share']:.0%} of the {r['shown']} the layer showed there."
+            if r["confident"] is not None
+            else "No score is taken as sure: every finding is marked uncertain, a suggestion "
+            "(see Limits)."
+        )
+        + "\n\n"
         "| calibrated score | findings | mean score | share right |\n|---|---|---|---|\n" + rows
     )
 

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from spinscope.arrays import Matrix
 from spinscope.evaluate.frames import read_genre_framing_dir, score_frames, score_genres
-from spinscope.layers.frames import FRAMES_SOURCE, GENRE_SOURCE, MODELS
+from spinscope.layers.frames import FRAMES_SOURCE, GENRE_CONFIDENT, GENRE_SOURCE, MODELS
 from spinscope.ml.calibration import Calibration
 from spinscope.ml.features import document_features
 from spinscope.ml.heads import MODELS_DIR, Head
@@ -120,7 +120,9 @@ def train(
                 "frames_micro_f1": fitted.tuned_frames,
             },
             "reliability": {
-                "genre": reliability_card(*genre_shown, genre_calibration),
+                "genre": reliability_card(
+                    *genre_shown, genre_calibration, confident=GENRE_CONFIDENT
+                ),
                 "frames": reliability_card(*frames_shown, frames_calibration),
             },
             "validation": {
@@ -356,8 +358,9 @@ def card_text(card: dict[str, Any]) -> CardText:
                 "(319 opinion, 30 reporting, 2 satire). On news reports from other outlets "
                 "the genre head mostly says opinion, and sure of it: "
                 "`python benchmarks/genre_wire.py` scores PolNeAR's wire copy (AP, AFP, "
-                "Reuters, UPI), figures in docs/benchmarks.md. Satire, with 2 training "
-                "articles, is not learned.",
+                "Reuters, UPI), figures in docs/benchmarks.md. So the layer shows every "
+                "genre as a suggestion (`uncertain`), whatever its score. Satire, with 2 "
+                "training articles, is not learned.",
             ),
         ],
     )
