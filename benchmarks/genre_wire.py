@@ -43,10 +43,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polnear", type=Path, default=DEFAULT_POLNEAR)
     args = parser.parse_args()
+    try:
+        reports = wire_reports(args.polnear)
+    except (OSError, KeyError) as exc:
+        parser.error(f"cannot read PolNeAR's wire reports under {args.polnear}: {exc!r}")
     pipeline = Pipeline(layers=("genre",))
     shown: Counter[str] = Counter()
     wrong: list[float] = []
-    for name, text in wire_reports(args.polnear):
+    for name, text in reports:
         genre = pipeline.analyze(Article(id=name, text=text)).genre
         if genre is None:
             continue

@@ -257,8 +257,7 @@ def reliability_text(r: dict[str, Any]) -> str:
             f"A finding under {r['confident']} is marked uncertain: "
             f"{r['uncertain_share']:.0%} of the {r['shown']} the layer showed there."
             if r["confident"] is not None
-            else "No score is taken as sure: every finding is marked uncertain, a suggestion "
-            "(see Limits)."
+            else "No score is taken as sure: every finding is marked uncertain, a suggestion."
         )
         + "\n\n"
         "| calibrated score | findings | mean score | share right |\n|---|---|---|---|\n" + rows
